@@ -1,0 +1,3 @@
+"""notionhub: signed webhooks in, correct Notion pages out."""
+
+__version__ = "0.1.0"

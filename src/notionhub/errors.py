@@ -1,0 +1,170 @@
+"""The one exception hierarchy of notionhub.
+
+    NotionhubError                      anything notionhub raises on purpose
+    ├── ConfigurationError              settings missing or inconsistent
+    └── NotionAPIError                  an error in the shape of the Notion API (status, code, message)
+        ├── InvalidJSON                 400 invalid_json: the body is not JSON
+        ├── InvalidRequestURL           400 invalid_request_url: no such route
+        ├── InvalidRequest              400 invalid_request: the request is not supported
+        ├── ValidationFailed            400 validation_error: the body does not fit the schema
+        ├── MissingVersion              400 missing_version: no Notion-Version header
+        ├── Unauthorized                401 unauthorized: missing or unknown bearer token
+        ├── RestrictedResource          403 restricted_resource: not allowed for this token
+        ├── ObjectNotFound              404 object_not_found: unknown or unshared id
+        ├── Conflict                    409 conflict_error: a data collision, retry
+        ├── RateLimited                 429 rate_limited: slow down, see retry_after
+        ├── InternalServerError         500 internal_server_error
+        ├── ServiceUnavailable          503 service_unavailable
+        └── GatewayTimeout              504 gateway_timeout
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class NotionhubError(Exception):
+    """Anything notionhub raises on purpose."""
+
+
+class ConfigurationError(NotionhubError):
+    """Settings are missing or inconsistent; the message names the variable."""
+
+
+class NotionAPIError(NotionhubError):
+    """An error with Notion's status, code and message; rendered as Notion's error object."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "invalid_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        additional_data: dict[str, Any] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.additional_data = additional_data
+        self.retry_after = retry_after
+
+    def to_body(self, request_id: str | None = None) -> dict[str, Any]:
+        """Notion's error object: ``{object, status, code, message, request_id?, additional_data?}``."""
+        body: dict[str, Any] = {
+            "object": "error",
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+        }
+        if request_id is not None:
+            body["request_id"] = request_id
+        if self.additional_data is not None:
+            body["additional_data"] = self.additional_data
+        return body
+
+
+class InvalidJSON(NotionAPIError):
+    """400 invalid_json: the request body could not be decoded as JSON."""
+
+    code = "invalid_json"
+
+
+class InvalidRequestURL(NotionAPIError):
+    """400 invalid_request_url: the URL names no endpoint."""
+
+    code = "invalid_request_url"
+
+
+class InvalidRequest(NotionAPIError):
+    """400 invalid_request: the request is not supported."""
+
+    code = "invalid_request"
+
+
+class ValidationFailed(NotionAPIError):
+    """400 validation_error: the body does not match the expected parameters."""
+
+    code = "validation_error"
+
+
+class MissingVersion(NotionAPIError):
+    """400 missing_version: the Notion-Version header is absent."""
+
+    code = "missing_version"
+
+
+class Unauthorized(NotionAPIError):
+    """401 unauthorized: the bearer token is missing or not valid."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class RestrictedResource(NotionAPIError):
+    """403 restricted_resource: the token may not do this."""
+
+    status = 403
+    code = "restricted_resource"
+
+
+class ObjectNotFound(NotionAPIError):
+    """404 object_not_found: the id is unknown or not shared with the integration."""
+
+    status = 404
+    code = "object_not_found"
+
+
+class Conflict(NotionAPIError):
+    """409 conflict_error: the transaction collided with another; retry."""
+
+    status = 409
+    code = "conflict_error"
+
+
+class RateLimited(NotionAPIError):
+    """429 rate_limited: too many requests; ``retry_after`` says how long to wait."""
+
+    status = 429
+    code = "rate_limited"
+
+
+class InternalServerError(NotionAPIError):
+    """500 internal_server_error."""
+
+    status = 500
+    code = "internal_server_error"
+
+
+class ServiceUnavailable(NotionAPIError):
+    """503 service_unavailable."""
+
+    status = 503
+    code = "service_unavailable"
+
+
+class GatewayTimeout(NotionAPIError):
+    """504 gateway_timeout."""
+
+    status = 504
+    code = "gateway_timeout"
+
+
+NOTION_ERRORS_BY_CODE: dict[str, type[NotionAPIError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidJSON,
+        InvalidRequestURL,
+        InvalidRequest,
+        ValidationFailed,
+        MissingVersion,
+        Unauthorized,
+        RestrictedResource,
+        ObjectNotFound,
+        Conflict,
+        RateLimited,
+        InternalServerError,
+        ServiceUnavailable,
+        GatewayTimeout,
+    )
+}

@@ -1,0 +1,197 @@
+"""The ASGI app of the local Notion server: auth, version, faults, limits, then the endpoints.
+
+``create_app(config)`` returns a Starlette app that ``uvicorn`` serves on a port, or that an
+``httpx`` client mounts in-process with ``ASGITransport``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from notionhub.errors import (
+    InternalServerError,
+    InvalidRequestURL,
+    MissingVersion,
+    NotionAPIError,
+    RateLimited,
+    ServiceUnavailable,
+    Unauthorized,
+)
+from notionhub.localnotion.endpoints import ENDPOINTS, Call
+from notionhub.localnotion.operations import FaultPlan, RateLimiter, RequestStats
+from notionhub.localnotion.request_body import parse_body
+from notionhub.localnotion.storage import Storage
+from notionhub.localnotion.workspace import Workspace
+
+DEFAULT_TOKEN = "local-notion-token"
+DATABASE_FILE = "notion.sqlite3"
+log = structlog.get_logger("notionhub.localnotion")
+
+
+@dataclass(frozen=True)
+class LocalNotionConfig:
+    """How one local Notion server runs."""
+
+    data_dir: Path
+    tokens: tuple[str, ...] = (DEFAULT_TOKEN,)
+    public_url: str = "http://127.0.0.1:8765"
+    rate_limit: float | None = None  # requests/s per token; None = unlimited
+    rate_burst: int = 3
+
+
+@dataclass
+class ServerState:
+    """What the running server holds besides its data: counters, faults, limits."""
+
+    workspace: Workspace
+    tokens: frozenset[str]
+    stats: RequestStats = field(default_factory=RequestStats)
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    limiter: RateLimiter | None = None
+
+
+def _error_response(error: NotionAPIError) -> JSONResponse:
+    headers = {}
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(int(error.retry_after))
+    return JSONResponse(error.to_body(request_id=str(uuid.uuid4())), error.status, headers)
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def _apply_limits(state: ServerState, token: str) -> None:
+    """Rate limit first (as Notion does), then any injected fault."""
+    if state.limiter is not None:
+        wait = state.limiter.acquire(token)
+        if wait > 0:
+            raise RateLimited(
+                "You have been rate limited. Please try again in a few seconds.",
+                retry_after=float(RateLimiter.retry_after_header(wait)),
+                additional_data={"rate_limit_reason": "integration_rate_limit"},
+            )
+    fault = state.faults.draw()
+    if fault == "rate_limited":
+        raise RateLimited(
+            "You have been rate limited (injected fault).",
+            retry_after=state.faults.retry_after,
+            additional_data={"rate_limit_reason": "integration_rate_limit"},
+        )
+    if fault == "server_error_500":
+        raise InternalServerError("Unexpected error occurred (injected fault).")
+    if fault == "server_error_503":
+        raise ServiceUnavailable("Notion is unavailable, try again later (injected fault).")
+    if fault == "timeout":
+        await asyncio.sleep(state.faults.slow_seconds)
+
+
+def _endpoint(
+    state: ServerState, route: str, handler: Callable[[Call], Any]
+) -> Callable[[Request], Awaitable[Response]]:
+    async def serve(request: Request) -> Response:
+        token = _bearer(request)
+        status = 500
+        try:
+            if token is None or token not in state.tokens:
+                raise Unauthorized("API token is invalid.")
+            if "notion-version" not in request.headers:
+                raise MissingVersion(
+                    "Notion-Version header failed validation: Notion-Version header should be"
+                    ' defined, instead was `undefined`.'
+                )
+            await _apply_limits(state, token)
+            raw = await request.body() if request.method in ("POST", "PATCH") else b""
+            call = Call(state.workspace, request.path_params, request.query_params, parse_body(raw))
+            result = handler(call)
+            status = 200
+            return JSONResponse(result)
+        except NotionAPIError as error:
+            status = error.status
+            log.info("notion_request_refused", route=route, status=error.status, code=error.code, message=error.message)
+            return _error_response(error)
+        except Exception:
+            log.exception("notion_request_failed", route=route)
+            return _error_response(InternalServerError("Unexpected error occurred."))
+        finally:
+            state.stats.record(route, status, (token or "")[-4:])
+
+    return serve
+
+
+def _admin_routes(state: ServerState) -> list[Route]:
+    async def stats(request: Request) -> Response:
+        return JSONResponse(state.stats.snapshot(request.query_params.get("log") == "1"))
+
+    async def reset_stats(request: Request) -> Response:
+        state.stats.reset()
+        return JSONResponse({"ok": True})
+
+    async def faults(request: Request) -> Response:
+        try:
+            state.faults = FaultPlan.from_body(parse_body(await request.body()))
+        except NotionAPIError as error:
+            return _error_response(error)
+        return JSONResponse(state.faults.describe())
+
+    async def rate_limit(request: Request) -> Response:
+        try:
+            body = parse_body(await request.body())
+            rate = body.get("rate")
+            state.limiter = (
+                None if rate is None else RateLimiter(float(rate), int(body.get("burst", 3)))
+            )
+        except (NotionAPIError, TypeError, ValueError) as error:
+            message = getattr(error, "message", str(error))
+            return JSONResponse({"object": "error", "status": 400, "code": "validation_error", "message": message}, 400)
+        return JSONResponse(state.limiter.describe() if state.limiter else {"rate": None})
+
+    return [
+        Route("/_admin/stats", stats, methods=["GET"]),
+        Route("/_admin/reset-stats", reset_stats, methods=["POST"]),
+        Route("/_admin/faults", faults, methods=["POST"]),
+        Route("/_admin/rate-limit", rate_limit, methods=["POST"]),
+    ]
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    message = f"Invalid request URL: {request.method} {request.url.path}"
+    if status == 405:
+        message = f"Method {request.method} is not allowed on {request.url.path}."
+    return _error_response(InvalidRequestURL(message))
+
+
+def create_app(config: LocalNotionConfig) -> Starlette:
+    """A local Notion server over the SQLite file in ``config.data_dir``."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    storage = Storage(config.data_dir / DATABASE_FILE)
+    workspace = Workspace(storage, public_url=config.public_url)
+    state = ServerState(workspace=workspace, tokens=frozenset(config.tokens))
+    if config.rate_limit is not None:
+        state.limiter = RateLimiter(config.rate_limit, config.rate_burst)
+    routes = [
+        Route(path, _endpoint(state, f"{method} {path}", handler), methods=[method])
+        for method, path, handler in ENDPOINTS
+    ]
+    app = Starlette(
+        routes=[*routes, *_admin_routes(state)],
+        exception_handlers={404: _not_found, 405: _not_found},
+        on_shutdown=[storage.close],
+    )
+    app.state.notion = state
+    return app

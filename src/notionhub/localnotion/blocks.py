@@ -1,0 +1,160 @@
+"""Blocks: append children (nested), list children, retrieve, update, move to the trash."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from notionhub.errors import ValidationFailed
+from notionhub.localnotion.block_types import (
+    NormalizedBlock,
+    normalize_block_update,
+    normalize_children,
+)
+from notionhub.localnotion.ids import new_id, parse_id
+from notionhub.localnotion.request_body import optional_bool, optional_object
+from notionhub.localnotion.storage import StoredObject
+from notionhub.localnotion.workspace import Workspace
+
+CHILD_KINDS = ("block", "page", "database")
+START = "start"  # ``after`` value meaning: before every existing child
+
+
+def store_children(
+    ws: Workspace, parent: StoredObject, children: list[NormalizedBlock], *, after: str | None
+) -> list[StoredObject]:
+    """Store ``children`` (and their own children) under ``parent``; the first level is returned."""
+    if not children:
+        return []
+    parent_ref = (
+        {"type": "page_id", "page_id": parent.id}
+        if parent.kind == "page"
+        else {"type": "block_id", "block_id": parent.id}
+    )
+    position: int | None = None
+    if after == START:
+        first = ws.storage.children(parent.id, CHILD_KINDS)
+        lowest = ws.storage.position_of(first[0].id) if first else 0
+        position = (lowest or 0) - (len(children) + 1) * 1024
+    elif after is not None:
+        anchor = ws.storage.position_of(after)
+        assert anchor is not None
+        ws.storage.make_room_after(parent.id, anchor, len(children))
+        position = anchor
+    stored: list[StoredObject] = []
+    now = ws.now()
+    with ws.storage.transaction():
+        for child in children:
+            if position is not None:
+                position += 1024
+            obj = StoredObject(
+                new_id(),
+                "block",
+                parent.id,
+                None,
+                False,
+                now,
+                now,
+                {
+                    "type": child.type,
+                    child.type: child.content,
+                    "parent": parent_ref,
+                    "created_by": ws.bot_ref(),
+                    "last_edited_by": ws.bot_ref(),
+                },
+            )
+            ws.storage.put(obj, position=position)
+            store_children(ws, obj, child.children, after=None)
+            stored.append(obj)
+    return stored
+
+
+def _container(ws: Workspace, raw_id: str) -> StoredObject:
+    obj = ws.find(raw_id, ("block", "page"), "path.block_id")
+    if obj.in_trash:
+        raise ValidationFailed(
+            f"Can't edit block that is archived. You must unarchive the block before editing. ({obj.id})"
+        )
+    return obj
+
+
+def append_children(ws: Workspace, raw_id: str, body: dict[str, Any]) -> list[StoredObject]:
+    """``PATCH /v1/blocks/{id}/children`` with ``children`` and optional ``after`` / ``position``."""
+    parent = _container(ws, raw_id)
+    if parent.kind == "block" and parent.body["type"] in ("divider", "child_database"):
+        raise ValidationFailed(f"Block type {parent.body['type']} does not support children.")
+    if "children" not in body:
+        raise ValidationFailed("body.children should be defined, instead was `undefined`.")
+    children = normalize_children(body["children"], "body.children")
+    after = _after(ws, parent, body)
+    with ws.storage.transaction():
+        created = store_children(ws, parent, children, after=after)
+        ws.storage.put(ws.touch(parent))
+    return created
+
+
+def _after(ws: Workspace, parent: StoredObject, body: dict[str, Any]) -> str | None:
+    """The sibling to insert after; ``START`` for the beginning; ``None`` for the end."""
+    raw_after: object = body.get("after")
+    position = optional_object(body.get("position"), "body.position")
+    if position is not None:
+        kind = position.get("type")
+        if kind == "after_block":
+            raw_after = (position.get("after_block") or {}).get("id")
+        elif kind == "start":
+            return START
+        elif kind != "end":
+            raise ValidationFailed("body.position.type should be `after_block`, `start` or `end`.")
+    if raw_after is None:
+        return None
+    after_id = parse_id(raw_after, "body.after")
+    sibling = ws.storage.get(after_id)
+    if sibling is None or sibling.parent_id != parent.id:
+        raise ValidationFailed(f"body.after: block {after_id} is not a child of {parent.id}.")
+    return after_id
+
+
+def list_children(ws: Workspace, raw_id: str) -> list[StoredObject]:
+    """Every live child of a page or block, in order."""
+    parent = ws.find(raw_id, ("block", "page"), "path.block_id")
+    return ws.storage.children(parent.id, CHILD_KINDS)
+
+
+def retrieve_block(ws: Workspace, raw_id: str) -> StoredObject:
+    return ws.find(raw_id, CHILD_KINDS, "path.block_id")
+
+
+def update_block(ws: Workspace, raw_id: str, body: dict[str, Any]) -> StoredObject:
+    """``PATCH /v1/blocks/{id}``: new content for the block's type, or ``in_trash``."""
+    obj = ws.find(raw_id, ("block",), "path.block_id")
+    trash = obj.in_trash
+    for key in ("in_trash", "archived"):
+        if key in body:
+            flag = optional_bool(body[key], f"body.{key}")
+            trash = trash if flag is None else flag
+    kind = obj.body["type"]
+    new_body = dict(ws.touch(obj).body)
+    content_keys = [k for k in body if k not in ("in_trash", "archived", "type")]
+    if content_keys:
+        if obj.in_trash and trash:
+            raise ValidationFailed(
+                f"Can't edit block that is archived. You must unarchive the block before editing. ({obj.id})"
+            )
+        if content_keys != [kind]:
+            raise ValidationFailed(
+                f"body: the block is a `{kind}`; send its new content under `{kind}`"
+                f" (got {', '.join(content_keys)})."
+            )
+        partial = normalize_block_update(kind, body[kind], f"body.{kind}")
+        new_body[kind] = {**obj.body[kind], **partial}
+    updated = replace(obj, last_edited_time=ws.now(), in_trash=trash, body=new_body)
+    ws.storage.put(updated)
+    return updated
+
+
+def delete_block(ws: Workspace, raw_id: str) -> StoredObject:
+    """``DELETE /v1/blocks/{id}``: the block (or child page) goes to the trash."""
+    obj = ws.find(raw_id, CHILD_KINDS, "path.block_id")
+    updated = replace(ws.touch(obj), in_trash=True)
+    ws.storage.put(updated)
+    return updated

@@ -1,0 +1,234 @@
+"""Stored objects → the JSON objects the Notion API answers with.
+
+Pages store their property values by property id, so renaming a property never touches a
+page; values whose type no longer matches the schema render empty. Timestamps, authors,
+formulas and rollups are computed at read time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from notionhub.localnotion.formula import parse_formula
+from notionhub.localnotion.property_values import empty_value
+from notionhub.localnotion.rich_text import plain_text
+from notionhub.localnotion.rollup import compute_rollup
+from notionhub.localnotion.storage import StoredObject
+from notionhub.localnotion.workspace import Workspace
+
+_COMPUTED_AT_READ = {"created_time", "last_edited_time", "created_by", "last_edited_by"}
+
+
+def render_user(user: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(user)
+
+
+def _timestamps(obj: StoredObject) -> dict[str, Any]:
+    return {
+        "created_time": obj.created_time,
+        "last_edited_time": obj.last_edited_time,
+        "created_by": obj.body.get("created_by"),
+        "last_edited_by": obj.body.get("last_edited_by"),
+    }
+
+
+def page_parent(obj: StoredObject, ws: Workspace) -> dict[str, Any]:
+    parent: dict[str, Any] = obj.body["parent"]
+    if parent.get("type") == "data_source_id" and obj.data_source_id:
+        ds = ws.storage.get(obj.data_source_id)
+        database_id = ds.parent_id if ds else None
+        return {"type": "data_source_id", "data_source_id": obj.data_source_id, "database_id": database_id}
+    return parent
+
+
+def render_page(
+    ws: Workspace, obj: StoredObject, *, schema: dict[str, dict[str, Any]] | None = None, rollups: bool = True
+) -> dict[str, Any]:
+    """The page object; ``schema`` may be passed when rendering many pages of one data source."""
+    if obj.data_source_id is not None:
+        if schema is None:
+            schema = ws.data_source_schema(obj.data_source_id)
+        properties = render_properties(ws, obj, schema, rollups=rollups)
+    else:
+        properties = {"title": obj.body["values"]["title"]}
+    return {
+        "object": "page",
+        "id": obj.id,
+        **_timestamps(obj),
+        "cover": obj.body.get("cover"),
+        "icon": obj.body.get("icon"),
+        "parent": page_parent(obj, ws),
+        "archived": obj.in_trash,
+        "in_trash": obj.in_trash,
+        "is_locked": bool(obj.body.get("is_locked", False)),
+        "properties": properties,
+        "url": ws.url_of(obj.id),
+        "public_url": None,
+    }
+
+
+def render_properties(
+    ws: Workspace, obj: StoredObject, schema: dict[str, dict[str, Any]], *, rollups: bool = True
+) -> dict[str, dict[str, Any]]:
+    """Every property of the schema for this page, computed ones included."""
+    stored: dict[str, Any] = obj.body["values"]
+    out: dict[str, dict[str, Any]] = {}
+    formulas: list[tuple[str, dict[str, Any]]] = []
+    for name, prop in schema.items():
+        kind = prop["type"]
+        if kind in _COMPUTED_AT_READ:
+            value: Any = obj.created_time if kind == "created_time" else obj.last_edited_time
+            if kind in ("created_by", "last_edited_by"):
+                value = obj.body.get(kind)
+            out[name] = {"id": prop["id"], "type": kind, kind: value}
+        elif kind == "formula":
+            formulas.append((name, prop))
+        elif kind == "rollup":
+            out[name] = (
+                _rollup_value(ws, obj, schema, prop)
+                if rollups
+                else {"id": prop["id"], "type": "rollup", "rollup": {"type": "array", "array": [], "function": prop["rollup"].get("function")}}
+            )
+        else:
+            value_json = stored.get(prop["id"])
+            if value_json is None or value_json.get("type") != kind:
+                value_json = empty_value(prop)
+            out[name] = {**value_json, "id": prop["id"]}
+            if kind == "relation":
+                out[name]["has_more"] = False
+    # A formula may read another formula: evaluate in passes until all are done.
+    pending = formulas
+    for _ in range(len(formulas) + 1):
+        if not pending:
+            break
+        waiting: list[tuple[str, dict[str, Any]]] = []
+        for name, prop in pending:
+            formula = parse_formula(prop["formula"]["expression"], schema, f"{name}.formula")
+            if any(ref not in out for ref in formula.referenced_properties):
+                waiting.append((name, prop))
+                continue
+            result = formula.evaluate(out, now=ws.clock())
+            out[name] = {"id": prop["id"], "type": "formula", "formula": result}
+        if len(waiting) == len(pending):
+            for name, prop in waiting:  # a cycle: Notion shows nothing
+                out[name] = {"id": prop["id"], "type": "formula", "formula": {"type": "string", "string": None}}
+            break
+        pending = waiting
+    return {name: out[name] for name in schema if name in out}
+
+
+def _rollup_value(
+    ws: Workspace, obj: StoredObject, schema: dict[str, dict[str, Any]], prop: dict[str, Any]
+) -> dict[str, Any]:
+    config = prop["rollup"]
+    relation = next(
+        (p for p in schema.values() if p["id"] == config.get("relation_property_id")), None
+    )
+    related_values: list[dict[str, Any]] = []
+    if relation is not None and relation["type"] == "relation":
+        target_ds = relation["relation"]["data_source_id"]
+        target_schema = ws.data_source_schema(target_ds)
+        target_name = next(
+            (
+                n
+                for n, p in target_schema.items()
+                if p["id"] == config.get("rollup_property_id") or n == config.get("rollup_property_name")
+            ),
+            None,
+        )
+        stored = obj.body["values"].get(relation["id"])
+        ids = [item["id"] for item in stored["relation"]] if stored and stored.get("type") == "relation" else []
+        if target_name is not None:
+            for page in ws.storage.get_many(ids).values():
+                if page.in_trash:
+                    continue
+                props = render_properties(ws, page, target_schema, rollups=False)
+                related_values.append(props[target_name])
+    return {"id": prop["id"], "type": "rollup", "rollup": compute_rollup(config, related_values)}
+
+
+def render_database(ws: Workspace, obj: StoredObject) -> dict[str, Any]:
+    body = obj.body
+    sources = ws.storage.get_many(body["data_source_ids"])
+    return {
+        "object": "database",
+        "id": obj.id,
+        **_timestamps(obj),
+        "title": body["title"],
+        "description": body.get("description", []),
+        "icon": body.get("icon"),
+        "cover": body.get("cover"),
+        "parent": body["parent"],
+        "is_inline": bool(body.get("is_inline", False)),
+        "in_trash": obj.in_trash,
+        "archived": obj.in_trash,
+        "is_locked": bool(body.get("is_locked", False)),
+        "data_sources": [
+            {"id": ds_id, "name": plain_text(sources[ds_id].body["title"])}
+            for ds_id in body["data_source_ids"]
+            if ds_id in sources and not sources[ds_id].in_trash
+        ],
+        "url": ws.url_of(obj.id),
+        "public_url": None,
+    }
+
+
+def render_data_source(ws: Workspace, obj: StoredObject) -> dict[str, Any]:
+    body = obj.body
+    database = ws.storage.get(obj.parent_id or "")
+    return {
+        "object": "data_source",
+        "id": obj.id,
+        **_timestamps(obj),
+        "title": body["title"],
+        "description": body.get("description", []),
+        "icon": body.get("icon"),
+        "properties": body["properties"],
+        "parent": {"type": "database_id", "database_id": obj.parent_id},
+        "database_parent": database.body["parent"] if database else None,
+        "is_inline": bool(database.body.get("is_inline", False)) if database else False,
+        "archived": obj.in_trash,
+        "in_trash": obj.in_trash,
+        "url": ws.url_of(obj.id),
+        "public_url": None,
+    }
+
+
+def render_block(ws: Workspace, obj: StoredObject) -> dict[str, Any]:
+    """A block; child pages and databases render as ``child_page`` / ``child_database``."""
+    if obj.kind == "page":
+        kind, content = "child_page", {"title": plain_text(obj.body["values"]["title"]["title"])}
+        has_children = ws.storage.has_children(obj.id, ("block", "page", "database"))
+    elif obj.kind == "database":
+        kind, content = "child_database", {"title": plain_text(obj.body["title"])}
+        has_children = False
+    else:
+        kind, content = obj.body["type"], obj.body[obj.body["type"]]
+        has_children = ws.storage.has_children(obj.id, ("block", "page", "database"))
+    return {
+        "object": "block",
+        "id": obj.id,
+        "parent": obj.body["parent"],
+        **_timestamps(obj),
+        "has_children": has_children,
+        "archived": obj.in_trash,
+        "in_trash": obj.in_trash,
+        "type": kind,
+        kind: content,
+    }
+
+
+def render_comment(obj: StoredObject) -> dict[str, Any]:
+    body = obj.body
+    return {
+        "object": "comment",
+        "id": obj.id,
+        "parent": body["parent"],
+        "discussion_id": body["discussion_id"],
+        "created_time": obj.created_time,
+        "last_edited_time": obj.last_edited_time,
+        "created_by": body["created_by"],
+        "rich_text": body["rich_text"],
+        "display_name": {"type": "integration", "resolved_name": "notionhub local integration"},
+    }

@@ -1,0 +1,305 @@
+"""SQLite storage of the local Notion server: one connection, WAL, explicit transactions.
+
+Every Notion object lives in ``objects`` as its stored JSON. Children keep their order by
+``position``; pages of a data source carry ``data_source_id``. ``property_index`` holds one row
+per (page, property, value) for the property types a query can narrow on, so a selective
+filter over a large data source reads only the matching pages.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS objects (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,             -- page, database, data_source, block, comment, user
+    parent_id TEXT,                 -- page/block/database that holds it (NULL for users)
+    data_source_id TEXT,            -- for pages in a data source
+    position INTEGER NOT NULL DEFAULT 0,
+    in_trash INTEGER NOT NULL DEFAULT 0,
+    title TEXT NOT NULL DEFAULT '', -- plain-text title, for search
+    created_time TEXT NOT NULL,
+    last_edited_time TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS objects_parent ON objects (parent_id, position);
+CREATE INDEX IF NOT EXISTS objects_data_source ON objects (data_source_id, created_time);
+CREATE INDEX IF NOT EXISTS objects_kind_edited ON objects (kind, last_edited_time);
+CREATE TABLE IF NOT EXISTS property_index (
+    data_source_id TEXT NOT NULL,
+    prop_id TEXT NOT NULL,
+    page_id TEXT NOT NULL,
+    text_value TEXT,
+    number_value REAL
+);
+CREATE INDEX IF NOT EXISTS property_index_text
+    ON property_index (data_source_id, prop_id, text_value);
+CREATE INDEX IF NOT EXISTS property_index_number
+    ON property_index (data_source_id, prop_id, number_value);
+CREATE INDEX IF NOT EXISTS property_index_page ON property_index (page_id);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One row of ``objects``, with its JSON body decoded."""
+
+    id: str
+    kind: str
+    parent_id: str | None
+    data_source_id: str | None
+    in_trash: bool
+    created_time: str
+    last_edited_time: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One indexed value of a page property (text or number)."""
+
+    prop_id: str
+    text_value: str | None = None
+    number_value: float | None = None
+
+
+_COLUMNS = "id, kind, parent_id, data_source_id, in_trash, created_time, last_edited_time, body"
+
+
+def _row(row: tuple[Any, ...]) -> StoredObject:
+    return StoredObject(
+        id=row[0],
+        kind=row[1],
+        parent_id=row[2],
+        data_source_id=row[3],
+        in_trash=bool(row[4]),
+        created_time=row[5],
+        last_edited_time=row[6],
+        body=orjson.loads(row[7]),
+    )
+
+
+class Storage:
+    """The SQLite file of one local Notion workspace; safe to share between threads."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode keeps every committed transaction across a process crash.
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=10000")
+        self._conn.executescript(_DDL)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing: nested calls join the outer transaction."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    # -- objects -------------------------------------------------------------------------
+
+    def get(self, object_id: str) -> StoredObject | None:
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM objects WHERE id = ?", (object_id,)
+            ).fetchone()
+        return _row(row) if row else None
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, StoredObject]:
+        """The objects among ``ids`` that exist, by id."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, StoredObject] = {}
+        with self._lock:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for row in self._conn.execute(
+                    f"SELECT {_COLUMNS} FROM objects WHERE id IN ({marks})", chunk
+                ):
+                    found[row[0]] = _row(row)
+        return found
+
+    def put(self, obj: StoredObject, *, title: str = "", position: int | None = None) -> None:
+        """Insert or replace ``obj``; a new child goes after its siblings unless placed."""
+        with self.transaction():
+            if position is None:
+                existing = self._conn.execute(
+                    "SELECT position FROM objects WHERE id = ?", (obj.id,)
+                ).fetchone()
+                position = existing[0] if existing else self._next_position(obj.parent_id)
+            self._conn.execute(
+                "INSERT OR REPLACE INTO objects (id, kind, parent_id, data_source_id, position,"
+                " in_trash, title, created_time, last_edited_time, body)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    obj.id,
+                    obj.kind,
+                    obj.parent_id,
+                    obj.data_source_id,
+                    position,
+                    int(obj.in_trash),
+                    title,
+                    obj.created_time,
+                    obj.last_edited_time,
+                    orjson.dumps(obj.body),
+                ),
+            )
+
+    def _next_position(self, parent_id: str | None) -> int:
+        row = self._conn.execute(
+            "SELECT MAX(position) FROM objects WHERE parent_id IS ?", (parent_id,)
+        ).fetchone()
+        return (row[0] if row and row[0] is not None else 0) + 1024
+
+    def position_of(self, object_id: str) -> int | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT position FROM objects WHERE id = ?", (object_id,)
+            ).fetchone()
+        return int(row[0]) if row else None
+
+    def make_room_after(self, parent_id: str, position: int, count: int) -> None:
+        """Shift the siblings after ``position`` so ``count`` new children fit right after it."""
+        with self.transaction():
+            self._conn.execute(
+                "UPDATE objects SET position = position + ? WHERE parent_id = ? AND position > ?",
+                (count * 1024 + 1024, parent_id, position),
+            )
+
+    def children(self, parent_id: str, kinds: tuple[str, ...]) -> list[StoredObject]:
+        """Children of ``parent_id`` of the given kinds, in order, trashed ones excluded."""
+        marks = ",".join("?" * len(kinds))
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM objects WHERE parent_id = ? AND kind IN ({marks})"
+                " AND in_trash = 0 ORDER BY position, created_time",
+                (parent_id, *kinds),
+            ).fetchall()
+        return [_row(r) for r in rows]
+
+    def has_children(self, parent_id: str, kinds: tuple[str, ...]) -> bool:
+        marks = ",".join("?" * len(kinds))
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT 1 FROM objects WHERE parent_id = ? AND kind IN ({marks})"
+                " AND in_trash = 0 LIMIT 1",
+                (parent_id, *kinds),
+            ).fetchone()
+        return row is not None
+
+    def pages_of(self, data_source_id: str, *, in_trash: bool = False) -> list[StoredObject]:
+        """Every page of a data source that is (or, with ``in_trash``, is not) in the trash."""
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM objects WHERE data_source_id = ? AND kind = 'page'"
+                " AND in_trash = ?",
+                (data_source_id, int(in_trash)),
+            ).fetchall()
+        return [_row(r) for r in rows]
+
+    def search(self, kinds: tuple[str, ...], query: str, ascending: bool) -> list[StoredObject]:
+        """Objects of ``kinds`` whose title contains ``query`` (case-insensitive)."""
+        marks = ",".join("?" * len(kinds))
+        order = "ASC" if ascending else "DESC"
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM objects WHERE kind IN ({marks}) AND in_trash = 0"
+                f" AND title LIKE ? ESCAPE '\\' ORDER BY last_edited_time {order}, id",
+                (*kinds, pattern),
+            ).fetchall()
+        return [_row(r) for r in rows]
+
+    # -- property index --------------------------------------------------------------------
+
+    def replace_index(self, data_source_id: str, page_id: str, rows: Iterable[IndexRow]) -> None:
+        with self.transaction():
+            self._conn.execute("DELETE FROM property_index WHERE page_id = ?", (page_id,))
+            self._conn.executemany(
+                "INSERT INTO property_index (data_source_id, prop_id, page_id, text_value,"
+                " number_value) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (data_source_id, r.prop_id, page_id, r.text_value, r.number_value)
+                    for r in rows
+                ],
+            )
+
+    def drop_index_of_property(self, data_source_id: str, prop_id: str) -> None:
+        with self.transaction():
+            self._conn.execute(
+                "DELETE FROM property_index WHERE data_source_id = ? AND prop_id = ?",
+                (data_source_id, prop_id),
+            )
+
+    def indexed_pages(self, data_source_id: str, prop_id: str, where: str, args: tuple[Any, ...]) -> set[str]:
+        """Page ids whose indexed value of ``prop_id`` satisfies the SQL condition ``where``.
+
+        ``where`` is built by the query planner from a fixed set of templates over the
+        columns ``text_value`` and ``number_value``; values are always bound parameters.
+        """
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT DISTINCT page_id FROM property_index WHERE data_source_id = ?"
+                f" AND prop_id = ? AND ({where})",
+                (data_source_id, prop_id, *args),
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    # -- counters and meta -------------------------------------------------------------------
+
+    def next_counter(self, name: str) -> int:
+        """The next value of a named counter (1, 2, …), e.g. a data source's unique_id."""
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO counters (name, value) VALUES (?, 1)"
+                " ON CONFLICT (name) DO UPDATE SET value = value + 1",
+                (name,),
+            )
+            row = self._conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+        return int(row[0])
+
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self._conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value)
+            )

@@ -1,0 +1,40 @@
+"""The one typed settings class: environment variables and ``.env``, nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from notionhub.localnotion.app import DEFAULT_TOKEN
+
+DEFAULT_HOME = Path(".notionhub")
+
+
+class Settings(BaseSettings):
+    """notionhub's configuration; every field is read from the environment (or ``.env``)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    notion_token: SecretStr | None = Field(
+        default=None, description="Integration token of the real Notion API; unset = embedded local server."
+    )
+    notion_base_url: str = Field(default="https://api.notion.com", description="Base URL of the Notion API.")
+    notion_parent_page_id: str | None = Field(default=None, description="Page under which databases are created.")
+    notionhub_home: Path = Field(default=DEFAULT_HOME, description="Folder for the hub's own files.")
+    database_url: str | None = Field(default=None, description="Hub database; default SQLite under NOTIONHUB_HOME.")
+    notionhub_packs: str = Field(default="", description="Comma-separated packs to enable.")
+    server_port: int = Field(default=8000, description="Port of `notionhub serve`.")
+    local_notion_token: SecretStr = Field(
+        default=SecretStr(DEFAULT_TOKEN), description="Token accepted by the local Notion server."
+    )
+    log_level: str = Field(default="info", description="debug, info, warning or error.")
+
+    @property
+    def uses_local_notion(self) -> bool:
+        return self.notion_token is None
+
+    @property
+    def local_notion_dir(self) -> Path:
+        return self.notionhub_home / "notion"
