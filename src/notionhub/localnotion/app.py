@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,19 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return _error_response(InvalidRequestURL(message))
 
 
+def _closing(storage: Storage) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """A lifespan that closes the SQLite file when the server stops."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            storage.close()
+
+    return lifespan
+
+
 def create_app(config: LocalNotionConfig) -> Starlette:
     """A local Notion server over the SQLite file in ``config.data_dir``."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -191,7 +205,7 @@ def create_app(config: LocalNotionConfig) -> Starlette:
     app = Starlette(
         routes=[*routes, *_admin_routes(state)],
         exception_handlers={404: _not_found, 405: _not_found},
-        on_shutdown=[storage.close],
+        lifespan=_closing(storage),
     )
     app.state.notion = state
     return app

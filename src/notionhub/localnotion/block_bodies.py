@@ -62,6 +62,8 @@ class BodyField:
     """Value when the key is absent at creation; ``None`` makes the key required."""
     create_only: bool = False
     """Fixed once the block exists (Notion refuses to change it through an update)."""
+    optional: bool = False
+    """Left out when absent, for ``BlockSpec.complete`` to derive."""
 
 
 @dataclass(frozen=True)
@@ -242,7 +244,7 @@ BLOCK_SPECS: dict[str, BlockSpec] = {
     "video": _media(),
     "audio": _media(),
     "pdf": _media(),
-    "file": _media(name=BodyField(lambda v, w: require_str(v, w, max_length=2000))),
+    "file": _media(name=BodyField(lambda v, w: require_str(v, w, max_length=2000), optional=True)),
     "link_to_page": BlockSpec(whole=_link_to_page),
     "table": BlockSpec(
         {
@@ -286,15 +288,18 @@ def render_body(block_type: str, value: object, where: str) -> dict[str, Any]:
     if spec.whole is not None:
         whole: dict[str, Any] = spec.whole(body, where)
         return whole
-    reject_unknown_keys(body, spec.fields, where)
     content: dict[str, Any] = {}
     for key, body_field in spec.fields.items():
         if key in body:
             content[key] = body_field.parse(body[key], f"{where}.{key}")
         elif body_field.default is not None:
             content[key] = body_field.default()
+        elif body_field.optional:
+            continue
         else:
             raise fail(f"{where}.{key}", "defined", UNDEFINED)
+    # Known keys first, so that a wrong `type` is reported rather than the body it names.
+    reject_unknown_keys(body, spec.fields, where)
     if spec.complete is not None:
         spec.complete(content)
     return content

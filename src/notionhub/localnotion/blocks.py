@@ -8,6 +8,7 @@ from typing import Any
 from notionhub.errors import ValidationFailed
 from notionhub.localnotion.block_types import (
     NormalizedBlock,
+    check_children_fit,
     normalize_block_update,
     normalize_children,
 )
@@ -81,11 +82,14 @@ def _container(ws: Workspace, raw_id: str) -> StoredObject:
 def append_children(ws: Workspace, raw_id: str, body: dict[str, Any]) -> list[StoredObject]:
     """``PATCH /v1/blocks/{id}/children`` with ``children`` and optional ``after`` / ``position``."""
     parent = _container(ws, raw_id)
-    if parent.kind == "block" and parent.body["type"] in ("divider", "child_database"):
-        raise ValidationFailed(f"Block type {parent.body['type']} does not support children.")
     if "children" not in body:
         raise ValidationFailed("body.children should be defined, instead was `undefined`.")
     children = normalize_children(body["children"], "body.children")
+    if parent.kind == "page":
+        check_children_fit("page", {}, children, "body.children")
+    else:
+        kind = parent.body["type"]
+        check_children_fit(kind, parent.body[kind], children, "body.children")
     after = _after(ws, parent, body)
     with ws.storage.transaction():
         created = store_children(ws, parent, children, after=after)
@@ -134,18 +138,12 @@ def update_block(ws: Workspace, raw_id: str, body: dict[str, Any]) -> StoredObje
             trash = trash if flag is None else flag
     kind = obj.body["type"]
     new_body = dict(ws.touch(obj).body)
-    content_keys = [k for k in body if k not in ("in_trash", "archived", "type")]
-    if content_keys:
+    partial = normalize_block_update(kind, body, "body")
+    if partial:
         if obj.in_trash and trash:
             raise ValidationFailed(
                 f"Can't edit block that is archived. You must unarchive the block before editing. ({obj.id})"
             )
-        if content_keys != [kind]:
-            raise ValidationFailed(
-                f"body: the block is a `{kind}`; send its new content under `{kind}`"
-                f" (got {', '.join(content_keys)})."
-            )
-        partial = normalize_block_update(kind, body[kind], f"body.{kind}")
         new_body[kind] = {**obj.body[kind], **partial}
     updated = replace(obj, last_edited_time=ws.now(), in_trash=trash, body=new_body)
     ws.storage.put(updated)

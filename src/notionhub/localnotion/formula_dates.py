@@ -16,7 +16,7 @@ from notionhub.localnotion.formula_spec import DATE, NUM, TEXT, FunctionSpec, fi
 from notionhub.localnotion.formula_values import (
     DateValue,
     EvalContext,
-    EvaluationFailed,
+    FormulaRuntimeError,
     Value,
     as_date,
     as_number,
@@ -43,7 +43,7 @@ def _unit(value: Value) -> str:
     unit = as_text(value).strip()
     plural = unit if unit.endswith("s") else unit + "s"
     if plural not in _MONTH_UNITS and plural not in _FIXED_UNITS:
-        raise EvaluationFailed(f"unknown date unit {unit!r}")
+        raise FormulaRuntimeError(f"unknown date unit {unit!r}")
     return plural
 
 
@@ -52,7 +52,7 @@ def add_months(moment: datetime, months: int) -> datetime:
     index = moment.year * 12 + moment.month - 1 + months
     year, month = divmod(index, 12)
     if not 1 <= year <= 9999:
-        raise EvaluationFailed("date out of range")
+        raise FormulaRuntimeError("date out of range")
     day = min(moment.day, calendar.monthrange(year, month + 1)[1])
     return moment.replace(year=year, month=month + 1, day=day)
 
@@ -63,7 +63,7 @@ def _shift(moment: datetime, amount: float, unit: str) -> datetime:
             return add_months(moment, int(amount) * _MONTH_UNITS[unit])
         return moment + _FIXED_UNITS[unit] * amount
     except OverflowError as exc:
-        raise EvaluationFailed("date out of range") from exc
+        raise FormulaRuntimeError("date out of range") from exc
 
 
 def _date_add(date: Value, amount: Value, unit: Value, sign: int = 1) -> Value:
@@ -115,7 +115,7 @@ def _from_timestamp(millis: Value) -> Value:
     try:
         moment = datetime.fromtimestamp(as_number(millis) / 1000, tz=UTC)
     except (OverflowError, OSError, ValueError) as exc:
-        raise EvaluationFailed("timestamp out of range") from exc
+        raise FormulaRuntimeError("timestamp out of range") from exc
     return DateValue(moment, None, has_time=True)
 
 
@@ -123,7 +123,7 @@ def _parse_date(text: Value) -> Value:
     try:
         return parse_iso(as_text(text).strip())
     except ValueError as exc:
-        raise EvaluationFailed("not an ISO 8601 date") from exc
+        raise FormulaRuntimeError("not an ISO 8601 date") from exc
 
 
 def _date_range(start: Value, end: Value) -> Value:
@@ -150,7 +150,9 @@ DATE_FUNCTIONS: dict[str, FunctionSpec] = {
     "day": _part(lambda moment: moment.isoweekday()),
     "hour": _part(lambda moment: moment.hour),
     "minute": _part(lambda moment: moment.minute),
-    "start": fixed((DATE,), "date", lambda d: DateValue(as_date(d).start, None, as_date(d).has_time)),
+    "start": fixed(
+        (DATE,), "date", lambda d: DateValue(as_date(d).start, None, as_date(d).has_time)
+    ),
     "end": fixed((DATE,), "date", _end),
     "timestamp": fixed((DATE,), "number", lambda d: as_date(d).start.timestamp() * 1000),
     "fromTimestamp": fixed((NUM,), "date", _from_timestamp),

@@ -7,16 +7,17 @@ from __future__ import annotations
 import math
 import re
 import statistics
+from collections.abc import Callable
 from functools import lru_cache
 
 from notionhub.localnotion.formula_ast import Thunk
 from notionhub.localnotion.formula_dates import DATE_FUNCTIONS
 from notionhub.localnotion.formula_operators import (
     AND,
+    BINARY_OPERATORS,
     CONDITIONAL,
     NOT,
     OR,
-    BINARY_OPERATORS,
     finite,
     power,
     values_equal,
@@ -35,7 +36,7 @@ from notionhub.localnotion.formula_spec import (
 from notionhub.localnotion.formula_values import (
     DateValue,
     EvalContext,
-    EvaluationFailed,
+    FormulaRuntimeError,
     FType,
     Value,
     as_bool,
@@ -89,13 +90,13 @@ def _regex(pattern: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
     except re.error as exc:
-        raise EvaluationFailed(f"invalid regular expression {pattern!r}") from exc
+        raise FormulaRuntimeError(f"invalid regular expression {pattern!r}") from exc
 
 
 _JS_REPLACEMENT = re.compile(r"\$(\d+|&|\$)")
 
 
-def _replacement(template: str) -> object:
+def _replacement(template: str) -> Callable[[re.Match[str]], str]:
     """JavaScript replacement text (``$1``, ``$&``, ``$$``) as a function of the match."""
 
     def expand(match: re.Match[str]) -> str:
@@ -116,7 +117,7 @@ def _replacement(template: str) -> object:
 def _replace(count: int) -> FunctionSpec:
     def apply(text: Value, pattern: Value, replacement: Value) -> Value:
         regex = _regex(as_text(pattern))
-        return regex.sub(_replacement(as_text(replacement)), format_value(text), count=count)  # type: ignore[call-overload, no-any-return]
+        return regex.sub(_replacement(as_text(replacement)), format_value(text), count=count)
 
     return fixed((ANY, TEXT, TEXT), "string", apply)
 
@@ -136,7 +137,7 @@ def _concat_type(types: list[FType]) -> FType:
 def _join(first: Value, *rest: Value) -> Value:
     if isinstance(first, list):  # 2.0: join(list, separator)
         if len(rest) != 1:
-            raise EvaluationFailed("join(list, separator) takes a separator")
+            raise FormulaRuntimeError("join(list, separator) takes a separator")
         return as_text(rest[0]).join(format_value(item) for item in first)
     return as_text(first).join(format_value(item) for item in rest)  # 1.0: join(sep, a, b...)
 
@@ -219,22 +220,22 @@ def _numbers(values: tuple[Value, ...]) -> list[float]:
     return flat
 
 
-def _aggregate(function: object, allow_none: bool = False) -> FunctionSpec:
+def _aggregate(function: Callable[[list[float]], float], allow_none: bool = False) -> FunctionSpec:
     def apply(*values: Value) -> Value:
         numbers = _numbers(values)
         if not numbers and not allow_none:
-            raise EvaluationFailed("no numbers to aggregate")
-        return float(function(numbers))  # type: ignore[operator]
+            raise FormulaRuntimeError("no numbers to aggregate")
+        return float(function(numbers))
 
     return variadic(NUM_OR_LIST, "number", apply)
 
 
-def _math(function: object) -> FunctionSpec:
+def _math(function: Callable[[float], float]) -> FunctionSpec:
     def apply(value: Value) -> Value:
         try:
-            return finite(float(function(as_number(value))))  # type: ignore[operator]
+            return finite(float(function(as_number(value))))
         except (ValueError, OverflowError) as exc:
-            raise EvaluationFailed(str(exc)) from exc
+            raise FormulaRuntimeError(str(exc)) from exc
 
     return fixed((NUM,), "number", apply)
 
@@ -253,7 +254,7 @@ NUMBER_FUNCTIONS: dict[str, FunctionSpec] = {
     "sign": _math(lambda x: (x > 0) - (x < 0)),
     "min": _aggregate(min),
     "max": _aggregate(max),
-    "sum": _aggregate(math.fsum, allow_none=True),
+    "sum": _aggregate(sum, allow_none=True),
     "mean": _aggregate(statistics.fmean),
     "median": _aggregate(statistics.median),
     "mod": BINARY_OPERATORS["%"],

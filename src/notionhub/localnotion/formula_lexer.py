@@ -1,4 +1,4 @@
-"""Tokens of a Notion formula: numbers, "strings", names, operators; ``/* comments */`` are skipped."""
+"""Tokens of a Notion formula: numbers, "strings", names, operators; ``/* comments */`` skipped."""
 
 from __future__ import annotations
 
@@ -81,7 +81,8 @@ def _string(expression: str, start: int, field: str) -> tuple[Token, int]:
             return Token("string", "".join(chars), start), pos + 1
         if char == "\\" and pos + 1 < len(expression):
             following = expression[pos + 1]
-            chars.append(_ESCAPES.get(following, following))
+            # Unknown escapes keep their backslash, so regexes like "\d+" read as written.
+            chars.append(_ESCAPES.get(following, "\\" + following))
             pos += 2
             continue
         chars.append(char)

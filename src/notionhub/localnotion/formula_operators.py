@@ -9,6 +9,7 @@ comparisons with an empty side are false.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from notionhub.localnotion.formula_ast import Thunk
 from notionhub.localnotion.formula_spec import (
@@ -23,13 +24,12 @@ from notionhub.localnotion.formula_spec import (
 from notionhub.localnotion.formula_values import (
     DateValue,
     EvalContext,
-    EvaluationFailed,
+    FormulaRuntimeError,
     FType,
     Value,
     as_bool,
     as_number,
     format_value,
-    is_number,
     type_of,
 )
 
@@ -37,21 +37,21 @@ from notionhub.localnotion.formula_values import (
 def finite(number: float) -> float:
     """``number``, or a run-time failure when it is infinite or NaN (shown as empty)."""
     if not math.isfinite(number):
-        raise EvaluationFailed("the result is not a finite number")
+        raise FormulaRuntimeError("the result is not a finite number")
     return number
 
 
 def _divide(a: Value, b: Value) -> Value:
     divisor = as_number(b)
     if divisor == 0:
-        raise EvaluationFailed("division by zero")
+        raise FormulaRuntimeError("division by zero")
     return finite(as_number(a) / divisor)
 
 
 def _remainder(a: Value, b: Value) -> Value:
     divisor = as_number(b)
     if divisor == 0:
-        raise EvaluationFailed("division by zero")
+        raise FormulaRuntimeError("division by zero")
     return math.fmod(as_number(a), divisor)
 
 
@@ -60,7 +60,7 @@ def power(a: Value, b: Value) -> Value:
     try:
         return finite(math.pow(as_number(a), as_number(b)))
     except (ValueError, OverflowError) as exc:
-        raise EvaluationFailed("the power is not a finite number") from exc
+        raise FormulaRuntimeError("the power is not a finite number") from exc
 
 
 def _plus(a: Value, b: Value) -> Value:
@@ -102,7 +102,7 @@ def _ordering(compare: str) -> FunctionSpec:
         if a is None or b is None:
             return False
         if type_of(a) != type_of(b) or isinstance(a, list):
-            raise EvaluationFailed(f"cannot compare {type_of(a)} and {type_of(b)}")
+            raise FormulaRuntimeError(f"cannot compare {type_of(a)} and {type_of(b)}")
         left, right = (
             (a.start, b.start) if isinstance(a, DateValue) and isinstance(b, DateValue) else (a, b)
         )
@@ -132,8 +132,8 @@ def _conditional(args: list[Thunk], ctx: EvalContext) -> Value:
     return when_true() if as_bool(condition()) else when_false()
 
 
-def _numeric(function: object) -> FunctionSpec:
-    return fixed((NUM, NUM), "number", function)  # type: ignore[arg-type]
+def _numeric(function: Callable[..., Value]) -> FunctionSpec:
+    return fixed((NUM, NUM), "number", function)
 
 
 def _negate(a: Value) -> Value:
@@ -175,7 +175,3 @@ PREFIX_OPERATORS: dict[str, FunctionSpec] = {
     "not": NOT,
     "!": NOT,
 }
-
-
-def is_numeric_value(value: Value) -> bool:
-    return is_number(value)

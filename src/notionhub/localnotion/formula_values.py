@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, TypeGuard
 
 from notionhub.errors import NotionhubError
 from notionhub.localnotion.formula_date_format import (
@@ -33,7 +33,7 @@ FType = Literal["number", "string", "boolean", "date", "list", "any"]
 ALL_TYPES: frozenset[FType] = frozenset({"number", "string", "boolean", "date", "list", "any"})
 
 
-class EvaluationFailed(NotionhubError):
+class FormulaRuntimeError(NotionhubError):
     """A run-time problem inside a formula (division by zero, a value of the wrong type).
 
     Internal: ``Formula.evaluate`` turns it into an empty result, as Notion shows an empty cell.
@@ -42,7 +42,7 @@ class EvaluationFailed(NotionhubError):
 
 @dataclass(frozen=True)
 class DateValue:
-    """A date or date range; ``start``/``end`` are timezone-aware, date-only values sit at UTC midnight."""
+    """A date or range; ``start``/``end`` are timezone-aware, a date-only one is at UTC midnight."""
 
     start: datetime
     end: datetime | None = None
@@ -61,7 +61,7 @@ class EvalContext:
     variables: dict[str, Value] = field(default_factory=dict)
 
 
-def is_number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[float]:
     """Whether ``value`` is a formula number (bool is an int in Python, but not here)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -81,13 +81,13 @@ def type_of(value: Value) -> FType:
     return "any"
 
 
-# --- run-time coercions: each raises EvaluationFailed on a value of the wrong type ---
+# --- run-time coercions: each raises FormulaRuntimeError on a value of the wrong type ---
 
 
 def as_number(value: Value) -> float:
     if is_number(value):
-        return float(value)  # type: ignore[arg-type]
-    raise EvaluationFailed(f"expected a number, got {type_of(value)}")
+        return float(value)
+    raise FormulaRuntimeError(f"expected a number, got {type_of(value)}")
 
 
 def as_text(value: Value) -> str:
@@ -95,25 +95,25 @@ def as_text(value: Value) -> str:
         return ""
     if isinstance(value, str):
         return value
-    raise EvaluationFailed(f"expected text, got {type_of(value)}")
+    raise FormulaRuntimeError(f"expected text, got {type_of(value)}")
 
 
 def as_bool(value: Value) -> bool:
     if isinstance(value, bool):
         return value
-    raise EvaluationFailed(f"expected a boolean, got {type_of(value)}")
+    raise FormulaRuntimeError(f"expected a boolean, got {type_of(value)}")
 
 
 def as_date(value: Value) -> DateValue:
     if isinstance(value, DateValue):
         return value
-    raise EvaluationFailed(f"expected a date, got {type_of(value)}")
+    raise FormulaRuntimeError(f"expected a date, got {type_of(value)}")
 
 
 def as_list(value: Value) -> list[Value]:
     if isinstance(value, list):
         return value
-    raise EvaluationFailed(f"expected a list, got {type_of(value)}")
+    raise FormulaRuntimeError(f"expected a list, got {type_of(value)}")
 
 
 # --- dates ---
@@ -173,7 +173,7 @@ def format_value(value: Value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if is_number(value):
-        return number_text(float(value))  # type: ignore[arg-type]
+        return number_text(float(value))
     if isinstance(value, DateValue):
         return _date_text(value)
     if isinstance(value, list):
@@ -229,7 +229,7 @@ def _unique_id(raw: Any) -> Value:
 _RESULT_READERS: dict[str, Callable[[Any], Value]] = {
     "number": _number,
     "string": lambda raw: "" if raw is None else str(raw),
-    "boolean": lambda raw: bool(raw),
+    "boolean": bool,
     "date": _date,
 }
 
@@ -256,7 +256,7 @@ _FROM_PROPERTY: dict[str, Callable[[Any], Value]] = {
     "title": _plain_text,
     "rich_text": _plain_text,
     "number": _number,
-    "checkbox": lambda raw: bool(raw),
+    "checkbox": bool,
     "select": _option_name,
     "status": _option_name,
     "multi_select": lambda raw: [str(option["name"]) for option in raw or []],
@@ -337,7 +337,7 @@ def static_type_of_property(schema_prop: Mapping[str, Any]) -> FType:
 
 
 def _json_number(value: Value) -> int | float | None:
-    number = float(value)  # type: ignore[arg-type]
+    number = as_number(value)
     if not math.isfinite(number):
         return None
     # Whole numbers come back as ints (3, not 3.0) as long as a double holds them exactly.

@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from notionhub.errors import ValidationFailed
-from notionhub.localnotion.block_types import normalize_children
+from notionhub.localnotion.block_types import check_children_fit, normalize_children
 from notionhub.localnotion.blocks import store_children
 from notionhub.localnotion.ids import new_id
 from notionhub.localnotion.page_index import index_rows
@@ -47,6 +47,7 @@ def create_page(ws: Workspace, body: dict[str, Any]) -> StoredObject:
     """``POST /v1/pages``."""
     parent, container = _resolve_parent(ws, body.get("parent"))
     children = normalize_children(body.get("children", []), "body.children")
+    check_children_fit("page", {}, children, "body.children")
     page_id, now = new_id(), ws.now()
     with ws.storage.transaction():
         if container.kind == "data_source":

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from notionhub.errors import ValidationFailed
+from notionhub.localnotion.body_field_checks import require_dict
 from notionhub.localnotion.formula import parse_formula
 from notionhub.localnotion.property_types.configs import CONFIG_NORMALIZERS
-from notionhub.localnotion.property_types.json_shapes import expect_object, optional_str
+from notionhub.localnotion.property_types.json_shapes import optional_str
 from notionhub.localnotion.property_types.lookup import find_property
 
 Schema = dict[str, dict[str, Any]]
@@ -84,13 +85,13 @@ def normalize_schema_on_create(
     properties: object, field: str, *, new_prop_id: Callable[[], str]
 ) -> Schema:
     """The schema of a new data source from the ``properties`` of its POST body."""
-    specs = expect_object(properties, field)
+    specs = require_dict(properties, field)
     schema: Schema = {}
     taken: set[str] = set()
     for name, raw in specs.items():
         where = f"{field}.{name}"
         _property_name(name, where)
-        spec = expect_object(raw, where)
+        spec = require_dict(raw, where)
         typed = _type_and_config(spec, where)
         if typed is None:
             raise ValidationFailed(f"{where} should declare a property type.")
@@ -112,7 +113,7 @@ def apply_schema_update(
     schema: Schema, changes: object, field: str, *, new_prop_id: Callable[[], str]
 ) -> SchemaChange:
     """The schema after the ``properties`` of a PATCH /v1/data_sources/{id} body."""
-    updates = expect_object(changes, field)
+    updates = require_dict(changes, field)
     by_id = {p["id"]: dict(p) for p in schema.values()}
     taken = set(by_id)
     change = SchemaChange(schema={}, renamed={}, removed=[], retyped=[])
@@ -123,7 +124,7 @@ def apply_schema_update(
         if raw is None:
             _remove(current, key, where, by_id, change)
             continue
-        spec = expect_object(raw, where)
+        spec = require_dict(raw, where)
         if current is None:
             prop = _added(key, spec, where, _fresh_id(new_prop_id, taken))
         else:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from notionhub.errors import ValidationFailed
+from notionhub.localnotion.body_field_checks import fail, require_dict
 from notionhub.localnotion.property_types.catalog import COMPUTED_TYPES
-from notionhub.localnotion.property_types.json_shapes import expect_object, invalid, missing
+from notionhub.localnotion.property_types.json_shapes import missing
 from notionhub.localnotion.property_types.lookup import find_property
 from notionhub.localnotion.property_types.values import (
     VALUE_NORMALIZERS,
@@ -41,7 +42,7 @@ def normalize_property_values(
     schema: dict[str, dict[str, Any]], values: object, field: str, ctx: ValueContext
 ) -> NormalizedValues:
     """The rendered values of the client's ``properties``; ``ValidationFailed`` on any misfit."""
-    given = expect_object(values, field)
+    given = require_dict(values, field)
     state = ValueState(ctx=ctx, schema=schema)
     rendered: dict[str, dict[str, Any]] = {}
     for key, raw in given.items():
@@ -66,7 +67,7 @@ def _value(prop: dict[str, Any], raw: object, where: str, state: ValueState) -> 
     if isinstance(raw, list) and kind in _BARE_ARRAY_TYPES:
         inner: object = raw
     else:
-        obj = expect_object(raw, where)
+        obj = require_dict(raw, where)
         other = [k for k in obj if k not in _PASSENGER_KEYS and k != kind]
         if obj.get("type", kind) != kind or other:
             raise ValidationFailed(f"{prop['name']} is expected to be {kind}.")
@@ -123,7 +124,7 @@ def empty_value(prop: dict[str, Any]) -> dict[str, Any]:
     """
     kind = prop["type"]
     if kind not in _EMPTY:
-        raise invalid("property.type", "a known property type", kind)
+        raise fail("property.type", "a known property type", kind)
     value = {"id": prop["id"], "type": kind, kind: _EMPTY[kind](prop)}
     if kind == "relation":
         value["has_more"] = False

@@ -168,7 +168,7 @@ IDS: dict[str, Operator] = {
 DATE: dict[str, Operator] = {
     "equals": Operator(_date, lambda v, x: v is not None and v.overlaps(x)),
     "before": Operator(_date, lambda v, x: v is not None and v.before(x)),
-    "after": Operator(_date, lambda v, x: v is not None and v.after(x)),
+    "after": Operator(_date, lambda v, x: v is not None and v.start > x.start),
     "on_or_before": Operator(_date, lambda v, x: v is not None and not v.after(x)),
     "on_or_after": Operator(_date, lambda v, x: v is not None and not v.before(x)),
     **_EXISTENCE_OF_SCALAR,

@@ -154,14 +154,19 @@ class Storage:
                     found[row[0]] = _row(row)
         return found
 
-    def put(self, obj: StoredObject, *, title: str = "", position: int | None = None) -> None:
-        """Insert or replace ``obj``; a new child goes after its siblings unless placed."""
+    def put(self, obj: StoredObject, *, title: str | None = None, position: int | None = None) -> None:
+        """Insert or update ``obj``; ``title=None`` keeps the stored search title.
+
+        A new child goes after its siblings unless ``position`` places it.
+        """
         with self.transaction():
+            existing = self._conn.execute(
+                "SELECT position, title FROM objects WHERE id = ?", (obj.id,)
+            ).fetchone()
             if position is None:
-                existing = self._conn.execute(
-                    "SELECT position FROM objects WHERE id = ?", (obj.id,)
-                ).fetchone()
                 position = existing[0] if existing else self._next_position(obj.parent_id)
+            if title is None:
+                title = existing[1] if existing else ""
             self._conn.execute(
                 "INSERT OR REPLACE INTO objects (id, kind, parent_id, data_source_id, position,"
                 " in_trash, title, created_time, last_edited_time, body)"

@@ -97,33 +97,31 @@ NUMBER_FORMATS: frozenset[str] = frozenset(
     }
 )
 
-ROLLUP_FUNCTIONS: frozenset[str] = frozenset(
-    {
-        "count",
-        "count_values",
-        "empty",
-        "not_empty",
-        "unique",
-        "show_unique",
-        "percent_empty",
-        "percent_not_empty",
-        "sum",
-        "average",
-        "median",
-        "min",
-        "max",
-        "range",
-        "earliest_date",
-        "latest_date",
-        "date_range",
-        "checked",
-        "unchecked",
-        "percent_checked",
-        "percent_unchecked",
-        "count_per_group",
-        "percent_per_group",
-        "show_original",
-    }
+ROLLUP_FUNCTIONS: tuple[str, ...] = (
+    "count",
+    "count_values",
+    "empty",
+    "not_empty",
+    "unique",
+    "show_unique",
+    "percent_empty",
+    "percent_not_empty",
+    "sum",
+    "average",
+    "median",
+    "min",
+    "max",
+    "range",
+    "earliest_date",
+    "latest_date",
+    "date_range",
+    "checked",
+    "unchecked",
+    "percent_checked",
+    "percent_unchecked",
+    "count_per_group",
+    "percent_per_group",
+    "show_original",
 )
 
 # Limits of page property values (Notion's "size limits" reference).

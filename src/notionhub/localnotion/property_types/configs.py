@@ -12,16 +12,17 @@ from collections.abc import Callable
 from typing import Any
 
 from notionhub.errors import ValidationFailed
+from notionhub.localnotion.body_field_checks import (
+    fail,
+    require_choice,
+    require_dict,
+    require_key,
+    require_str,
+    show,
+)
 from notionhub.localnotion.ids import parse_id
 from notionhub.localnotion.property_types.catalog import NUMBER_FORMATS, ROLLUP_FUNCTIONS
-from notionhub.localnotion.property_types.json_shapes import (
-    expect_object,
-    expect_str,
-    invalid,
-    optional_str,
-    required,
-    shown,
-)
+from notionhub.localnotion.property_types.json_shapes import optional_str
 from notionhub.localnotion.property_types.options import (
     add_status_options,
     create_options,
@@ -35,20 +36,20 @@ ConfigNormalizer = Callable[[object, str, "Config | None"], Config]
 
 
 def _no_settings(raw: object, field: str, old: Config | None) -> Config:
-    expect_object(raw, field)
+    require_dict(raw, field)
     return {}
 
 
 def _number(raw: object, field: str, old: Config | None) -> Config:
-    obj = expect_object(raw, field)
+    obj = require_dict(raw, field)
     fmt = obj.get("format", (old or {}).get("format", "number"))
     if fmt not in NUMBER_FORMATS:
-        raise invalid(f"{field}.format", "a Notion number format such as `dollar`", fmt)
+        raise fail(f"{field}.format", "a Notion number format such as `dollar`", fmt)
     return {"format": fmt}
 
 
 def _select(raw: object, field: str, old: Config | None) -> Config:
-    obj = expect_object(raw, field)
+    obj = require_dict(raw, field)
     if "options" not in obj:
         return {"options": list((old or {}).get("options", []))}
     if old is None:
@@ -58,7 +59,7 @@ def _select(raw: object, field: str, old: Config | None) -> Config:
 
 
 def _status(raw: object, field: str, old: Config | None) -> Config:
-    obj = expect_object(raw, field)
+    obj = require_dict(raw, field)
     if old is None:
         if "options" not in obj:
             return default_status_config()
@@ -70,22 +71,21 @@ def _status(raw: object, field: str, old: Config | None) -> Config:
 
 
 def _formula(raw: object, field: str, old: Config | None) -> Config:
-    obj = expect_object(raw, field)
+    obj = require_dict(raw, field)
     if "expression" not in obj and old is not None:
         return dict(old)
-    return {"expression": expect_str(required(obj, "expression", field), f"{field}.expression")}
+    return {"expression": require_str(require_key(obj, "expression", field), f"{field}.expression")}
 
 
 def _relation(raw: object, field: str, old: Config | None) -> Config:
-    obj = expect_object(raw, field)
-    data_source_id = parse_id(required(obj, "data_source_id", field), f"{field}.data_source_id")
+    obj = require_dict(raw, field)
+    data_source_id = parse_id(require_key(obj, "data_source_id", field), f"{field}.data_source_id")
     kind = obj.get("type", "dual_property" if "dual_property" in obj else "single_property")
     if kind == "single_property":
-        expect_object(obj.get("single_property", {}), f"{field}.single_property")
+        require_dict(obj.get("single_property", {}), f"{field}.single_property")
         return {"data_source_id": data_source_id, "type": kind, kind: {}}
-    if kind != "dual_property":
-        raise invalid(f"{field}.type", "`single_property` or `dual_property`", kind)
-    dual = expect_object(obj.get("dual_property", {}), f"{field}.dual_property")
+    require_choice(kind, f"{field}.type", ("single_property", "dual_property"))
+    dual = require_dict(obj.get("dual_property", {}), f"{field}.dual_property")
     synced = {
         "synced_property_name": optional_str(
             dual.get("synced_property_name"), f"{field}.dual_property.synced_property_name"
@@ -98,17 +98,17 @@ def _relation(raw: object, field: str, old: Config | None) -> Config:
 
 
 def _rollup(raw: object, field: str, old: Config | None) -> Config:
-    obj = expect_object(raw, field)
-    function = required(obj, "function", field)
-    if function not in ROLLUP_FUNCTIONS:
-        raise invalid(f"{field}.function", "a rollup function such as `sum`", function)
+    obj = require_dict(raw, field)
+    function = require_choice(
+        require_key(obj, "function", field), f"{field}.function", ROLLUP_FUNCTIONS
+    )
     config: Config = {"function": function}
     for side in ("relation_property", "rollup_property"):
         name = optional_str(obj.get(f"{side}_name"), f"{field}.{side}_name")
         prop_id = optional_str(obj.get(f"{side}_id"), f"{field}.{side}_id")
         if name is None and prop_id is None:
             raise ValidationFailed(
-                f"{field} should have `{side}_name` or `{side}_id`, instead was {shown(obj)}."
+                f"{field} should have `{side}_name` or `{side}_id`, instead was {show(obj)}."
             )
         config[f"{side}_name"] = name
         config[f"{side}_id"] = prop_id
@@ -116,7 +116,7 @@ def _rollup(raw: object, field: str, old: Config | None) -> Config:
 
 
 def _unique_id(raw: object, field: str, old: Config | None) -> Config:
-    obj = expect_object(raw, field)
+    obj = require_dict(raw, field)
     return {"prefix": optional_str(obj.get("prefix"), f"{field}.prefix")}
 
 

@@ -9,17 +9,13 @@ datetimes without an offset; Notion then answers the datetimes with that zone's 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from notionhub.errors import ValidationFailed
-from notionhub.localnotion.property_types.json_shapes import (
-    expect_object,
-    expect_str,
-    invalid,
-    missing,
-)
+from notionhub.localnotion.body_field_checks import fail, require_dict, require_str
+from notionhub.localnotion.property_types.json_shapes import missing
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(
@@ -33,26 +29,26 @@ Moment = date | datetime
 def _zone(value: object, field: str) -> ZoneInfo | None:
     if value is None:
         return None
-    name = expect_str(value, field)
+    name = require_str(value, field)
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise invalid(field, "an IANA time zone such as `Europe/Paris`", value) from error
+        raise fail(field, "an IANA time zone such as `Europe/Paris`", value) from error
 
 
 def parse_moment(value: object, field: str, zone: ZoneInfo | None) -> Moment:
     """The date or aware datetime ``value`` names; naive datetimes are read in ``zone`` or UTC."""
-    text = expect_str(value, field)
+    text = require_str(value, field)
     if _DATE.match(text):
         if zone is not None:
             raise ValidationFailed(f"{field}: a date with a time_zone must include a time.")
         try:
             return date.fromisoformat(text)
         except ValueError as error:
-            raise invalid(field, _EXPECTED, value) from error
+            raise fail(field, _EXPECTED, value) from error
     match = _DATETIME.match(text)
     if match is None:
-        raise invalid(field, _EXPECTED, value)
+        raise fail(field, _EXPECTED, value)
     if match["offset"] and zone is not None:
         raise ValidationFailed(f"{field}: a datetime with a time_zone cannot have a UTC offset.")
     # Python 3.11 reads at most 6 fractional digits; Notion keeps milliseconds anyway.
@@ -60,7 +56,7 @@ def parse_moment(value: object, field: str, zone: ZoneInfo | None) -> Moment:
     try:
         moment = datetime.fromisoformat(trimmed)
     except ValueError as error:
-        raise invalid(field, _EXPECTED, value) from error
+        raise fail(field, _EXPECTED, value) from error
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone or UTC)
     return moment
@@ -70,9 +66,14 @@ def render_moment(moment: Moment) -> str:
     """Notion's text for a date or datetime."""
     if not isinstance(moment, datetime):
         return moment.isoformat()
+    offset_seconds = (moment.utcoffset() or timedelta()).total_seconds()
+    if offset_seconds % 60:
+        # Historical local mean times have second offsets that ±HH:MM cannot show.
+        moment = moment.astimezone(UTC)
     offset = moment.strftime("%z")  # "+0100"
     millis = moment.microsecond // 1000
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{millis:03d}{offset[:3]}:{offset[3:]}"
+    # isoformat, not strftime: strftime does not pad years before 1000 to four digits.
+    return f"{moment.date().isoformat()}T{moment:%H:%M:%S}.{millis:03d}{offset[:3]}:{offset[3:]}"
 
 
 def sort_key(moment: Moment) -> datetime:
@@ -97,7 +98,7 @@ def normalize_date_value(value: object, field: str) -> dict[str, Any] | None:
     """The rendered date value for the client's ``{"start", "end"?, "time_zone"?}`` or null."""
     if value is None:
         return None
-    obj = expect_object(value, field)
+    obj = require_dict(value, field)
     if obj.get("start") is None:
         raise missing(f"{field}.start")
     zone = _zone(obj.get("time_zone"), f"{field}.time_zone")

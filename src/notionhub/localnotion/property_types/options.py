@@ -6,15 +6,16 @@ import zlib
 from typing import Any
 
 from notionhub.errors import ValidationFailed
+from notionhub.localnotion.body_field_checks import (
+    fail,
+    require_choice,
+    require_dict,
+    require_list,
+    require_str,
+)
 from notionhub.localnotion.ids import new_id
 from notionhub.localnotion.property_types.catalog import MAX_OPTION_NAME_LENGTH, SELECT_COLORS
-from notionhub.localnotion.property_types.json_shapes import (
-    expect_list,
-    expect_object,
-    expect_str,
-    invalid,
-    optional_str,
-)
+from notionhub.localnotion.property_types.json_shapes import optional_str
 
 # Notion's defaults for a status property created without options.
 _DEFAULT_STATUS = (
@@ -27,9 +28,9 @@ _TODO_GROUP = "To-do"
 
 def option_name(value: object, field: str) -> str:
     """A valid option name: a non-empty string without commas (Notion splits on them)."""
-    name = expect_str(value, field)
+    name = require_str(value, field)
     if not name.strip():
-        raise invalid(field, "a non-empty string", value)
+        raise fail(field, "a non-empty string", value)
     if "," in name:
         raise ValidationFailed(
             f"{field}: option names cannot contain commas, instead was {name!r}."
@@ -43,9 +44,7 @@ def option_name(value: object, field: str) -> str:
 
 def option_color(value: object, field: str) -> str:
     """A colour of the select palette."""
-    if value not in SELECT_COLORS:
-        raise invalid(field, "one of " + ", ".join(f"`{c}`" for c in SELECT_COLORS), value)
-    return str(value)
+    return require_choice(value, field, SELECT_COLORS)
 
 
 def chosen_color(name: str) -> str:
@@ -71,9 +70,9 @@ def _check_unique_names(options: list[dict[str, Any]], field: str) -> None:
 
 def create_options(raw: object, field: str) -> list[dict[str, Any]]:
     """The schema options of a new select/multi_select/status from the client's list."""
-    items = expect_list(raw, field)
+    items = require_list(raw, field)
     options = [
-        _new_option(expect_object(item, f"{field}[{i}]"), f"{field}[{i}]", "default")
+        _new_option(require_dict(item, f"{field}[{i}]"), f"{field}[{i}]", "default")
         for i, item in enumerate(items)
     ]
     _check_unique_names(options, field)
@@ -107,9 +106,9 @@ def merge_options(
     """
     merged: list[dict[str, Any]] = []
     touched: set[str] = set()
-    for i, item in enumerate(expect_list(raw, field)):
+    for i, item in enumerate(require_list(raw, field)):
         where = f"{field}[{i}]"
-        restated = expect_object(item, where)
+        restated = require_dict(item, where)
         old = _find(existing, restated)
         if old is None and "id" in restated:
             raise ValidationFailed(f"{where}.id: no option with id {shown_id(restated['id'])}.")
@@ -187,7 +186,7 @@ def pick_option(
     A name the schema lacks becomes a new option when ``may_create`` (select and
     multi_select, as in Notion); status options are never created from page values.
     """
-    ref = expect_object(raw, field)
+    ref = require_dict(raw, field)
     if "id" in ref:
         found = next((o for o in options if o["id"] == ref["id"]), None)
         if found is None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from notionhub.errors import ValidationFailed
+from notionhub.localnotion.body_field_checks import fail, require_dict, require_key, require_list
 from notionhub.localnotion.ids import parse_id
 from notionhub.localnotion.property_types.catalog import (
     MAX_ARRAY_ITEMS,
@@ -22,14 +23,7 @@ from notionhub.localnotion.property_types.catalog import (
     MAX_URL_LENGTH,
 )
 from notionhub.localnotion.property_types.dates import normalize_date_value
-from notionhub.localnotion.property_types.json_shapes import (
-    check_max_items,
-    expect_list,
-    expect_object,
-    invalid,
-    optional_str,
-    required,
-)
+from notionhub.localnotion.property_types.json_shapes import optional_str
 from notionhub.localnotion.property_types.options import pick_option, rendered_option
 from notionhub.localnotion.rich_text import normalize_rich_text
 
@@ -80,13 +74,13 @@ def _number(raw: object, where: str, prop: dict[str, Any], state: ValueState) ->
     if raw is None:
         return None
     if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        raise invalid(where, "a number or null", raw)
+        raise fail(where, "a number or null", raw)
     return raw
 
 
 def _checkbox(raw: object, where: str, prop: dict[str, Any], state: ValueState) -> Any:
     if not isinstance(raw, bool):
-        raise invalid(where, "a boolean", raw)
+        raise fail(where, "a boolean", raw)
     return raw
 
 
@@ -108,8 +102,7 @@ def _option(raw: object, where: str, prop: dict[str, Any], state: ValueState) ->
 
 
 def _multi_select(raw: object, where: str, prop: dict[str, Any], state: ValueState) -> Any:
-    items = expect_list(raw, where)
-    check_max_items(items, where, MAX_ARRAY_ITEMS)
+    items = require_list(raw, where, max_items=MAX_ARRAY_ITEMS)
     chosen: dict[str, dict[str, Any]] = {}
     for i, item in enumerate(items):
         option, new = pick_option(state.options(prop), item, f"{where}[{i}]", may_create=True)
@@ -121,12 +114,11 @@ def _multi_select(raw: object, where: str, prop: dict[str, Any], state: ValueSta
 
 def _ids(raw: object, where: str) -> list[str]:
     """The distinct ids of a list of ``{"id": ...}`` references, in order."""
-    items = expect_list(raw, where)
-    check_max_items(items, where, MAX_ARRAY_ITEMS)
+    items = require_list(raw, where, max_items=MAX_ARRAY_ITEMS)
     ids: list[str] = []
     for i, item in enumerate(items):
-        ref = expect_object(item, f"{where}[{i}]")
-        item_id = parse_id(required(ref, "id", f"{where}[{i}]"), f"{where}[{i}].id")
+        ref = require_dict(item, f"{where}[{i}]")
+        item_id = parse_id(require_key(ref, "id", f"{where}[{i}]"), f"{where}[{i}].id")
         if item_id not in ids:
             ids.append(item_id)
     return ids
@@ -149,28 +141,27 @@ def _relation(raw: object, where: str, prop: dict[str, Any], state: ValueState) 
 
 
 def _file(raw: object, where: str) -> dict[str, Any]:
-    obj = expect_object(raw, where)
+    obj = require_dict(raw, where)
     kind = obj.get("type", "external")
     if kind != "external" or "external" not in obj:
         raise ValidationFailed(
             f'{where} should be an external file `{{"name", "external": {{"url"}}}}`;'
             " the local server does not host files."
         )
-    external = expect_object(obj["external"], f"{where}.external")
+    external = require_dict(obj["external"], f"{where}.external")
     url = optional_str(
-        required(external, "url", f"{where}.external"),
+        require_key(external, "url", f"{where}.external"),
         f"{where}.external.url",
         max_length=MAX_URL_LENGTH,
     )
     if not url:
-        raise invalid(f"{where}.external.url", "a non-empty string", url)
+        raise fail(f"{where}.external.url", "a non-empty string", url)
     name = optional_str(obj.get("name"), f"{where}.name", max_length=MAX_OPTION_NAME_LENGTH)
     return {"name": name or url, "type": "external", "external": {"url": url}}
 
 
 def _files(raw: object, where: str, prop: dict[str, Any], state: ValueState) -> Any:
-    items = expect_list(raw, where)
-    check_max_items(items, where, MAX_ARRAY_ITEMS)
+    items = require_list(raw, where, max_items=MAX_ARRAY_ITEMS)
     return [_file(item, f"{where}[{i}]") for i, item in enumerate(items)]
 
 

@@ -1,0 +1,76 @@
+"""Fixtures shared by every test: a real local Notion server over HTTP and clients for it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from notion_client import Client
+
+from notionhub.localnotion.app import DEFAULT_TOKEN, LocalNotionConfig, create_app
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningServer:
+    """A local Notion server running on a port in a background thread."""
+
+    base_url: str
+    data_dir: Path
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def admin(self, method: str, path: str, json: object = None) -> httpx.Response:
+        return httpx.request(method, f"{self.base_url}{path}", json=json, timeout=10)
+
+
+def start_server(data_dir: Path, **config: object) -> RunningServer:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    app = create_app(LocalNotionConfig(data_dir=data_dir, public_url=base_url, **config))  # type: ignore[arg-type]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the local Notion server did not start")
+        time.sleep(0.01)
+    return RunningServer(base_url, data_dir, server, thread)
+
+
+@pytest.fixture(scope="session")
+def notion_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    running = start_server(tmp_path_factory.mktemp("notion"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def notion(notion_server: RunningServer) -> Iterator[Client]:
+    """The real ``notion-client`` talking HTTP to the local server, without client retries."""
+    client = Client(auth=DEFAULT_TOKEN, base_url=notion_server.base_url, retry=False)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def root_page_id(notion: Client) -> str:
+    found = notion.search(query="notionhub", filter={"property": "object", "value": "page"})
+    return str(found["results"][0]["id"])

@@ -1,0 +1,146 @@
+"""Pages through notion-client: create under a page or a data source, update, trash, properties."""
+
+from __future__ import annotations
+
+import pytest
+from notion_client import APIResponseError, Client
+
+from tests.localnotion.conftest import title
+
+FULL_VALUES = {
+    "Name": {"title": title("Ada Lovelace")},
+    "Email": {"email": "ada@example.com"},
+    "Price": {"number": 120.5},
+    "Stage": {"select": {"name": "Won"}},
+    "Tags": {"multi_select": [{"name": "vip"}, {"name": "new-tag"}]},
+    "Due": {"date": {"start": "2026-03-01T10:00:00.000+01:00", "end": "2026-03-01T11:00:00.000+01:00"}},
+    "Done": {"checkbox": True},
+    "Notes": {"rich_text": [{"text": {"content": "likes "}}, {"text": {"content": "tea"}, "annotations": {"bold": True}}]},
+    "Site": {"url": "https://example.com"},
+    "Phone": {"phone_number": "+44 20 7946 0000"},
+}
+
+
+def test_create_page_in_data_source_with_every_common_type(notion: Client, crm: dict[str, str]) -> None:
+    page = notion.pages.create(parent={"data_source_id": crm["data_source_id"]}, properties=FULL_VALUES)
+    assert page["object"] == "page"
+    assert page["parent"]["type"] == "data_source_id"
+    assert page["parent"]["data_source_id"] == crm["data_source_id"]
+    assert page["parent"]["database_id"] == crm["database_id"]
+    props = notion.pages.retrieve(page_id=page["id"])["properties"]
+    assert props["Name"]["title"][0]["plain_text"] == "Ada Lovelace"
+    assert props["Email"]["email"] == "ada@example.com"
+    assert props["Price"]["number"] == 120.5
+    assert props["Stage"]["select"]["name"] == "Won"
+    assert props["Stage"]["select"]["color"] == "green"
+    assert [o["name"] for o in props["Tags"]["multi_select"]] == ["vip", "new-tag"]
+    assert props["Due"]["date"]["start"].startswith("2026-03-01T10:00")
+    assert props["Done"]["checkbox"] is True
+    assert "".join(t["plain_text"] for t in props["Notes"]["rich_text"]) == "likes tea"
+    assert props["Notes"]["rich_text"][1]["annotations"]["bold"] is True
+    assert props["Site"]["url"] == "https://example.com"
+    assert props["Phone"]["phone_number"] == "+44 20 7946 0000"
+    # A new multi_select option is added to the schema, as Notion does.
+    schema = notion.data_sources.retrieve(data_source_id=crm["data_source_id"])["properties"]
+    assert "new-tag" in [o["name"] for o in schema["Tags"]["multi_select"]["options"]]
+
+
+def test_create_page_under_database_id_with_one_data_source(notion: Client, crm: dict[str, str]) -> None:
+    page = notion.pages.create(parent={"database_id": crm["database_id"]}, properties={"Name": {"title": title("x")}})
+    assert page["parent"]["data_source_id"] == crm["data_source_id"]
+
+
+def test_create_child_page_with_content(notion: Client, root_page_id: str) -> None:
+    page = notion.pages.create(
+        parent={"page_id": root_page_id},
+        properties={"title": {"title": title("Weekly report")}},
+        children=[{"paragraph": {"rich_text": title("Hello")}}],
+    )
+    assert page["parent"] == {"type": "page_id", "page_id": root_page_id}
+    assert page["properties"]["title"]["title"][0]["plain_text"] == "Weekly report"
+    children = notion.blocks.children.list(block_id=page["id"])["results"]
+    assert [c["type"] for c in children] == ["paragraph"]
+    listed = notion.blocks.children.list(block_id=root_page_id)["results"]
+    assert any(b["type"] == "child_page" and b["id"] == page["id"] for b in listed)
+
+
+def test_update_only_given_properties(notion: Client, crm: dict[str, str]) -> None:
+    page = notion.pages.create(parent={"data_source_id": crm["data_source_id"]}, properties=FULL_VALUES)
+    updated = notion.pages.update(page_id=page["id"], properties={"Price": {"number": 99}, "Stage": {"select": None}})
+    assert updated["properties"]["Price"]["number"] == 99
+    assert updated["properties"]["Stage"]["select"] is None
+    assert updated["properties"]["Email"]["email"] == "ada@example.com"
+    assert updated["last_edited_time"] >= page["last_edited_time"]
+
+
+def test_trash_and_restore(notion: Client, crm: dict[str, str]) -> None:
+    page = notion.pages.create(parent={"data_source_id": crm["data_source_id"]}, properties={"Name": {"title": title("t")}})
+    assert notion.pages.update(page_id=page["id"], in_trash=True)["in_trash"] is True
+    assert notion.pages.retrieve(page_id=page["id"])["archived"] is True
+    assert notion.pages.update(page_id=page["id"], in_trash=False)["in_trash"] is False
+
+
+def test_icon_and_cover(notion: Client, crm: dict[str, str]) -> None:
+    page = notion.pages.create(parent={"data_source_id": crm["data_source_id"]}, properties={"Name": {"title": title("i")}})
+    icon = {"type": "emoji", "emoji": "🎯"}
+    cover = {"type": "external", "external": {"url": "https://example.com/c.png"}}
+    updated = notion.pages.update(page_id=page["id"], icon=icon, cover=cover)
+    assert updated["icon"] == icon
+    assert updated["cover"] == cover
+
+
+@pytest.mark.parametrize(
+    ("properties", "fragment"),
+    [
+        ({"Nope": {"number": 1}}, "Nope"),
+        ({"Price": {"number": "abc"}}, "Price"),
+        ({"Email": {"email": "x" * 201}}, "Email"),
+        ({"Name": {"title": title("x" * 2001)}}, "2000"),
+        ({"Done": {"checkbox": "yes"}}, "Done"),
+    ],
+)
+def test_bad_values_are_validation_errors(
+    notion: Client, crm: dict[str, str], properties: dict[str, object], fragment: str
+) -> None:
+    with pytest.raises(APIResponseError) as raised:
+        notion.pages.create(parent={"data_source_id": crm["data_source_id"]}, properties=properties)
+    assert raised.value.status == 400
+    assert raised.value.code == "validation_error"
+    assert fragment in str(raised.value)
+
+
+def test_page_under_trashed_parent_is_refused(notion: Client, crm: dict[str, str]) -> None:
+    notion.data_sources.update(data_source_id=crm["data_source_id"], in_trash=True)
+    with pytest.raises(APIResponseError) as raised:
+        notion.pages.create(parent={"data_source_id": crm["data_source_id"]}, properties={"Name": {"title": title("x")}})
+    assert raised.value.code == "validation_error"
+    assert "archived" in str(raised.value)
+
+
+def test_property_item_is_paginated_for_long_titles(notion: Client, crm: dict[str, str]) -> None:
+    pieces = [{"text": {"content": f"part{i} "}} for i in range(30)]
+    page = notion.pages.create(parent={"data_source_id": crm["data_source_id"]}, properties={"Name": {"title": pieces}, "Price": {"number": 5}})
+    first = notion.pages.properties.retrieve(page_id=page["id"], property_id="title", page_size=25)
+    assert first["object"] == "list"
+    assert len(first["results"]) == 25
+    assert first["has_more"] is True
+    rest = notion.pages.properties.retrieve(page_id=page["id"], property_id="title", start_cursor=first["next_cursor"])
+    assert len(rest["results"]) == 5
+    assert rest["has_more"] is False
+    price_id = page["properties"]["Price"]["id"]
+    price = notion.pages.properties.retrieve(page_id=page["id"], property_id=price_id)
+    assert price == {"object": "property_item", "id": price_id, "type": "number", "number": 5}
+
+
+def test_unique_id_and_timestamps(notion: Client, root_page_id: str) -> None:
+    db = notion.databases.create(
+        parent={"page_id": root_page_id}, title=title("Tasks"),
+        initial_data_source={"properties": {"Task": {"title": {}}, "ID": {"unique_id": {"prefix": "TASK"}}, "Created": {"created_time": {}}, "Edited": {"last_edited_time": {}}}},
+    )
+    ds = db["data_sources"][0]["id"]
+    first = notion.pages.create(parent={"data_source_id": ds}, properties={"Task": {"title": title("a")}})
+    second = notion.pages.create(parent={"data_source_id": ds}, properties={"Task": {"title": title("b")}})
+    assert first["properties"]["ID"]["unique_id"] == {"prefix": "TASK", "number": 1}
+    assert second["properties"]["ID"]["unique_id"] == {"prefix": "TASK", "number": 2}
+    assert first["properties"]["Created"]["created_time"] == first["created_time"]
+    assert first["properties"]["Edited"]["last_edited_time"] == first["last_edited_time"]
