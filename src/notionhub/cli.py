@@ -16,7 +16,9 @@ from notionhub.localnotion.app import DEFAULT_TOKEN, LocalNotionConfig, create_a
 from notionhub.logging_setup import configure_logging
 from notionhub.settings import Settings
 
-app = typer.Typer(help="notionhub: signed webhooks in, correct Notion pages out.", no_args_is_help=True)
+app = typer.Typer(
+    help="notionhub: signed webhooks in, correct Notion pages out.", no_args_is_help=True
+)
 console = Console(stderr=True)
 
 
@@ -30,13 +32,19 @@ def version() -> None:
 def notion_server(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
-    data: Annotated[Path, typer.Option(help="Folder of the SQLite store.")] = Path(".notionhub/notion"),
+    data: Annotated[Path, typer.Option(help="Folder of the SQLite store.")] = Path(
+        ".notionhub/notion"
+    ),
     token: Annotated[
         list[str] | None,
-        typer.Option(help="Accepted bearer token (repeatable). Default: $LOCAL_NOTION_TOKEN or local-notion-token."),
+        typer.Option(
+            help="Accepted bearer token (repeatable)."
+            " Default: $LOCAL_NOTION_TOKEN or local-notion-token."
+        ),
     ] = None,
     rate_limit: Annotated[
-        float | None, typer.Option(help="Limit each token to this many requests/s, like Notion (about 3).")
+        float | None,
+        typer.Option(help="Limit each token to this many requests/s, like Notion (about 3)."),
     ] = None,
     burst: Annotated[int, typer.Option(help="Requests allowed at once under --rate-limit.")] = 3,
 ) -> None:

@@ -1,21 +1,21 @@
 """The one exception hierarchy of notionhub.
 
-    NotionhubError                      anything notionhub raises on purpose
-    ├── ConfigurationError              settings missing or inconsistent
-    └── NotionAPIError                  an error in the shape of the Notion API (status, code, message)
-        ├── InvalidJSON                 400 invalid_json: the body is not JSON
-        ├── InvalidRequestURL           400 invalid_request_url: no such route
-        ├── InvalidRequest              400 invalid_request: the request is not supported
-        ├── ValidationFailed            400 validation_error: the body does not fit the schema
-        ├── MissingVersion              400 missing_version: no Notion-Version header
-        ├── Unauthorized                401 unauthorized: missing or unknown bearer token
-        ├── RestrictedResource          403 restricted_resource: not allowed for this token
-        ├── ObjectNotFound              404 object_not_found: unknown or unshared id
-        ├── Conflict                    409 conflict_error: a data collision, retry
-        ├── RateLimited                 429 rate_limited: slow down, see retry_after
-        ├── InternalServerError         500 internal_server_error
-        ├── ServiceUnavailable          503 service_unavailable
-        └── GatewayTimeout              504 gateway_timeout
+NotionhubError                      anything notionhub raises on purpose
+├── ConfigurationError              settings missing or inconsistent
+└── NotionAPIError                  an error in the shape of the Notion API (status, code, message)
+    ├── InvalidJSON                 400 invalid_json: the body is not JSON
+    ├── InvalidRequestURL           400 invalid_request_url: no such route
+    ├── InvalidRequest              400 invalid_request: the request is not supported
+    ├── ValidationFailed            400 validation_error: the body does not fit the schema
+    ├── MissingVersion              400 missing_version: no Notion-Version header
+    ├── Unauthorized                401 unauthorized: missing or unknown bearer token
+    ├── RestrictedResource          403 restricted_resource: not allowed for this token
+    ├── ObjectNotFound              404 object_not_found: unknown or unshared id
+    ├── Conflict                    409 conflict_error: a data collision, retry
+    ├── RateLimited                 429 rate_limited: slow down, see retry_after
+    ├── InternalServerError         500 internal_server_error
+    ├── ServiceUnavailable          503 service_unavailable
+    └── GatewayTimeout              504 gateway_timeout
 """
 
 from __future__ import annotations
@@ -50,7 +50,10 @@ class NotionAPIError(NotionhubError):
         self.retry_after = retry_after
 
     def to_body(self, request_id: str | None = None) -> dict[str, Any]:
-        """Notion's error object: ``{object, status, code, message, request_id?, additional_data?}``."""
+        """Notion's error object.
+
+        ``{object, status, code, message, request_id?, additional_data?}``.
+        """
         body: dict[str, Any] = {
             "object": "error",
             "status": self.status,

@@ -18,12 +18,21 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     notion_token: SecretStr | None = Field(
-        default=None, description="Integration token of the real Notion API; unset = embedded local server."
+        default=None,
+        description="Integration token of the real Notion API; unset = embedded local server.",
     )
-    notion_base_url: str = Field(default="https://api.notion.com", description="Base URL of the Notion API.")
-    notion_parent_page_id: str | None = Field(default=None, description="Page under which databases are created.")
-    notionhub_home: Path = Field(default=DEFAULT_HOME, description="Folder for the hub's own files.")
-    database_url: str | None = Field(default=None, description="Hub database; default SQLite under NOTIONHUB_HOME.")
+    notion_base_url: str = Field(
+        default="https://api.notion.com", description="Base URL of the Notion API."
+    )
+    notion_parent_page_id: str | None = Field(
+        default=None, description="Page under which databases are created."
+    )
+    notionhub_home: Path = Field(
+        default=DEFAULT_HOME, description="Folder for the hub's own files."
+    )
+    database_url: str | None = Field(
+        default=None, description="Hub database; default SQLite under NOTIONHUB_HOME."
+    )
     notionhub_packs: str = Field(default="", description="Comma-separated packs to enable.")
     server_port: int = Field(default=8000, description="Port of `notionhub serve`.")
     local_notion_token: SecretStr = Field(

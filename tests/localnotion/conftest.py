@@ -11,7 +11,11 @@ CRM_PROPERTIES: dict[str, Any] = {
     "Name": {"title": {}},
     "Email": {"email": {}},
     "Price": {"number": {"format": "dollar"}},
-    "Stage": {"select": {"options": [{"name": "Lead", "color": "gray"}, {"name": "Won", "color": "green"}]}},
+    "Stage": {
+        "select": {
+            "options": [{"name": "Lead", "color": "gray"}, {"name": "Won", "color": "green"}]
+        }
+    },
     "Tags": {"multi_select": {"options": [{"name": "vip"}]}},
     "Due": {"date": {}},
     "Done": {"checkbox": {}},

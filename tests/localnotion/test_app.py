@@ -12,7 +12,9 @@ HEADERS = {"Authorization": "Bearer local-notion-token", "Notion-Version": "2025
 
 
 def test_missing_token_is_401_unauthorized(notion_server: RunningServer) -> None:
-    answer = httpx.get(f"{notion_server.base_url}/v1/users/me", headers={"Notion-Version": "2025-09-03"})
+    answer = httpx.get(
+        f"{notion_server.base_url}/v1/users/me", headers={"Notion-Version": "2025-09-03"}
+    )
     assert answer.status_code == 401
     body = answer.json()
     assert body["object"] == "error"
@@ -32,7 +34,8 @@ def test_wrong_token_is_401_through_notion_client(notion_server: RunningServer) 
 
 def test_missing_version_is_400_missing_version(notion_server: RunningServer) -> None:
     answer = httpx.get(
-        f"{notion_server.base_url}/v1/users/me", headers={"Authorization": "Bearer local-notion-token"}
+        f"{notion_server.base_url}/v1/users/me",
+        headers={"Authorization": "Bearer local-notion-token"},
     )
     assert answer.status_code == 400
     assert answer.json()["code"] == "missing_version"
@@ -45,7 +48,9 @@ def test_unknown_route_is_invalid_request_url(notion_server: RunningServer) -> N
 
 
 def test_body_that_is_not_json_is_invalid_json(notion_server: RunningServer) -> None:
-    answer = httpx.post(f"{notion_server.base_url}/v1/search", headers=HEADERS, content=b"{not json")
+    answer = httpx.post(
+        f"{notion_server.base_url}/v1/search", headers=HEADERS, content=b"{not json"
+    )
     assert answer.status_code == 400
     assert answer.json()["code"] == "invalid_json"
 
@@ -82,7 +87,11 @@ def test_stats_count_requests_by_route(notion_server: RunningServer, notion: Cli
     assert stats["total"] == 3
     assert stats["by_status"] == {"200": 3}
     logged = notion_server.admin("GET", "/_admin/stats?log=1").json()["requests"]
-    assert [entry["route"] for entry in logged] == ["GET /v1/users/me", "GET /v1/users/me", "POST /v1/search"]
+    assert [entry["route"] for entry in logged] == [
+        "GET /v1/users/me",
+        "GET /v1/users/me",
+        "POST /v1/search",
+    ]
 
 
 def test_injected_faults_follow_the_seed(notion_server: RunningServer, notion: Client) -> None:
@@ -119,9 +128,7 @@ def test_rate_limit_answers_429_with_retry_after(tmp_path: object) -> None:
 
     server = start_server(Path(str(tmp_path)), rate_limit=0.1, rate_burst=2)
     try:
-        statuses = [
-            httpx.get(f"{server.base_url}/v1/users/me", headers=HEADERS) for _ in range(4)
-        ]
+        statuses = [httpx.get(f"{server.base_url}/v1/users/me", headers=HEADERS) for _ in range(4)]
     finally:
         server.stop()
     assert [s.status_code for s in statuses[:2]] == [200, 200]

@@ -12,7 +12,9 @@ from tests.localnotion.conftest import title
 
 @pytest.fixture
 def page_id(notion: Client, root_page_id: str) -> str:
-    page = notion.pages.create(parent={"page_id": root_page_id}, properties={"title": {"title": title("Doc")}})
+    page = notion.pages.create(
+        parent={"page_id": root_page_id}, properties={"title": {"title": title("Doc")}}
+    )
     return str(page["id"])
 
 
@@ -39,8 +41,12 @@ def test_append_nested_children_and_list(notion: Client, page_id: str) -> None:
 
 
 def test_children_pagination(notion: Client, page_id: str) -> None:
-    notion.blocks.children.append(block_id=page_id, children=[paragraph(str(i)) for i in range(100)])
-    notion.blocks.children.append(block_id=page_id, children=[paragraph(str(i)) for i in range(100, 130)])
+    notion.blocks.children.append(
+        block_id=page_id, children=[paragraph(str(i)) for i in range(100)]
+    )
+    notion.blocks.children.append(
+        block_id=page_id, children=[paragraph(str(i)) for i in range(100, 130)]
+    )
     seen: list[str] = []
     cursor = None
     while True:
@@ -56,9 +62,14 @@ def test_children_pagination(notion: Client, page_id: str) -> None:
 
 
 def test_append_after_a_block(notion: Client, page_id: str) -> None:
-    first = notion.blocks.children.append(block_id=page_id, children=[paragraph("a"), paragraph("c")])["results"]
+    first = notion.blocks.children.append(
+        block_id=page_id, children=[paragraph("a"), paragraph("c")]
+    )["results"]
     notion.blocks.children.append(block_id=page_id, children=[paragraph("b")], after=first[0]["id"])
-    texts = [b["paragraph"]["rich_text"][0]["plain_text"] for b in notion.blocks.children.list(block_id=page_id)["results"]]
+    texts = [
+        b["paragraph"]["rich_text"][0]["plain_text"]
+        for b in notion.blocks.children.list(block_id=page_id)["results"]
+    ]
     assert texts == ["a", "b", "c"]
 
 
@@ -70,7 +81,9 @@ def test_more_than_100_children_is_refused(notion: Client, page_id: str) -> None
 
 
 def test_update_and_delete_block(notion: Client, page_id: str) -> None:
-    block = notion.blocks.children.append(block_id=page_id, children=[{"to_do": {"rich_text": title("x")}}])["results"][0]
+    block = notion.blocks.children.append(
+        block_id=page_id, children=[{"to_do": {"rich_text": title("x")}}]
+    )["results"][0]
     updated = notion.blocks.update(block_id=block["id"], to_do={"checked": True})
     assert updated["to_do"]["checked"] is True
     assert updated["to_do"]["rich_text"][0]["plain_text"] == "x"

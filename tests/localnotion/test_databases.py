@@ -12,7 +12,9 @@ def test_create_database_with_initial_data_source(notion: Client, root_page_id: 
     db = notion.databases.create(
         parent={"type": "page_id", "page_id": root_page_id},
         title=title("Clients"),
-        initial_data_source={"properties": {"Client Name": {"title": {}}, "Paid": {"number": {"format": "euro"}}}},
+        initial_data_source={
+            "properties": {"Client Name": {"title": {}}, "Paid": {"number": {"format": "euro"}}}
+        },
     )
     assert db["object"] == "database"
     assert db["title"][0]["plain_text"] == "Clients"
@@ -85,21 +87,30 @@ def test_second_data_source_in_a_database(notion: Client, crm: dict[str, str]) -
 
 def test_two_way_relation_creates_synced_property(notion: Client, root_page_id: str) -> None:
     clients = notion.databases.create(
-        parent={"page_id": root_page_id}, title=title("Clients"),
+        parent={"page_id": root_page_id},
+        title=title("Clients"),
         initial_data_source={"properties": {"Name": {"title": {}}}},
     )
     clients_ds = clients["data_sources"][0]["id"]
     sessions = notion.databases.create(
-        parent={"page_id": root_page_id}, title=title("Sessions"),
+        parent={"page_id": root_page_id},
+        title=title("Sessions"),
         initial_data_source={
             "properties": {
                 "Session": {"title": {}},
-                "Client": {"relation": {"data_source_id": clients_ds, "dual_property": {"synced_property_name": "Sessions"}}},
+                "Client": {
+                    "relation": {
+                        "data_source_id": clients_ds,
+                        "dual_property": {"synced_property_name": "Sessions"},
+                    }
+                },
             }
         },
     )
     sessions_ds = sessions["data_sources"][0]["id"]
-    relation = notion.data_sources.retrieve(data_source_id=sessions_ds)["properties"]["Client"]["relation"]
+    relation = notion.data_sources.retrieve(data_source_id=sessions_ds)["properties"]["Client"][
+        "relation"
+    ]
     assert relation["data_source_id"] == clients_ds
     assert relation["type"] == "dual_property"
     assert relation["dual_property"]["synced_property_name"] == "Sessions"
@@ -107,10 +118,15 @@ def test_two_way_relation_creates_synced_property(notion: Client, root_page_id: 
     assert synced["type"] == "relation"
     assert synced["relation"]["data_source_id"] == sessions_ds
 
-    ada = notion.pages.create(parent={"data_source_id": clients_ds}, properties={"Name": {"title": title("Ada")}})
+    ada = notion.pages.create(
+        parent={"data_source_id": clients_ds}, properties={"Name": {"title": title("Ada")}}
+    )
     first = notion.pages.create(
         parent={"data_source_id": sessions_ds},
-        properties={"Session": {"title": title("Intro")}, "Client": {"relation": [{"id": ada["id"]}]}},
+        properties={
+            "Session": {"title": title("Intro")},
+            "Client": {"relation": [{"id": ada["id"]}]},
+        },
     )
     back = notion.pages.retrieve(page_id=ada["id"])["properties"]["Sessions"]["relation"]
     assert back == [{"id": first["id"]}]
@@ -121,20 +137,33 @@ def test_two_way_relation_creates_synced_property(notion: Client, root_page_id: 
 def test_relation_to_unknown_data_source_is_404(notion: Client, root_page_id: str) -> None:
     with pytest.raises(APIResponseError) as raised:
         notion.databases.create(
-            parent={"page_id": root_page_id}, title=title("X"),
-            initial_data_source={"properties": {"Name": {"title": {}}, "R": {"relation": {"data_source_id": "00000000-0000-4000-8000-000000000001", "single_property": {}}}}},
+            parent={"page_id": root_page_id},
+            title=title("X"),
+            initial_data_source={
+                "properties": {
+                    "Name": {"title": {}},
+                    "R": {
+                        "relation": {
+                            "data_source_id": "00000000-0000-4000-8000-000000000001",
+                            "single_property": {},
+                        }
+                    },
+                }
+            },
         )
     assert raised.value.code == "object_not_found"
 
 
 def test_rollup_and_formula_are_computed(notion: Client, root_page_id: str) -> None:
     items = notion.databases.create(
-        parent={"page_id": root_page_id}, title=title("Items"),
+        parent={"page_id": root_page_id},
+        title=title("Items"),
         initial_data_source={"properties": {"Name": {"title": {}}, "Amount": {"number": {}}}},
     )
     items_ds = items["data_sources"][0]["id"]
     orders = notion.databases.create(
-        parent={"page_id": root_page_id}, title=title("Orders"),
+        parent={"page_id": root_page_id},
+        title=title("Orders"),
         initial_data_source={
             "properties": {
                 "Order": {"title": {}},
@@ -147,18 +176,37 @@ def test_rollup_and_formula_are_computed(notion: Client, root_page_id: str) -> N
     notion.data_sources.update(
         data_source_id=orders_ds,
         properties={
-            "Total": {"rollup": {"relation_property_name": "Items", "rollup_property_name": "Amount", "function": "sum"}},
-            "Count": {"rollup": {"relation_property_name": "Items", "rollup_property_name": "Amount", "function": "count"}},
+            "Total": {
+                "rollup": {
+                    "relation_property_name": "Items",
+                    "rollup_property_name": "Amount",
+                    "function": "sum",
+                }
+            },
+            "Count": {
+                "rollup": {
+                    "relation_property_name": "Items",
+                    "rollup_property_name": "Amount",
+                    "function": "count",
+                }
+            },
             "Double": {"formula": {"expression": 'prop("Qty") * 2'}},
         },
     )
     ids = [
-        notion.pages.create(parent={"data_source_id": items_ds}, properties={"Name": {"title": title(n)}, "Amount": {"number": a}})["id"]
+        notion.pages.create(
+            parent={"data_source_id": items_ds},
+            properties={"Name": {"title": title(n)}, "Amount": {"number": a}},
+        )["id"]
         for n, a in (("a", 10), ("b", 32.5))
     ]
     order = notion.pages.create(
         parent={"data_source_id": orders_ds},
-        properties={"Order": {"title": title("O-1")}, "Items": {"relation": [{"id": i} for i in ids]}, "Qty": {"number": 4}},
+        properties={
+            "Order": {"title": title("O-1")},
+            "Items": {"relation": [{"id": i} for i in ids]},
+            "Qty": {"number": 4},
+        },
     )
     props = notion.pages.retrieve(page_id=order["id"])["properties"]
     assert props["Total"]["rollup"]["type"] == "number"

@@ -17,7 +17,9 @@ def test_async_notion_client_in_process(tmp_path: Path) -> None:
     async def scenario() -> tuple[str, int]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport) as http:
-            notion = AsyncClient(client=http, auth=DEFAULT_TOKEN, base_url="http://local-notion", retry=False)
+            notion = AsyncClient(
+                client=http, auth=DEFAULT_TOKEN, base_url="http://local-notion", retry=False
+            )
             me = await notion.users.me()
             found = await notion.search(query="notionhub")
             return str(me["type"]), len(found["results"])

@@ -13,16 +13,27 @@ FULL_VALUES = {
     "Price": {"number": 120.5},
     "Stage": {"select": {"name": "Won"}},
     "Tags": {"multi_select": [{"name": "vip"}, {"name": "new-tag"}]},
-    "Due": {"date": {"start": "2026-03-01T10:00:00.000+01:00", "end": "2026-03-01T11:00:00.000+01:00"}},
+    "Due": {
+        "date": {"start": "2026-03-01T10:00:00.000+01:00", "end": "2026-03-01T11:00:00.000+01:00"}
+    },
     "Done": {"checkbox": True},
-    "Notes": {"rich_text": [{"text": {"content": "likes "}}, {"text": {"content": "tea"}, "annotations": {"bold": True}}]},
+    "Notes": {
+        "rich_text": [
+            {"text": {"content": "likes "}},
+            {"text": {"content": "tea"}, "annotations": {"bold": True}},
+        ]
+    },
     "Site": {"url": "https://example.com"},
     "Phone": {"phone_number": "+44 20 7946 0000"},
 }
 
 
-def test_create_page_in_data_source_with_every_common_type(notion: Client, crm: dict[str, str]) -> None:
-    page = notion.pages.create(parent={"data_source_id": crm["data_source_id"]}, properties=FULL_VALUES)
+def test_create_page_in_data_source_with_every_common_type(
+    notion: Client, crm: dict[str, str]
+) -> None:
+    page = notion.pages.create(
+        parent={"data_source_id": crm["data_source_id"]}, properties=FULL_VALUES
+    )
     assert page["object"] == "page"
     assert page["parent"]["type"] == "data_source_id"
     assert page["parent"]["data_source_id"] == crm["data_source_id"]
@@ -45,8 +56,12 @@ def test_create_page_in_data_source_with_every_common_type(notion: Client, crm: 
     assert "new-tag" in [o["name"] for o in schema["Tags"]["multi_select"]["options"]]
 
 
-def test_create_page_under_database_id_with_one_data_source(notion: Client, crm: dict[str, str]) -> None:
-    page = notion.pages.create(parent={"database_id": crm["database_id"]}, properties={"Name": {"title": title("x")}})
+def test_create_page_under_database_id_with_one_data_source(
+    notion: Client, crm: dict[str, str]
+) -> None:
+    page = notion.pages.create(
+        parent={"database_id": crm["database_id"]}, properties={"Name": {"title": title("x")}}
+    )
     assert page["parent"]["data_source_id"] == crm["data_source_id"]
 
 
@@ -65,8 +80,12 @@ def test_create_child_page_with_content(notion: Client, root_page_id: str) -> No
 
 
 def test_update_only_given_properties(notion: Client, crm: dict[str, str]) -> None:
-    page = notion.pages.create(parent={"data_source_id": crm["data_source_id"]}, properties=FULL_VALUES)
-    updated = notion.pages.update(page_id=page["id"], properties={"Price": {"number": 99}, "Stage": {"select": None}})
+    page = notion.pages.create(
+        parent={"data_source_id": crm["data_source_id"]}, properties=FULL_VALUES
+    )
+    updated = notion.pages.update(
+        page_id=page["id"], properties={"Price": {"number": 99}, "Stage": {"select": None}}
+    )
     assert updated["properties"]["Price"]["number"] == 99
     assert updated["properties"]["Stage"]["select"] is None
     assert updated["properties"]["Email"]["email"] == "ada@example.com"
@@ -74,14 +93,18 @@ def test_update_only_given_properties(notion: Client, crm: dict[str, str]) -> No
 
 
 def test_trash_and_restore(notion: Client, crm: dict[str, str]) -> None:
-    page = notion.pages.create(parent={"data_source_id": crm["data_source_id"]}, properties={"Name": {"title": title("t")}})
+    page = notion.pages.create(
+        parent={"data_source_id": crm["data_source_id"]}, properties={"Name": {"title": title("t")}}
+    )
     assert notion.pages.update(page_id=page["id"], in_trash=True)["in_trash"] is True
     assert notion.pages.retrieve(page_id=page["id"])["archived"] is True
     assert notion.pages.update(page_id=page["id"], in_trash=False)["in_trash"] is False
 
 
 def test_icon_and_cover(notion: Client, crm: dict[str, str]) -> None:
-    page = notion.pages.create(parent={"data_source_id": crm["data_source_id"]}, properties={"Name": {"title": title("i")}})
+    page = notion.pages.create(
+        parent={"data_source_id": crm["data_source_id"]}, properties={"Name": {"title": title("i")}}
+    )
     icon = {"type": "emoji", "emoji": "🎯"}
     cover = {"type": "external", "external": {"url": "https://example.com/c.png"}}
     updated = notion.pages.update(page_id=page["id"], icon=icon, cover=cover)
@@ -112,19 +135,27 @@ def test_bad_values_are_validation_errors(
 def test_page_under_trashed_parent_is_refused(notion: Client, crm: dict[str, str]) -> None:
     notion.data_sources.update(data_source_id=crm["data_source_id"], in_trash=True)
     with pytest.raises(APIResponseError) as raised:
-        notion.pages.create(parent={"data_source_id": crm["data_source_id"]}, properties={"Name": {"title": title("x")}})
+        notion.pages.create(
+            parent={"data_source_id": crm["data_source_id"]},
+            properties={"Name": {"title": title("x")}},
+        )
     assert raised.value.code == "validation_error"
     assert "archived" in str(raised.value)
 
 
 def test_property_item_is_paginated_for_long_titles(notion: Client, crm: dict[str, str]) -> None:
     pieces = [{"text": {"content": f"part{i} "}} for i in range(30)]
-    page = notion.pages.create(parent={"data_source_id": crm["data_source_id"]}, properties={"Name": {"title": pieces}, "Price": {"number": 5}})
+    page = notion.pages.create(
+        parent={"data_source_id": crm["data_source_id"]},
+        properties={"Name": {"title": pieces}, "Price": {"number": 5}},
+    )
     first = notion.pages.properties.retrieve(page_id=page["id"], property_id="title", page_size=25)
     assert first["object"] == "list"
     assert len(first["results"]) == 25
     assert first["has_more"] is True
-    rest = notion.pages.properties.retrieve(page_id=page["id"], property_id="title", start_cursor=first["next_cursor"])
+    rest = notion.pages.properties.retrieve(
+        page_id=page["id"], property_id="title", start_cursor=first["next_cursor"]
+    )
     assert len(rest["results"]) == 5
     assert rest["has_more"] is False
     price_id = page["properties"]["Price"]["id"]
@@ -134,12 +165,24 @@ def test_property_item_is_paginated_for_long_titles(notion: Client, crm: dict[st
 
 def test_unique_id_and_timestamps(notion: Client, root_page_id: str) -> None:
     db = notion.databases.create(
-        parent={"page_id": root_page_id}, title=title("Tasks"),
-        initial_data_source={"properties": {"Task": {"title": {}}, "ID": {"unique_id": {"prefix": "TASK"}}, "Created": {"created_time": {}}, "Edited": {"last_edited_time": {}}}},
+        parent={"page_id": root_page_id},
+        title=title("Tasks"),
+        initial_data_source={
+            "properties": {
+                "Task": {"title": {}},
+                "ID": {"unique_id": {"prefix": "TASK"}},
+                "Created": {"created_time": {}},
+                "Edited": {"last_edited_time": {}},
+            }
+        },
     )
     ds = db["data_sources"][0]["id"]
-    first = notion.pages.create(parent={"data_source_id": ds}, properties={"Task": {"title": title("a")}})
-    second = notion.pages.create(parent={"data_source_id": ds}, properties={"Task": {"title": title("b")}})
+    first = notion.pages.create(
+        parent={"data_source_id": ds}, properties={"Task": {"title": title("a")}}
+    )
+    second = notion.pages.create(
+        parent={"data_source_id": ds}, properties={"Task": {"title": title("b")}}
+    )
     assert first["properties"]["ID"]["unique_id"] == {"prefix": "TASK", "number": 1}
     assert second["properties"]["ID"]["unique_id"] == {"prefix": "TASK", "number": 2}
     assert first["properties"]["Created"]["created_time"] == first["created_time"]

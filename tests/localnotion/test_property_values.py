@@ -33,7 +33,9 @@ class FakeContext:
         return "2025-01-02T10:03:00.000Z"
 
 
-def _prop(prop_id: str, name: str, kind: str, config: dict[str, Any] | None = None) -> dict[str, Any]:
+def _prop(
+    prop_id: str, name: str, kind: str, config: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {"id": prop_id, "name": name, "type": kind, kind: config or {}, "description": None}
 
 
@@ -54,7 +56,10 @@ SCHEMA: dict[str, dict[str, Any]] = {
             "Status",
             "status",
             {
-                "options": [_option("s-ns", "Not started", "default"), _option("s-d", "Done", "green")],
+                "options": [
+                    _option("s-ns", "Not started", "default"),
+                    _option("s-d", "Done", "green"),
+                ],
                 "groups": [],
             },
         ),
@@ -64,7 +69,12 @@ SCHEMA: dict[str, dict[str, Any]] = {
         _prop("ph1", "Phone", "phone_number"),
         _prop("url1", "Site", "url"),
         _prop("pp1", "Owner", "people"),
-        _prop("rel1", "Client", "relation", {"data_source_id": PAGE_A, "type": "single_property", "single_property": {}}),
+        _prop(
+            "rel1",
+            "Client",
+            "relation",
+            {"data_source_id": PAGE_A, "type": "single_property", "single_property": {}},
+        ),
         _prop("fl1", "Files", "files"),
         _prop("fo1", "Total", "formula", {"expression": 'prop("Price") * 2'}),
         _prop(
@@ -112,8 +122,14 @@ def refused(values: object, schema: dict[str, dict[str, Any]] | None = None) -> 
 def test_title_renders_rich_text_items_and_accepts_the_bare_array_and_the_id_key() -> None:
     item = value_of("Name", {"title": [{"text": {"content": "Hi"}}]})[0]
     assert item["plain_text"] == "Hi" and item["type"] == "text" and item["href"] is None
-    assert normalize({"title": [{"text": {"content": "Yo"}}]}).values["Name"]["title"][0]["plain_text"] == "Yo"
-    assert normalize({"Name": [{"text": {"content": "Ho"}}]}).values["Name"]["title"][0]["plain_text"] == "Ho"
+    assert (
+        normalize({"title": [{"text": {"content": "Yo"}}]}).values["Name"]["title"][0]["plain_text"]
+        == "Yo"
+    )
+    assert (
+        normalize({"Name": [{"text": {"content": "Ho"}}]}).values["Name"]["title"][0]["plain_text"]
+        == "Ho"
+    )
 
 
 def test_rich_text_is_found_by_url_encoded_or_decoded_id() -> None:
@@ -132,7 +148,9 @@ def test_number_accepts_int_float_and_null() -> None:
 @pytest.mark.parametrize("bad", ["abc", True, [1], {"n": 1}])
 def test_number_refuses_non_numbers_naming_the_field(bad: object) -> None:
     message = refused({"Price": {"number": bad}})
-    assert message.startswith("body.properties.Price.number should be a number or null, instead was")
+    assert message.startswith(
+        "body.properties.Price.number should be a number or null, instead was"
+    )
 
 
 def test_number_message_matches_notion_wording() -> None:
@@ -148,13 +166,17 @@ def test_checkbox_takes_booleans_only() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "kind", "limit"), [("Site", "url", 2000), ("Email", "email", 200), ("Phone", "phone_number", 200)]
+    ("name", "kind", "limit"),
+    [("Site", "url", 2000), ("Email", "email", 200), ("Phone", "phone_number", 200)],
 )
 def test_text_like_values_and_their_length_limits(name: str, kind: str, limit: int) -> None:
     assert value_of(name, {kind: "x" * limit}) == "x" * limit
     assert value_of(name, {kind: None}) is None
     message = refused({name: {kind: "x" * (limit + 1)}})
-    assert message == f"body.properties.{name}.{kind}.length should be ≤ `{limit}`, instead was `{limit + 1}`."
+    assert (
+        message
+        == f"body.properties.{name}.{kind}.length should be ≤ `{limit}`, instead was `{limit + 1}`."
+    )
     assert f"body.properties.{name}.{kind} should be a string" in refused({name: {kind: 5}})
 
 
@@ -169,7 +191,7 @@ def test_select_by_name_or_id_renders_the_schema_option() -> None:
 def test_select_with_a_new_name_adds_the_option_to_a_copy_of_the_schema() -> None:
     before = copy.deepcopy(SCHEMA)
     result = normalize({"Stage": {"select": {"name": "Lost"}}})
-    assert SCHEMA == before
+    assert before == SCHEMA
     assert result.schema is not None
     options = result.schema["Stage"]["select"]["options"]
     assert [o["name"] for o in options] == ["Won", "Lost"]
@@ -185,16 +207,24 @@ def test_select_new_option_keeps_a_given_colour() -> None:
 
 
 def test_select_refusals_name_the_field() -> None:
-    assert refused({"Stage": {"select": {"id": "nope"}}}).startswith("body.properties.Stage.select.id")
-    assert refused({"Stage": {"select": {"name": "a,b"}}}).startswith("body.properties.Stage.select.name")
-    assert refused({"Stage": {"select": "Won"}}).startswith("body.properties.Stage.select should be an object")
+    assert refused({"Stage": {"select": {"id": "nope"}}}).startswith(
+        "body.properties.Stage.select.id"
+    )
+    assert refused({"Stage": {"select": {"name": "a,b"}}}).startswith(
+        "body.properties.Stage.select.name"
+    )
+    assert refused({"Stage": {"select": "Won"}}).startswith(
+        "body.properties.Stage.select should be an object"
+    )
     assert refused({"Stage": {"select": {}}}).startswith("body.properties.Stage.select")
     bad_colour = refused({"Stage": {"select": {"name": "New", "color": "teal"}}})
     assert bad_colour.startswith("body.properties.Stage.select.color should be")
 
 
 def test_multi_select_mixes_existing_and_new_options_once_each() -> None:
-    result = normalize({"Tags": {"multi_select": [{"name": "a"}, {"name": "b"}, {"name": "b"}, {"id": "o-a"}]}})
+    result = normalize(
+        {"Tags": {"multi_select": [{"name": "a"}, {"name": "b"}, {"name": "b"}, {"id": "o-a"}]}}
+    )
     rendered = result.values["Tags"]["multi_select"]
     assert [o["name"] for o in rendered] == ["a", "b"]
     assert result.schema is not None
@@ -213,18 +243,38 @@ def test_multi_select_is_limited_to_100_items() -> None:
 
 
 def test_status_takes_existing_options_and_never_creates_one() -> None:
-    assert value_of("Status", {"status": {"name": "Done"}}) == {"id": "s-d", "name": "Done", "color": "green"}
+    assert value_of("Status", {"status": {"name": "Done"}}) == {
+        "id": "s-d",
+        "name": "Done",
+        "color": "green",
+    }
     assert value_of("Status", {"status": None}) is None
     message = refused({"Status": {"status": {"name": "Blocked"}}})
     assert message.startswith("body.properties.Status.status.name") and "Blocked" in message
 
 
 def test_date_only_is_kept_and_datetimes_get_notion_form() -> None:
-    assert value_of("Due", {"date": {"start": "2025-01-02"}}) == {"start": "2025-01-02", "end": None, "time_zone": None}
-    assert value_of("Due", {"date": {"start": "2025-01-02T10:00:00Z"}})["start"] == "2025-01-02T10:00:00.000+00:00"
-    assert value_of("Due", {"date": {"start": "2025-01-02T10:00"}})["start"] == "2025-01-02T10:00:00.000+00:00"
-    kept = value_of("Due", {"date": {"start": "2025-01-02T10:00:00.123456-07:00", "end": "2025-01-03"}})
-    assert kept == {"start": "2025-01-02T10:00:00.123-07:00", "end": "2025-01-03", "time_zone": None}
+    assert value_of("Due", {"date": {"start": "2025-01-02"}}) == {
+        "start": "2025-01-02",
+        "end": None,
+        "time_zone": None,
+    }
+    assert (
+        value_of("Due", {"date": {"start": "2025-01-02T10:00:00Z"}})["start"]
+        == "2025-01-02T10:00:00.000+00:00"
+    )
+    assert (
+        value_of("Due", {"date": {"start": "2025-01-02T10:00"}})["start"]
+        == "2025-01-02T10:00:00.000+00:00"
+    )
+    kept = value_of(
+        "Due", {"date": {"start": "2025-01-02T10:00:00.123456-07:00", "end": "2025-01-03"}}
+    )
+    assert kept == {
+        "start": "2025-01-02T10:00:00.123-07:00",
+        "end": "2025-01-03",
+        "time_zone": None,
+    }
     assert value_of("Due", {"date": None}) is None
 
 
@@ -235,8 +285,21 @@ def test_date_in_a_zone_with_a_seconds_offset_is_answered_in_utc() -> None:
 
 
 def test_date_with_time_zone_is_answered_with_that_zone_offset() -> None:
-    paris = value_of("Due", {"date": {"start": "2025-01-02T10:00:00", "end": "2025-07-02T10:00:00", "time_zone": "Europe/Paris"}})
-    assert paris == {"start": "2025-01-02T10:00:00.000+01:00", "end": "2025-07-02T10:00:00.000+02:00", "time_zone": None}
+    paris = value_of(
+        "Due",
+        {
+            "date": {
+                "start": "2025-01-02T10:00:00",
+                "end": "2025-07-02T10:00:00",
+                "time_zone": "Europe/Paris",
+            }
+        },
+    )
+    assert paris == {
+        "start": "2025-01-02T10:00:00.000+01:00",
+        "end": "2025-07-02T10:00:00.000+02:00",
+        "time_zone": None,
+    }
 
 
 @pytest.mark.parametrize(
@@ -261,13 +324,21 @@ def test_people_render_the_workspace_user() -> None:
     assert value_of("Owner", {"people": [{"object": "user", "id": USER_ID.replace("-", "")}]}) == [
         FakeContext().user(USER_ID)
     ]
-    assert refused({"Owner": {"people": [{"id": PAGE_A}]}}).startswith("body.properties.Owner.people[0].id")
-    assert refused({"Owner": {"people": [{"id": "x"}]}}).startswith("body.properties.Owner.people[0].id")
-    assert refused({"Owner": {"people": [{}]}}).startswith("body.properties.Owner.people[0].id should be defined")
+    assert refused({"Owner": {"people": [{"id": PAGE_A}]}}).startswith(
+        "body.properties.Owner.people[0].id"
+    )
+    assert refused({"Owner": {"people": [{"id": "x"}]}}).startswith(
+        "body.properties.Owner.people[0].id"
+    )
+    assert refused({"Owner": {"people": [{}]}}).startswith(
+        "body.properties.Owner.people[0].id should be defined"
+    )
 
 
 def test_relation_renders_dashed_ids_once_and_reports_the_change() -> None:
-    result = normalize({"Client": {"relation": [{"id": PAGE_A.replace("-", "")}, {"id": PAGE_B}, {"id": PAGE_A}]}})
+    result = normalize(
+        {"Client": {"relation": [{"id": PAGE_A.replace("-", "")}, {"id": PAGE_B}, {"id": PAGE_A}]}}
+    )
     assert result.values["Client"] == {
         "id": "rel1",
         "type": "relation",
@@ -276,13 +347,15 @@ def test_relation_renders_dashed_ids_once_and_reports_the_change() -> None:
     }
     assert result.relation_changes == {"Client": [PAGE_A, PAGE_B]}
     items = [{"id": PAGE_A}] * 101
-    assert refused({"Client": {"relation": items}}).startswith("body.properties.Client.relation.length")
+    assert refused({"Client": {"relation": items}}).startswith(
+        "body.properties.Client.relation.length"
+    )
 
 
 def test_files_take_external_urls() -> None:
-    assert value_of("Files", {"files": [{"name": "x", "external": {"url": "https://e.com/x.pdf"}}]}) == [
-        {"name": "x", "type": "external", "external": {"url": "https://e.com/x.pdf"}}
-    ]
+    assert value_of(
+        "Files", {"files": [{"name": "x", "external": {"url": "https://e.com/x.pdf"}}]}
+    ) == [{"name": "x", "type": "external", "external": {"url": "https://e.com/x.pdf"}}]
     assert refused({"Files": {"files": [{"name": "x", "external": {}}]}}).startswith(
         "body.properties.Files.files[0].external.url should be defined"
     )
@@ -307,7 +380,10 @@ def test_unknown_property_is_refused_the_notion_way() -> None:
 def test_value_of_the_wrong_type_names_the_property() -> None:
     assert refused({"Price": {"select": {"name": "Won"}}}) == "Price is expected to be number."
     assert refused({"Price": {"type": "select", "number": 1}}) == "Price is expected to be number."
-    assert refused({"Price": {}}) == "body.properties.Price.number should be defined, instead was `undefined`."
+    assert (
+        refused({"Price": {}})
+        == "body.properties.Price.number should be defined, instead was `undefined`."
+    )
     assert refused({"Price": 3}).startswith("body.properties.Price should be an object")
     assert refused([]).startswith("body.properties should be an object")
 
@@ -322,10 +398,23 @@ def test_rich_text_errors_come_from_the_rich_text_normalizer_with_the_field() ->
 def test_empty_value_of_every_type() -> None:
     empties = {name: empty_value(prop) for name, prop in SCHEMA.items()}
     inner = {name: value[value["type"]] for name, value in empties.items()}
-    assert all(empties[n]["id"] == SCHEMA[n]["id"] and empties[n]["type"] == SCHEMA[n]["type"] for n in SCHEMA)
-    assert inner["Name"] == [] and inner["Notes"] == [] and inner["Tags"] == [] and inner["Owner"] == []
+    assert all(
+        empties[n]["id"] == SCHEMA[n]["id"] and empties[n]["type"] == SCHEMA[n]["type"]
+        for n in SCHEMA
+    )
+    assert (
+        inner["Name"] == []
+        and inner["Notes"] == []
+        and inner["Tags"] == []
+        and inner["Owner"] == []
+    )
     assert inner["Files"] == [] and inner["Client"] == [] and empties["Client"]["has_more"] is False
-    assert inner["Price"] is None and inner["Stage"] is None and inner["Status"] is None and inner["Due"] is None
+    assert (
+        inner["Price"] is None
+        and inner["Stage"] is None
+        and inner["Status"] is None
+        and inner["Due"] is None
+    )
     assert inner["Email"] is None and inner["Phone"] is None and inner["Site"] is None
     assert inner["Done"] is False
     assert inner["Total"] == {"type": "string", "string": None}
@@ -337,7 +426,9 @@ def test_empty_value_of_every_type() -> None:
 # --- round trip: a rendered value sent back renders the same --------------------------------
 
 _names = st.text(
-    alphabet=st.characters(blacklist_characters=",", blacklist_categories=("Cs",)), min_size=1, max_size=20
+    alphabet=st.characters(blacklist_characters=",", blacklist_categories=("Cs",)),
+    min_size=1,
+    max_size=20,
 ).filter(lambda s: s.strip() != "")
 _option_ref = st.builds(lambda n: {"name": n}, _names)
 _text_item = st.builds(
@@ -355,23 +446,47 @@ _moments = st.one_of(
 
 def _date_input(start: str, end: str | None, zone: str | None) -> dict[str, Any]:
     naive = "T" in start and not start.endswith(("Z", "+05:30"))
-    return {"start": start, "end": end if end is not None and end >= start else None, "time_zone": zone if naive and end is None else None}
+    return {
+        "start": start,
+        "end": end if end is not None and end >= start else None,
+        "time_zone": zone if naive and end is None else None,
+    }
 
 
 _dates = st.one_of(
     st.none(),
-    st.builds(_date_input, _moments, st.none() | _moments, st.sampled_from([None, "Europe/Paris", "Asia/Tokyo", "America/New_York"])),
+    st.builds(
+        _date_input,
+        _moments,
+        st.none() | _moments,
+        st.sampled_from([None, "Europe/Paris", "Asia/Tokyo", "America/New_York"]),
+    ),
 )
 
 _ROUND_TRIP_INPUTS = st.one_of(
-    st.tuples(st.just("Price"), st.one_of(st.none(), st.integers(-(10**15), 10**15), st.floats(allow_nan=False, allow_infinity=False)).map(lambda n: {"number": n})),
+    st.tuples(
+        st.just("Price"),
+        st.one_of(
+            st.none(),
+            st.integers(-(10**15), 10**15),
+            st.floats(allow_nan=False, allow_infinity=False),
+        ).map(lambda n: {"number": n}),
+    ),
     st.tuples(st.just("Done"), st.booleans().map(lambda b: {"checkbox": b})),
     st.tuples(st.just("Stage"), st.one_of(st.none(), _option_ref).map(lambda o: {"select": o})),
-    st.tuples(st.just("Tags"), st.lists(_option_ref, max_size=5).map(lambda os: {"multi_select": os})),
+    st.tuples(
+        st.just("Tags"), st.lists(_option_ref, max_size=5).map(lambda os: {"multi_select": os})
+    ),
     st.tuples(st.just("Due"), _dates.map(lambda d: {"date": d})),
-    st.tuples(st.just("Notes"), st.lists(_text_item, max_size=3).map(lambda items: {"rich_text": items})),
-    st.tuples(st.just("Email"), st.one_of(st.none(), st.text(max_size=50)).map(lambda e: {"email": e})),
-    st.tuples(st.just("Site"), st.one_of(st.none(), st.text(max_size=50)).map(lambda u: {"url": u})),
+    st.tuples(
+        st.just("Notes"), st.lists(_text_item, max_size=3).map(lambda items: {"rich_text": items})
+    ),
+    st.tuples(
+        st.just("Email"), st.one_of(st.none(), st.text(max_size=50)).map(lambda e: {"email": e})
+    ),
+    st.tuples(
+        st.just("Site"), st.one_of(st.none(), st.text(max_size=50)).map(lambda u: {"url": u})
+    ),
 )
 
 

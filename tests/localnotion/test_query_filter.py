@@ -499,7 +499,7 @@ def reference(filter_json: dict[str, Any], page: dict[str, Any]) -> bool:
     }[op]()
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(filter_json=leaves(), page_list=st.lists(pages(), min_size=1, max_size=6))
 def test_each_condition_agrees_with_the_reference_evaluator(
     filter_json: dict[str, Any], page_list: list[dict[str, Any]]
@@ -509,7 +509,7 @@ def test_each_condition_agrees_with_the_reference_evaluator(
         assert compiled.matches(page) == reference(filter_json, page)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(filter_json=FILTERS, page_list=st.lists(pages(), min_size=1, max_size=4))
 def test_filter_trees_agree_with_the_reference_evaluator(
     filter_json: dict[str, Any], page_list: list[dict[str, Any]]

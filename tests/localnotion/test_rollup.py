@@ -28,7 +28,9 @@ def tags(*names: str) -> dict[str, Any]:
 
 
 def title(text: str) -> dict[str, Any]:
-    items = [{"type": "text", "text": {"content": text, "link": None}, "plain_text": text, "href": None}]
+    items = [
+        {"type": "text", "text": {"content": text, "link": None}, "plain_text": text, "href": None}
+    ]
     return {"id": "title", "type": "title", "title": items if text else []}
 
 
@@ -111,13 +113,21 @@ def test_earliest_latest_and_range_of_dates() -> None:
         "date": {"start": "2025-01-02T10:00:00.000+02:00", "end": None, "time_zone": None},
         "function": "earliest_date",
     }
-    assert roll("latest_date", DATES)["date"] == {"start": "2025-05-01", "end": None, "time_zone": None}
+    assert roll("latest_date", DATES)["date"] == {
+        "start": "2025-05-01",
+        "end": None,
+        "time_zone": None,
+    }
     assert roll("date_range", DATES)["date"] == {
         "start": "2025-01-02T10:00:00.000+02:00",
         "end": "2025-05-01",
         "time_zone": None,
     }
-    assert roll("earliest_date", [date(None)]) == {"type": "date", "date": None, "function": "earliest_date"}
+    assert roll("earliest_date", [date(None)]) == {
+        "type": "date",
+        "date": None,
+        "function": "earliest_date",
+    }
     assert roll("date_range", [])["date"] is None
 
 
@@ -150,7 +160,11 @@ def test_show_unique_drops_repeated_and_empty_values() -> None:
 
 @pytest.mark.parametrize("function", ["count_per_group", "percent_per_group"])
 def test_group_functions_are_unsupported_like_notion_answers(function: str) -> None:
-    assert roll(function, NUMBERS) == {"type": "unsupported", "unsupported": {}, "function": function}
+    assert roll(function, NUMBERS) == {
+        "type": "unsupported",
+        "unsupported": {},
+        "function": function,
+    }
 
 
 def test_every_documented_function_has_an_answer() -> None:
@@ -164,7 +178,11 @@ def test_atoms_of_nested_rollup_arrays_are_flattened() -> None:
     nested = {
         "id": "r",
         "type": "rollup",
-        "rollup": {"type": "array", "array": [tags("a", "b"), number(2)], "function": "show_original"},
+        "rollup": {
+            "type": "array",
+            "array": [tags("a", "b"), number(2)],
+            "function": "show_original",
+        },
     }
     assert atoms(nested) == ["a", "b", 2]
     assert atoms({"type": "people", "people": [{"object": "user", "id": "u1"}]}) == ["u1"]

@@ -15,14 +15,26 @@ def test_root_page_is_found_by_search(notion: Client) -> None:
 
 
 def test_search_filters_by_object_and_sorts(notion: Client, crm: dict[str, str]) -> None:
-    sources = notion.search(query="CRM", filter={"property": "object", "value": "data_source"})["results"]
+    sources = notion.search(query="CRM", filter={"property": "object", "value": "data_source"})[
+        "results"
+    ]
     assert crm["data_source_id"] in [s["id"] for s in sources]
     assert all(s["object"] == "data_source" for s in sources)
-    a = notion.pages.create(parent={"data_source_id": crm["data_source_id"]}, properties={"Name": {"title": title("zz-search-a")}})
-    b = notion.pages.create(parent={"data_source_id": crm["data_source_id"]}, properties={"Name": {"title": title("zz-search-b")}})
-    newest_first = notion.search(query="zz-search", sort={"timestamp": "last_edited_time", "direction": "descending"})
+    a = notion.pages.create(
+        parent={"data_source_id": crm["data_source_id"]},
+        properties={"Name": {"title": title("zz-search-a")}},
+    )
+    b = notion.pages.create(
+        parent={"data_source_id": crm["data_source_id"]},
+        properties={"Name": {"title": title("zz-search-b")}},
+    )
+    newest_first = notion.search(
+        query="zz-search", sort={"timestamp": "last_edited_time", "direction": "descending"}
+    )
     assert [p["id"] for p in newest_first["results"]][:2] == [b["id"], a["id"]]
-    oldest_first = notion.search(query="ZZ-SEARCH", sort={"timestamp": "last_edited_time", "direction": "ascending"})
+    oldest_first = notion.search(
+        query="ZZ-SEARCH", sort={"timestamp": "last_edited_time", "direction": "ascending"}
+    )
     assert [p["id"] for p in oldest_first["results"]][-2:] == [a["id"], b["id"]]
 
 
@@ -33,7 +45,9 @@ def test_search_filter_value_is_validated(notion: Client) -> None:
 
 
 def test_comments_create_reply_and_list(notion: Client, root_page_id: str) -> None:
-    page = notion.pages.create(parent={"page_id": root_page_id}, properties={"title": {"title": title("c")}})
+    page = notion.pages.create(
+        parent={"page_id": root_page_id}, properties={"title": {"title": title("c")}}
+    )
     first = notion.comments.create(parent={"page_id": page["id"]}, rich_text=title("Looks good"))
     assert first["object"] == "comment"
     assert first["parent"] == {"type": "page_id", "page_id": page["id"]}

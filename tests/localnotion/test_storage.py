@@ -17,16 +17,27 @@ def _client(base_url: str) -> Client:
 
 
 def _root(client: Client) -> str:
-    return str(client.search(query="notionhub", filter={"property": "object", "value": "page"})["results"][0]["id"])
+    return str(
+        client.search(query="notionhub", filter={"property": "object", "value": "page"})["results"][
+            0
+        ]["id"]
+    )
 
 
 def test_restart_keeps_everything(tmp_path: Path) -> None:
     server = start_server(tmp_path)
     client = _client(server.base_url)
     root = _root(client)
-    db = client.databases.create(parent={"page_id": root}, title=title("Kept"), initial_data_source={"properties": CRM_PROPERTIES})
+    db = client.databases.create(
+        parent={"page_id": root},
+        title=title("Kept"),
+        initial_data_source={"properties": CRM_PROPERTIES},
+    )
     ds = db["data_sources"][0]["id"]
-    page = client.pages.create(parent={"data_source_id": ds}, properties={"Name": {"title": title("persist")}, "Price": {"number": 7}})
+    page = client.pages.create(
+        parent={"data_source_id": ds},
+        properties={"Name": {"title": title("persist")}, "Price": {"number": 7}},
+    )
     client.close()
     server.stop()
 
@@ -36,7 +47,9 @@ def test_restart_keeps_everything(tmp_path: Path) -> None:
         assert _root(client) == root  # the workspace page is not created twice
         kept = client.pages.retrieve(page_id=page["id"])
         assert kept["properties"]["Price"]["number"] == 7
-        found = client.data_sources.query(data_source_id=ds, filter={"property": "Price", "number": {"equals": 7}})
+        found = client.data_sources.query(
+            data_source_id=ds, filter={"property": "Price", "number": {"equals": 7}}
+        )
         assert [p["id"] for p in found["results"]] == [page["id"]]
         client.close()
     finally:
@@ -47,7 +60,11 @@ def test_concurrent_clients_never_lose_a_write(tmp_path: Path) -> None:
     server = start_server(tmp_path)
     try:
         setup = _client(server.base_url)
-        db = setup.databases.create(parent={"page_id": _root(setup)}, title=title("Busy"), initial_data_source={"properties": CRM_PROPERTIES})
+        db = setup.databases.create(
+            parent={"page_id": _root(setup)},
+            title=title("Busy"),
+            initial_data_source={"properties": CRM_PROPERTIES},
+        )
         ds = db["data_sources"][0]["id"]
 
         def writer(worker: int) -> list[str]:
@@ -56,7 +73,10 @@ def test_concurrent_clients_never_lose_a_write(tmp_path: Path) -> None:
             for i in range(25):
                 page = client.pages.create(
                     parent={"data_source_id": ds},
-                    properties={"Name": {"title": title(f"w{worker}-{i}")}, "Price": {"number": worker}},
+                    properties={
+                        "Name": {"title": title(f"w{worker}-{i}")},
+                        "Price": {"number": worker},
+                    },
                 )
                 client.pages.update(page_id=page["id"], properties={"Done": {"checkbox": True}})
                 ids.append(page["id"])
@@ -69,7 +89,10 @@ def test_concurrent_clients_never_lose_a_write(tmp_path: Path) -> None:
         seen: list[str] = []
         cursor = None
         while True:
-            kwargs = {"data_source_id": ds, "filter": {"property": "Done", "checkbox": {"equals": True}}}
+            kwargs = {
+                "data_source_id": ds,
+                "filter": {"property": "Done", "checkbox": {"equals": True}},
+            }
             if cursor:
                 kwargs["start_cursor"] = cursor
             answer = setup.data_sources.query(**kwargs)

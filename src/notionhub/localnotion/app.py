@@ -113,7 +113,7 @@ def _endpoint(
             if "notion-version" not in request.headers:
                 raise MissingVersion(
                     "Notion-Version header failed validation: Notion-Version header should be"
-                    ' defined, instead was `undefined`.'
+                    " defined, instead was `undefined`."
                 )
             await _apply_limits(state, token)
             raw = await request.body() if request.method in ("POST", "PATCH") else b""
@@ -123,7 +123,13 @@ def _endpoint(
             return JSONResponse(result)
         except NotionAPIError as error:
             status = error.status
-            log.info("notion_request_refused", route=route, status=error.status, code=error.code, message=error.message)
+            log.info(
+                "notion_request_refused",
+                route=route,
+                status=error.status,
+                code=error.code,
+                message=error.message,
+            )
             return _error_response(error)
         except Exception:
             log.exception("notion_request_failed", route=route)
@@ -158,7 +164,10 @@ def _admin_routes(state: ServerState) -> list[Route]:
             )
         except (NotionAPIError, TypeError, ValueError) as error:
             message = getattr(error, "message", str(error))
-            return JSONResponse({"object": "error", "status": 400, "code": "validation_error", "message": message}, 400)
+            return JSONResponse(
+                {"object": "error", "status": 400, "code": "validation_error", "message": message},
+                400,
+            )
         return JSONResponse(state.limiter.describe() if state.limiter else {"rate": None})
 
     return [

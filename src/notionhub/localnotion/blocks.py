@@ -15,7 +15,7 @@ from notionhub.localnotion.block_types import (
 from notionhub.localnotion.ids import new_id, parse_id
 from notionhub.localnotion.request_body import optional_bool, optional_object
 from notionhub.localnotion.storage import StoredObject
-from notionhub.localnotion.workspace import Workspace
+from notionhub.localnotion.workspace import Workspace, archived_error
 
 CHILD_KINDS = ("block", "page", "database")
 START = "start"  # ``after`` value meaning: before every existing child
@@ -73,14 +73,12 @@ def store_children(
 def _container(ws: Workspace, raw_id: str) -> StoredObject:
     obj = ws.find(raw_id, ("block", "page"), "path.block_id")
     if obj.in_trash:
-        raise ValidationFailed(
-            f"Can't edit block that is archived. You must unarchive the block before editing. ({obj.id})"
-        )
+        raise archived_error(obj.id)
     return obj
 
 
 def append_children(ws: Workspace, raw_id: str, body: dict[str, Any]) -> list[StoredObject]:
-    """``PATCH /v1/blocks/{id}/children`` with ``children`` and optional ``after`` / ``position``."""
+    """``PATCH /v1/blocks/{id}/children``: ``children``, optional ``after`` or ``position``."""
     parent = _container(ws, raw_id)
     if "children" not in body:
         raise ValidationFailed("body.children should be defined, instead was `undefined`.")
@@ -141,9 +139,7 @@ def update_block(ws: Workspace, raw_id: str, body: dict[str, Any]) -> StoredObje
     partial = normalize_block_update(kind, body, "body")
     if partial:
         if obj.in_trash and trash:
-            raise ValidationFailed(
-                f"Can't edit block that is archived. You must unarchive the block before editing. ({obj.id})"
-            )
+            raise archived_error(obj.id)
         new_body[kind] = {**obj.body[kind], **partial}
     updated = replace(obj, last_edited_time=ws.now(), in_trash=trash, body=new_body)
     ws.storage.put(updated)

@@ -20,8 +20,11 @@ def create_comment(ws: Workspace, body: dict[str, Any]) -> StoredObject:
     if body.get("discussion_id") is not None:
         discussion_id = parse_id(body["discussion_id"], "body.discussion_id")
         first = next(
-            (c for c in ws.storage.search(("comment",), "", ascending=True)
-             if c.body["discussion_id"] == discussion_id),
+            (
+                c
+                for c in ws.storage.search(("comment",), "", ascending=True)
+                if c.body["discussion_id"] == discussion_id
+            ),
             None,
         )
         if first is None:

@@ -44,7 +44,9 @@ def create_database(ws: Workspace, body: dict[str, Any]) -> StoredObject:
     now = ws.now()
     database_id, data_source_id = new_id(), new_id()
     with ws.storage.transaction():
-        schema = _prepare_schema(ws, data_source_id, properties, "body.initial_data_source.properties")
+        schema = _prepare_schema(
+            ws, data_source_id, properties, "body.initial_data_source.properties"
+        )
         ws.storage.put(
             StoredObject(
                 database_id,
@@ -89,7 +91,9 @@ def _check_relations(
         if prop["type"] != "relation":
             continue
         config = prop["relation"]
-        target_id = parse_id(config.get("data_source_id"), f"{field}.{name}.relation.data_source_id")
+        target_id = parse_id(
+            config.get("data_source_id"), f"{field}.{name}.relation.data_source_id"
+        )
         if target_id != data_source_id:
             target = ws.find(target_id, ("data_source",), f"{field}.{name}.relation.data_source_id")
             config["database_id"] = target.parent_id
@@ -130,7 +134,9 @@ def _store_data_source(
     )
 
 
-def _wire_dual_relations(ws: Workspace, data_source_id: str, schema: dict[str, dict[str, Any]]) -> None:
+def _wire_dual_relations(
+    ws: Workspace, data_source_id: str, schema: dict[str, dict[str, Any]]
+) -> None:
     """For each new two-way relation, add (or name) the synced property on the other side."""
     source = ws.storage.get(data_source_id)
     assert source is not None
@@ -143,8 +149,13 @@ def _wire_dual_relations(ws: Workspace, data_source_id: str, schema: dict[str, d
             continue
         target = ws.storage.get(config["data_source_id"])
         assert target is not None
-        target_schema: dict[str, dict[str, Any]] = dict(target.body["properties"]) if target.id != source.id else schema
-        synced_name = dual.get("synced_property_name") or f"Related to {plain_text(source.body['title'])} ({name})"
+        target_schema: dict[str, dict[str, Any]] = (
+            dict(target.body["properties"]) if target.id != source.id else schema
+        )
+        synced_name = (
+            dual.get("synced_property_name")
+            or f"Related to {plain_text(source.body['title'])} ({name})"
+        )
         while synced_name in target_schema and target_schema[synced_name].get("type") != "relation":
             synced_name += " (1)"
         synced_id = new_prop_id()
@@ -160,14 +171,19 @@ def _wire_dual_relations(ws: Workspace, data_source_id: str, schema: dict[str, d
                 "dual_property": {"synced_property_name": name, "synced_property_id": prop["id"]},
             },
         }
-        config["dual_property"] = {"synced_property_name": synced_name, "synced_property_id": synced_id}
+        config["dual_property"] = {
+            "synced_property_name": synced_name,
+            "synced_property_id": synced_id,
+        }
         if target.id != source.id:
-            ws.storage.put(replace(ws.touch(target), body={**target.body, "properties": target_schema}))
+            ws.storage.put(
+                replace(ws.touch(target), body={**target.body, "properties": target_schema})
+            )
     ws.storage.put(replace(source, body={**source.body, "properties": schema}))
 
 
 def update_database(ws: Workspace, raw_id: str, body: dict[str, Any]) -> StoredObject:
-    """``PATCH /v1/databases/{id}``: title, description, icon, cover, is_inline, in_trash, parent."""
+    """``PATCH /v1/databases/{id}``: title, description, icon, cover, is_inline, trash, parent."""
     obj = ws.find(raw_id, ("database",), "path.database_id")
     new_body = dict(obj.body)
     if "title" in body:
@@ -183,7 +199,10 @@ def update_database(ws: Workspace, raw_id: str, body: dict[str, Any]) -> StoredO
     if "parent" in body:
         new_body["parent"], parent_id = _page_parent(ws, body["parent"], "body.parent")
     trash = _trash_flag(body, obj.in_trash)
-    updated = replace(ws.touch(obj, in_trash=trash, parent_id=parent_id), body={**new_body, "last_edited_by": ws.bot_ref()})
+    updated = replace(
+        ws.touch(obj, in_trash=trash, parent_id=parent_id),
+        body={**new_body, "last_edited_by": ws.bot_ref()},
+    )
     ws.storage.put(updated, title=plain_text(new_body["title"]))
     return updated
 
@@ -224,13 +243,19 @@ def update_data_source(ws: Workspace, raw_id: str, body: dict[str, Any]) -> Stor
             new_body["description"] = normalize_rich_text(body["description"], "body.description")
         if body.get("properties") is not None:
             change = apply_schema_update(
-                obj.body["properties"], body["properties"], "body.properties", new_prop_id=new_prop_id
+                obj.body["properties"],
+                body["properties"],
+                "body.properties",
+                new_prop_id=new_prop_id,
             )
             _check_relations(ws, obj.id, change.schema, "body.properties")
             for prop_id in [*change.removed, *change.retyped]:
                 ws.storage.drop_index_of_property(obj.id, prop_id)
             new_body["properties"] = change.schema
-        updated = replace(ws.touch(obj, in_trash=_trash_flag(body, obj.in_trash)), body={**new_body, "last_edited_by": ws.bot_ref()})
+        updated = replace(
+            ws.touch(obj, in_trash=_trash_flag(body, obj.in_trash)),
+            body={**new_body, "last_edited_by": ws.bot_ref()},
+        )
         ws.storage.put(updated, title=plain_text(new_body["title"]))
         if body.get("properties") is not None:
             _wire_dual_relations(ws, obj.id, new_body["properties"])

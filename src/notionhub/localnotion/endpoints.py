@@ -29,7 +29,9 @@ class Call:
     body: dict[str, Any]
 
     def page_request_from_query(self) -> Any:
-        return parse_page_request(self.query.get("start_cursor"), self.query.get("page_size"), "query")
+        return parse_page_request(
+            self.query.get("start_cursor"), self.query.get("page_size"), "query"
+        )
 
 
 # -- users ---------------------------------------------------------------------------------
@@ -42,7 +44,9 @@ def users_me(call: Call) -> dict[str, Any]:
 
 
 def users_list(call: Call) -> dict[str, Any]:
-    results, cursor = paginate(call.ws.users(), call.page_request_from_query(), lambda u: str(u["id"]))
+    results, cursor = paginate(
+        call.ws.users(), call.page_request_from_query(), lambda u: str(u["id"])
+    )
     return list_body(results, cursor, "user")
 
 
@@ -63,7 +67,9 @@ def databases_retrieve(call: Call) -> dict[str, Any]:
 
 
 def databases_update(call: Call) -> dict[str, Any]:
-    return render_database(call.ws, databases.update_database(call.ws, call.path["database_id"], call.body))
+    return render_database(
+        call.ws, databases.update_database(call.ws, call.path["database_id"], call.body)
+    )
 
 
 def data_sources_create(call: Call) -> dict[str, Any]:

@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 from notionhub.errors import ValidationFailed
 from notionhub.localnotion.formula_ast import Node
@@ -61,6 +63,7 @@ class _Resolution:
     """Shared state while inferring the types of formulas that reference other formulas."""
 
     schema: Mapping[str, Mapping[str, Any]]
+    names_by_id: dict[str, str] = field(default_factory=dict)
     types: dict[str, FType] = field(default_factory=dict)
     cycle: list[str] | None = None
 
@@ -69,11 +72,46 @@ def parse_formula(expression: str, schema: Mapping[str, Mapping[str, Any]], fiel
     """Parse and check ``expression`` for a data source with ``schema``.
 
     ``field`` is the path used in error messages, e.g.
-    ``body.properties.Total.formula.expression``.
+    ``body.properties.Total.formula.expression``. Results are cached on the expression and the
+    parts of the schema a formula can depend on, so calling this for every rendered page is cheap.
     """
     if not isinstance(expression, str):
         raise ValidationFailed(f"{field} should be a string, instead was `{expression!r}`.")
-    state = _Resolution(schema)
+    return _parse_cached(expression, field, _schema_key(schema))
+
+
+SchemaKey = tuple[tuple[str, str | None, str, str | None], ...]
+
+# The one setting of each property type that changes a formula's static type.
+_TYPE_DETAIL = {"formula": "expression", "unique_id": "prefix", "rollup": "function"}
+
+
+def _schema_key(schema: Mapping[str, Mapping[str, Any]]) -> SchemaKey:
+    """What of ``schema`` a formula depends on: names, ids, types and the type details above."""
+    key = []
+    for name, prop in schema.items():
+        kind = prop.get("type")
+        kind = kind if isinstance(kind, str) else ""
+        prop_id, config = prop.get("id"), prop.get(kind)
+        detail = config.get(_TYPE_DETAIL.get(kind, "")) if isinstance(config, dict) else None
+        key.append(
+            (
+                name,
+                prop_id if isinstance(prop_id, str) else None,
+                kind,
+                detail if isinstance(detail, str) else None,
+            )
+        )
+    return tuple(key)
+
+
+@lru_cache(maxsize=1024)
+def _parse_cached(expression: str, field: str, key: SchemaKey) -> Formula:
+    schema: dict[str, dict[str, Any]] = {}
+    for name, prop_id, kind, detail in key:
+        config = {_TYPE_DETAIL[kind]: detail} if kind in _TYPE_DETAIL else {}
+        schema[name] = {"id": prop_id, "type": kind, kind: config}
+    state = _Resolution(schema, _names_by_id(schema))
     formula = _parse(expression, field, state, ())
     if state.cycle is not None:
         chain = " → ".join(f'prop("{name}")' for name in state.cycle)
@@ -84,19 +122,35 @@ def parse_formula(expression: str, schema: Mapping[str, Mapping[str, Any]], fiel
 def _parse(expression: str, field: str, state: _Resolution, resolving: tuple[str, ...]) -> Formula:
     # Referenced formulas are typed before parsing starts, so that chains of formulas do not
     # nest one parser's recursion inside another's.
+    tokens = tokenize(expression, field)
     prop_types = {
         name: _property_type(name, state, resolving)
-        for name in _prop_names(tokenize(expression, field))
+        for name in _prop_names(tokens, state.names_by_id)
         if name in state.schema
     }
-    parser = Parser(expression, field, prop_types)
+    parser = Parser(tokens, field, prop_types, state.names_by_id)
     root = parser.parse()
     return Formula(expression, root, frozenset(parser.referenced))
 
 
-def _prop_names(tokens: list[Token]) -> set[str]:
-    """The names in ``prop("...")`` calls, found from the tokens alone."""
-    names = set()
+def _names_by_id(schema: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Property name by id, under the stored id and its URL-decoded form (``a%3Fb`` / ``a?b``)."""
+    names: dict[str, str] = {}
+    for name, prop in schema.items():
+        prop_id = prop.get("id")
+        if isinstance(prop_id, str):
+            names[prop_id] = name
+            names.setdefault(unquote(prop_id), name)
+    return names
+
+
+def _prop_names(tokens: list[Token], names_by_id: Mapping[str, str]) -> set[str]:
+    """The names in ``prop("...")`` calls and id references, found from the tokens alone."""
+    names = {
+        names_by_id[token.text_value]
+        for token in tokens
+        if token.kind == "property" and token.text_value in names_by_id
+    }
     for index in range(len(tokens) - 3):
         name, opening, text, closing = tokens[index : index + 4]
         if (name.kind, name.text, opening.text, text.kind, closing.text) == (

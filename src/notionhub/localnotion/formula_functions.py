@@ -164,6 +164,21 @@ def _substring(text: Value, start: Value, end: Value = None) -> Value:
     return value[low:high]
 
 
+def _length(value: Value) -> Value:
+    return float(len(value if isinstance(value, list) else as_text(value)))
+
+
+MAX_TEXT = 1_000_000
+"""Longest text ``repeat`` may build, so one formula cannot exhaust the server's memory."""
+
+
+def _repeat(text: Value, times: Value) -> Value:
+    value, count = as_text(text), int(as_number(times))
+    if len(value) * count > MAX_TEXT:
+        raise FormulaRuntimeError("the repeated text would be too long")
+    return value * count
+
+
 _LEADING_NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -180,13 +195,13 @@ def to_number(value: Value) -> Value:
 
 
 TEXT_FUNCTIONS: dict[str, FunctionSpec] = {
-    "length": fixed((TEXT_OR_LIST,), "number", lambda v: float(len(v))),
+    "length": fixed((TEXT_OR_LIST,), "number", _length),
     "concat": FunctionSpec(1, None, (ANY,), _concat_type, lambda args, ctx: _concat(*args)),
     "join": FunctionSpec(2, None, (ANY,), "string", lambda args, ctx: _join(*args)),
     "lower": fixed((TEXT,), "string", lambda v: as_text(v).lower()),
     "upper": fixed((TEXT,), "string", lambda v: as_text(v).upper()),
     "trim": fixed((TEXT,), "string", lambda v: as_text(v).strip()),
-    "repeat": fixed((TEXT, NUM), "string", lambda v, n: as_text(v) * int(as_number(n))),
+    "repeat": fixed((TEXT, NUM), "string", _repeat),
     "split": fixed((TEXT, TEXT), "list", lambda v, sep: list(as_text(v).split(as_text(sep)))),
     "contains": fixed((TEXT_OR_LIST, ANY), "boolean", _contains),
     "includes": fixed((TEXT_OR_LIST, ANY), "boolean", _contains),
@@ -207,7 +222,8 @@ TEXT_FUNCTIONS: dict[str, FunctionSpec] = {
 def _js_round(value: Value, places: Value = None) -> Value:
     """JavaScript's Math.round (halves go up), optionally to ``places`` decimals."""
     number = as_number(value)
-    scale = 10 ** int(as_number(places)) if places is not None else 1
+    # A float scale: absurd ``places`` overflow (caught as empty) instead of building huge ints.
+    scale = math.pow(10, int(as_number(places))) if places is not None else 1.0
     return finite(math.floor(number * scale + 0.5) / scale)
 
 

@@ -11,6 +11,9 @@ from notionhub.errors import ValidationFailed
 _OPERATORS = ("==", "!=", ">=", "<=", "&&", "||", *"+-*/%^<>!?:(),.[]")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
 _NAME = re.compile(r"[^\W\d]\w*")
+# How the API writes a property reference in expressions it returns: the property's id, then
+# ids Notion adds for its own bookkeeping. Accepted so a retrieved schema can be sent back.
+_PROPERTY_TOKEN = re.compile(r"\{\{notion:block_property:([^:}]+)(?::[^}]*)?\}\}")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
 
@@ -18,10 +21,11 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 class Token:
     """One token; ``pos`` is its 0-based offset in the expression."""
 
-    kind: str  # "number" | "string" | "name" | "op" | "end"
+    kind: str  # "number" | "string" | "name" | "op" | "property" (by id) | "end"
     text: str
     pos: int
     number: float = 0.0
+    text_value: str = ""  # the property id of a "property" token
 
 
 def syntax_error(field: str, pos: int, problem: str) -> ValidationFailed:
@@ -59,6 +63,8 @@ def tokenize(expression: str, field: str) -> list[Token]:
 
 
 def _simple_token(expression: str, pos: int, field: str) -> Token:
+    if reference := _PROPERTY_TOKEN.match(expression, pos):
+        return Token("property", reference.group(), pos, text_value=reference.group(1))
     if number := _NUMBER.match(expression, pos):
         return Token("number", number.group(), pos, float(number.group()))
     if name := _NAME.match(expression, pos):

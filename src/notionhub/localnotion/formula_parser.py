@@ -20,7 +20,7 @@ from notionhub.localnotion.formula_ast import (
     Variable,
 )
 from notionhub.localnotion.formula_functions import FUNCTIONS
-from notionhub.localnotion.formula_lexer import Token, describe, syntax_error, tokenize
+from notionhub.localnotion.formula_lexer import Token, describe, syntax_error
 from notionhub.localnotion.formula_operators import BINARY_OPERATORS, CONDITIONAL, PREFIX_OPERATORS
 from notionhub.localnotion.formula_spec import FunctionSpec
 from notionhub.localnotion.formula_values import FType, Value
@@ -59,11 +59,18 @@ def _type_name(kind: FType) -> str:
 class Parser:
     """Parses one expression; ``prop_types`` gives the static type of each known property."""
 
-    def __init__(self, expression: str, field: str, prop_types: Mapping[str, FType]) -> None:
+    def __init__(
+        self,
+        tokens: list[Token],
+        field: str,
+        prop_types: Mapping[str, FType],
+        names_by_id: Mapping[str, str],
+    ) -> None:
         self.field = field
-        self.tokens = tokenize(expression, field)
+        self.tokens = tokens
         self.index = 0
         self.prop_types = prop_types
+        self.names_by_id = names_by_id
         self.variables: dict[str, FType] = {}
         self.referenced: set[str] = set()
         self.nesting = 0
@@ -129,11 +136,11 @@ class Parser:
             when_true = self.expression(0)
             self.expect(":")
             when_false = self.expression(right_power)
-            return self.apply("?", CONDITIONAL, [left, when_true, when_false], token.pos)
+            return self.apply("?", CONDITIONAL, [left, when_true, when_false], token.pos, True)
         if operator == ".":
             return self.method(left)
         right = self.expression(right_power)
-        return self.apply(operator, BINARY_OPERATORS[operator], [left, right], token.pos)
+        return self.apply(operator, BINARY_OPERATORS[operator], [left, right], token.pos, True)
 
     def prefix(self) -> Node:
         token = self.advance()
@@ -144,9 +151,11 @@ class Parser:
         operator = self.operator_of(token)
         if operator in _PREFIX:
             operand = self.expression(_PREFIX[operator])
-            return self.apply(operator, PREFIX_OPERATORS[operator], [operand], token.pos)
+            return self.apply(operator, PREFIX_OPERATORS[operator], [operand], token.pos, True)
         if token.kind == "name":
             return self.name(token)
+        if token.kind == "property":
+            return self.property_by_id(token)
         if operator == "(":
             inner = self.expression(0)
             self.expect(")")
@@ -160,12 +169,12 @@ class Parser:
         name = token.text
         if name in ("true", "false"):
             return Literal(token.pos, "boolean", name == "true")
+        if self.at("("):
+            return self.call(token)
         if name in ("and", "or"):
             raise syntax_error(
                 self.field, token.pos, f"expected a value but found {describe(token)}"
             )
-        if self.at("("):
-            return self.call(token)
         if name in self.variables:
             return Variable(token.pos, self.variables[name], name)
         if name in _CONSTANTS:
@@ -232,6 +241,17 @@ class Parser:
         name = name_token.text
         if name not in self.prop_types:
             raise ValidationFailed(f'{self.field}: unknown property "{name}" in prop("{name}").')
+        return self.reference(token, name)
+
+    def property_by_id(self, token: Token) -> Node:
+        name = self.names_by_id.get(token.text_value)
+        if name is None or name not in self.prop_types:
+            raise ValidationFailed(
+                f'{self.field}: unknown property id "{token.text_value}" in {token.text}.'
+            )
+        return self.reference(token, name)
+
+    def reference(self, token: Token, name: str) -> Node:
         self.referenced.add(name)
         return PropRef(token.pos, self.prop_types[name], name)
 
@@ -264,7 +284,9 @@ class Parser:
 
     # --- checks ---
 
-    def apply(self, name: str, spec: FunctionSpec, args: list[Node], pos: int) -> Node:
+    def apply(
+        self, name: str, spec: FunctionSpec, args: list[Node], pos: int, operator: bool = False
+    ) -> Node:
         """A Call node after checking arity and argument types statically."""
         count = len(args)
         if count < spec.min_args or (spec.max_args is not None and count > spec.max_args):
@@ -273,7 +295,6 @@ class Parser:
                 f"(character {pos + 1})."
             )
         types = [arg.type for arg in args]
-        operator = not name[0].isalpha()
         for index, kind in enumerate(types):
             allowed = spec.allowed(index)
             if kind != "any" and kind not in allowed:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias, TypeGuard
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from notionhub.errors import NotionhubError
 from notionhub.localnotion.formula_date_format import (
@@ -119,18 +120,21 @@ def as_list(value: Value) -> list[Value]:
 # --- dates ---
 
 
-def parse_iso(text: str) -> DateValue:
-    """A DateValue from Notion's ISO 8601 text (``2025-01-02`` or ``2025-01-02T10:00:00.000Z``)."""
+def parse_iso(text: str, zone: tzinfo = UTC) -> DateValue:
+    """A DateValue from Notion's ISO 8601 text (``2025-01-02`` or ``2025-01-02T10:00:00.000Z``).
+
+    A time without an offset is read in ``zone`` (the value's ``time_zone``, else UTC).
+    """
     if "T" not in text and len(text) <= 10:
         day = datetime.fromisoformat(text)
         return DateValue(day.replace(tzinfo=UTC), None, has_time=False)
     moment = datetime.fromisoformat(text)
-    return DateValue(aware(moment), None, has_time=True)
+    return DateValue(aware(moment, zone), None, has_time=True)
 
 
-def aware(moment: datetime) -> datetime:
-    """``moment`` with UTC assumed when it carries no offset."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+def aware(moment: datetime, zone: tzinfo = UTC) -> datetime:
+    """``moment`` placed in ``zone`` when it carries no offset."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
 def iso_text(moment: datetime, has_time: bool) -> str:
@@ -160,7 +164,7 @@ def number_text(number: float) -> str:
         return "Infinity" if number > 0 else "-Infinity"
     if number.is_integer() and abs(number) < 1e21:
         return str(int(number))
-    if 1e-7 <= abs(number) < 1e21:
+    if 1e-6 <= abs(number) < 1e21:
         return format(Decimal(repr(number)), "f")
     mantissa, exponent = repr(number).split("e")
     return f"{mantissa}e{'-' if exponent.startswith('-') else '+'}{exponent.lstrip('+-0')}"
@@ -205,9 +209,20 @@ def _option_name(raw: Any) -> str:
 def _date(raw: Any) -> Value:
     if not raw or not raw.get("start"):
         return None
-    start = parse_iso(raw["start"])
-    end = parse_iso(raw["end"]).start if raw.get("end") else None
+    zone = _zone(raw.get("time_zone"))
+    start = parse_iso(raw["start"], zone)
+    end = parse_iso(raw["end"], zone).start if raw.get("end") else None
     return DateValue(start.start, end, start.has_time)
+
+
+def _zone(name: Any) -> tzinfo:
+    """The named IANA zone of a date value; UTC when absent or unknown here."""
+    if not isinstance(name, str) or not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def _timestamp(raw: Any) -> Value:

@@ -77,8 +77,14 @@ class FaultPlan:
         plan = cls()
         for key in _FAULT_KEYS:
             value = body.get(key, 0.0)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-                raise ValidationFailed(f"body.{key} should be a share between 0 and 1, instead was `{value!r}`.")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0 <= value <= 1
+            ):
+                raise ValidationFailed(
+                    f"body.{key} should be a share between 0 and 1, instead was `{value!r}`."
+                )
             setattr(plan, key, float(value))
         if plan.rate_limited + plan.server_error + plan.timeout > 1:
             raise ValidationFailed("body: the shares of faults add up to more than 1.")
@@ -86,7 +92,9 @@ class FaultPlan:
             if key in body:
                 value = body[key]
                 if isinstance(value, bool) or not isinstance(value, kind) or value < 0:
-                    raise ValidationFailed(f"body.{key} should be a non-negative number, instead was `{value!r}`.")
+                    raise ValidationFailed(
+                        f"body.{key} should be a non-negative number, instead was `{value!r}`."
+                    )
                 setattr(plan, key, value)
         seed = body.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
@@ -96,7 +104,7 @@ class FaultPlan:
         return plan
 
     def draw(self) -> str | None:
-        """The fault for the next request: ``rate_limited``, ``server_error``, ``timeout`` or None."""
+        """The next request's fault: ``rate_limited``, ``server_error_5xx``, ``timeout`` or None."""
         with self._lock:
             roll = self._random.random()
             server_kind = self._random.random()
@@ -145,7 +153,7 @@ class RateLimiter:
 
     @staticmethod
     def retry_after_header(wait: float) -> str:
-        """Retry-After is whole seconds; never 0, so a client that obeys it is never refused again."""
+        """Retry-After in whole seconds, never 0: a client that obeys it is not refused again."""
         return str(max(1, math.ceil(wait)))
 
     def describe(self) -> dict[str, Any]:

@@ -103,9 +103,9 @@ def _text_condition(op: str, arg: object) -> Condition | None:
 def _condition(kind: str, op: str, arg: object) -> Condition | None:
     if kind in _TEXT_TYPES:
         return _text_condition(op, arg)
-    if kind in ("number", "unique_id") and op in _NUMBER_OPS:
-        if isinstance(arg, (int, float)) and not isinstance(arg, bool):
-            return _NUMBER_OPS[op], (float(arg),)
+    is_number = isinstance(arg, (int, float)) and not isinstance(arg, bool)
+    if kind in ("number", "unique_id") and op in _NUMBER_OPS and is_number:
+        return _NUMBER_OPS[op], (float(arg),)  # type: ignore[arg-type]
     if kind == "checkbox" and op == "equals" and isinstance(arg, bool):
         return "number_value = ?", (1.0 if arg else 0.0,)
     if kind in ("select", "status") and op == "equals" and isinstance(arg, str) and arg:

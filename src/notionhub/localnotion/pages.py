@@ -38,9 +38,7 @@ def _resolve_parent(ws: Workspace, raw: object) -> tuple[dict[str, Any], StoredO
             )
         ds = ws.find_live(sources[0], ("data_source",), "body.parent.database_id")
         return {"type": "data_source_id", "data_source_id": ds.id}, ds
-    raise ValidationFailed(
-        "body.parent should have one of page_id, data_source_id or database_id."
-    )
+    raise ValidationFailed("body.parent should have one of page_id, data_source_id or database_id.")
 
 
 def create_page(ws: Workspace, body: dict[str, Any]) -> StoredObject:
@@ -96,11 +94,17 @@ def _title_only_values(raw: object) -> dict[str, Any]:
 
 
 def _data_source_values(
-    ws: Workspace, ds: StoredObject, page_id: str, raw: object, current: dict[str, Any] | None = None
+    ws: Workspace,
+    ds: StoredObject,
+    page_id: str,
+    raw: object,
+    current: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], str]:
     """Validated values by property id (merged over ``current``), and the page's plain title."""
     schema: dict[str, dict[str, Any]] = ds.body["properties"]
-    result = normalize_property_values(schema, raw if raw is not None else {}, "body.properties", ws)
+    result = normalize_property_values(
+        schema, raw if raw is not None else {}, "body.properties", ws
+    )
     if result.schema is not None:
         schema = result.schema
         ws.storage.put(replace(ds, body={**ds.body, "properties": schema}))
@@ -137,7 +141,11 @@ def _sync_relation(
     targets = ws.storage.get_many(new_ids)
     for related_id in new_ids:
         target = targets.get(related_id)
-        if target is None or target.kind != "page" or target.data_source_id != config["data_source_id"]:
+        if (
+            target is None
+            or target.kind != "page"
+            or target.data_source_id != config["data_source_id"]
+        ):
             raise ValidationFailed(
                 f"body.properties.{name}.relation: {related_id} is not a page of the related"
                 f" data source {config['data_source_id']}."
@@ -146,12 +154,20 @@ def _sync_relation(
         return
     synced_id = config["dual_property"]["synced_property_id"]
     old_value = (current or {}).get(prop["id"])
-    old_ids = [r["id"] for r in old_value["relation"]] if old_value and old_value.get("type") == "relation" else []
+    old_ids = (
+        [r["id"] for r in old_value["relation"]]
+        if old_value and old_value.get("type") == "relation"
+        else []
+    )
     added = [i for i in new_ids if i not in old_ids and i != page_id]
     removed = [i for i in old_ids if i not in new_ids and i != page_id]
     for other in ws.storage.get_many(added + removed).values():
         stored = other.body["values"].get(synced_id)
-        ids = [r["id"] for r in stored["relation"]] if stored and stored.get("type") == "relation" else []
+        ids = (
+            [r["id"] for r in stored["relation"]]
+            if stored and stored.get("type") == "relation"
+            else []
+        )
         ids = [i for i in ids if i != page_id] + ([page_id] if other.id in added else [])
         values = {
             **other.body["values"],
@@ -168,7 +184,9 @@ def _save(ws: Workspace, page: StoredObject, title: str | None) -> None:
     ws.storage.put(page, title=title)
     if page.data_source_id is not None:
         schema = ws.data_source_schema(page.data_source_id)
-        ws.storage.replace_index(page.data_source_id, page.id, index_rows(schema, page.body["values"]))
+        ws.storage.replace_index(
+            page.data_source_id, page.id, index_rows(schema, page.body["values"])
+        )
 
 
 def _plain_title(ws: Workspace, page: StoredObject) -> str:
@@ -210,4 +228,3 @@ def update_page(ws: Workspace, raw_id: str, body: dict[str, Any]) -> StoredObjec
         updated = replace(page, last_edited_time=ws.now(), in_trash=trash, body=new_body)
         _save(ws, updated, title)
     return updated
-

@@ -57,17 +57,13 @@ def paginate(
                 start = index
                 break
         else:
-            raise ValidationFailed(
-                f"start_cursor provided is invalid: {request.start_cursor}"
-            )
+            raise ValidationFailed(f"start_cursor provided is invalid: {request.start_cursor}")
     end = start + request.page_size
     next_cursor = id_of(items[end]) if end < len(items) else None
     return list(items[start:end]), next_cursor
 
 
-def list_body(
-    results: list[dict[str, Any]], next_cursor: str | None, kind: str
-) -> dict[str, Any]:
+def list_body(results: list[dict[str, Any]], next_cursor: str | None, kind: str) -> dict[str, Any]:
     """Notion's list object."""
     return {
         "object": "list",

@@ -9,13 +9,14 @@ relation targets, fills ``database_id``, creates dual relation counterparts and 
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from notionhub.errors import ValidationFailed
-from notionhub.localnotion.body_field_checks import require_dict
+from notionhub.errors import InternalServerError, ValidationFailed
+from notionhub.localnotion.body_field_checks import fail, require_dict
 from notionhub.localnotion.formula import parse_formula
 from notionhub.localnotion.property_types.configs import CONFIG_NORMALIZERS
 from notionhub.localnotion.property_types.json_shapes import optional_str
@@ -25,6 +26,7 @@ Schema = dict[str, dict[str, Any]]
 __all__ = ["SchemaChange", "apply_schema_update", "find_property", "normalize_schema_on_create"]
 
 _SPEC_KEYS = frozenset({"type", "name", "description", "id"})
+_ID_ATTEMPTS = 1000  # a random id generator collides rarely; a broken one must not hang
 _RETYPE_KEEPS_OPTIONS = frozenset({"select", "multi_select"})
 
 
@@ -39,10 +41,9 @@ class SchemaChange:
 
 
 def _property_name(value: object, field: str) -> str:
-    name = optional_str(value, field)
-    if name is None or not name.strip():
-        raise ValidationFailed(f"{field} should be a non-empty string, instead was {value!r}.")
-    return name
+    if not isinstance(value, str) or not value.strip():
+        raise fail(field, "a non-empty string", value)
+    return value
 
 
 def _type_and_config(spec: dict[str, Any], field: str) -> tuple[str, object] | None:
@@ -62,11 +63,13 @@ def _type_and_config(spec: dict[str, Any], field: str) -> tuple[str, object] | N
 
 
 def _fresh_id(new_prop_id: Callable[[], str], taken: set[str]) -> str:
-    prop_id = new_prop_id()
-    while prop_id in taken or prop_id == "title":
+    """An id from ``new_prop_id`` that no property of the schema has yet."""
+    for _ in range(_ID_ATTEMPTS):
         prop_id = new_prop_id()
-    taken.add(prop_id)
-    return prop_id
+        if prop_id not in taken and prop_id != "title":
+            taken.add(prop_id)
+            return prop_id
+    raise InternalServerError("Could not find an unused property id.")
 
 
 def _property(
@@ -114,13 +117,16 @@ def apply_schema_update(
 ) -> SchemaChange:
     """The schema after the ``properties`` of a PATCH /v1/data_sources/{id} body."""
     updates = require_dict(changes, field)
-    by_id = {p["id"]: dict(p) for p in schema.values()}
+    # A deep copy: the caller completes relation configs in place and must not touch the old.
+    by_id = {p["id"]: copy.deepcopy(p) for p in schema.values()}
     taken = set(by_id)
     change = SchemaChange(schema={}, renamed={}, removed=[], retyped=[])
     touched: set[str] = set()
     for key, raw in updates.items():
         where = f"{field}.{key}"
         current = find_property(schema, key)
+        if current is not None and current["id"] not in by_id:
+            raise ValidationFailed(f"{key} is not a property that exists.")  # removed just now
         if raw is None:
             _remove(current, key, where, by_id, change)
             continue
@@ -148,7 +154,7 @@ def _remove(
         raise ValidationFailed(f"{key} is not a property that exists.")
     if current["type"] == "title":
         raise ValidationFailed(f"{where}: the title property cannot be removed.")
-    by_id.pop(current["id"], None)
+    del by_id[current["id"]]
     change.removed.append(current["id"])
 
 

@@ -58,7 +58,9 @@ def search(ws: Workspace, body: dict[str, Any]) -> tuple[list[dict[str, Any]], s
     query = body.get("query") or ""
     if not isinstance(query, str):
         raise ValidationFailed(f"body.query should be a string, instead was `{query!r}`.")
-    request: PageRequest = parse_page_request(body.get("start_cursor"), body.get("page_size"), "body")
+    request: PageRequest = parse_page_request(
+        body.get("start_cursor"), body.get("page_size"), "body"
+    )
     kinds: tuple[str, ...] = ("page", "data_source")
     search_filter = optional_object(body.get("filter"), "body.filter")
     if search_filter is not None:
@@ -88,4 +90,3 @@ def search(ws: Workspace, body: dict[str, Any]) -> tuple[list[dict[str, Any]], s
         for obj in page
     ]
     return results, next_cursor
-

@@ -9,7 +9,8 @@ list of names or compact ids, ``date`` a ``Span | None``, ``files`` a list.
 
 Negative operators (``does_not_equal``, ``does_not_contain``) are the exact negation of their
 positive twin, so they also match empty values, as Notion's "is not"/"does not contain" do.
-Text comparisons ignore case (``str.casefold``); option names and ids compare exactly.
+Text comparisons ignore case (``str.lower``, the same folding the SQLite property index uses, so
+its narrowing stays a superset); option names and ids compare exactly.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def _string(value: object, path: str, now: datetime) -> str:
 
 
 def _folded(value: object, path: str, now: datetime) -> str:
-    return _string(value, path, now).casefold()
+    return _string(value, path, now).lower()
 
 
 def _number(value: object, path: str, now: datetime) -> int | float:
@@ -122,12 +123,12 @@ _EXISTENCE_OF_SCALAR = {
 }
 
 TEXT: dict[str, Operator] = {
-    "equals": Operator(_folded, lambda v, x: v.casefold() == x),
-    "does_not_equal": Operator(_folded, lambda v, x: v.casefold() != x),
-    "contains": Operator(_folded, lambda v, x: x in v.casefold()),
-    "does_not_contain": Operator(_folded, lambda v, x: x not in v.casefold()),
-    "starts_with": Operator(_folded, lambda v, x: v.casefold().startswith(x)),
-    "ends_with": Operator(_folded, lambda v, x: v.casefold().endswith(x)),
+    "equals": Operator(_folded, lambda v, x: v.lower() == x),
+    "does_not_equal": Operator(_folded, lambda v, x: v.lower() != x),
+    "contains": Operator(_folded, lambda v, x: x in v.lower()),
+    "does_not_contain": Operator(_folded, lambda v, x: x not in v.lower()),
+    "starts_with": Operator(_folded, lambda v, x: v.lower().startswith(x)),
+    "ends_with": Operator(_folded, lambda v, x: v.lower().endswith(x)),
     "is_empty": Operator(_true, lambda v, _: v == ""),
     "is_not_empty": Operator(_true, lambda v, _: v != ""),
 }
@@ -168,7 +169,7 @@ IDS: dict[str, Operator] = {
 DATE: dict[str, Operator] = {
     "equals": Operator(_date, lambda v, x: v is not None and v.overlaps(x)),
     "before": Operator(_date, lambda v, x: v is not None and v.before(x)),
-    "after": Operator(_date, lambda v, x: v is not None and v.start > x.start),
+    "after": Operator(_date, lambda v, x: v is not None and v.after(x)),
     "on_or_before": Operator(_date, lambda v, x: v is not None and not v.after(x)),
     "on_or_after": Operator(_date, lambda v, x: v is not None and not v.before(x)),
     **_EXISTENCE_OF_SCALAR,

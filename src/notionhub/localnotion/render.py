@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from notionhub.errors import ValidationFailed
 from notionhub.localnotion.formula import parse_formula
 from notionhub.localnotion.property_values import empty_value
 from notionhub.localnotion.rich_text import plain_text
@@ -38,12 +39,20 @@ def page_parent(obj: StoredObject, ws: Workspace) -> dict[str, Any]:
     if parent.get("type") == "data_source_id" and obj.data_source_id:
         ds = ws.storage.get(obj.data_source_id)
         database_id = ds.parent_id if ds else None
-        return {"type": "data_source_id", "data_source_id": obj.data_source_id, "database_id": database_id}
+        return {
+            "type": "data_source_id",
+            "data_source_id": obj.data_source_id,
+            "database_id": database_id,
+        }
     return parent
 
 
 def render_page(
-    ws: Workspace, obj: StoredObject, *, schema: dict[str, dict[str, Any]] | None = None, rollups: bool = True
+    ws: Workspace,
+    obj: StoredObject,
+    *,
+    schema: dict[str, dict[str, Any]] | None = None,
+    rollups: bool = True,
 ) -> dict[str, Any]:
     """The page object; ``schema`` may be passed when rendering many pages of one data source."""
     if obj.data_source_id is not None:
@@ -88,7 +97,15 @@ def render_properties(
             out[name] = (
                 _rollup_value(ws, obj, schema, prop)
                 if rollups
-                else {"id": prop["id"], "type": "rollup", "rollup": {"type": "array", "array": [], "function": prop["rollup"].get("function")}}
+                else {
+                    "id": prop["id"],
+                    "type": "rollup",
+                    "rollup": {
+                        "type": "array",
+                        "array": [],
+                        "function": prop["rollup"].get("function"),
+                    },
+                }
             )
         else:
             value_json = stored.get(prop["id"])
@@ -104,7 +121,11 @@ def render_properties(
             break
         waiting: list[tuple[str, dict[str, Any]]] = []
         for name, prop in pending:
-            formula = parse_formula(prop["formula"]["expression"], schema, f"{name}.formula")
+            try:
+                formula = parse_formula(prop["formula"]["expression"], schema, f"{name}.formula")
+            except ValidationFailed:  # e.g. a property it read was removed: Notion shows nothing
+                out[name] = _empty_formula(prop)
+                continue
             if any(ref not in out for ref in formula.referenced_properties):
                 waiting.append((name, prop))
                 continue
@@ -112,10 +133,14 @@ def render_properties(
             out[name] = {"id": prop["id"], "type": "formula", "formula": result}
         if len(waiting) == len(pending):
             for name, prop in waiting:  # a cycle: Notion shows nothing
-                out[name] = {"id": prop["id"], "type": "formula", "formula": {"type": "string", "string": None}}
+                out[name] = _empty_formula(prop)
             break
         pending = waiting
     return {name: out[name] for name in schema if name in out}
+
+
+def _empty_formula(prop: dict[str, Any]) -> dict[str, Any]:
+    return {"id": prop["id"], "type": "formula", "formula": {"type": "string", "string": None}}
 
 
 def _rollup_value(
@@ -133,12 +158,17 @@ def _rollup_value(
             (
                 n
                 for n, p in target_schema.items()
-                if p["id"] == config.get("rollup_property_id") or n == config.get("rollup_property_name")
+                if p["id"] == config.get("rollup_property_id")
+                or n == config.get("rollup_property_name")
             ),
             None,
         )
         stored = obj.body["values"].get(relation["id"])
-        ids = [item["id"] for item in stored["relation"]] if stored and stored.get("type") == "relation" else []
+        ids = (
+            [item["id"] for item in stored["relation"]]
+            if stored and stored.get("type") == "relation"
+            else []
+        )
         if target_name is not None:
             for page in ws.storage.get_many(ids).values():
                 if page.in_trash:

@@ -154,7 +154,9 @@ class Storage:
                     found[row[0]] = _row(row)
         return found
 
-    def put(self, obj: StoredObject, *, title: str | None = None, position: int | None = None) -> None:
+    def put(
+        self, obj: StoredObject, *, title: str | None = None, position: int | None = None
+    ) -> None:
         """Insert or update ``obj``; ``title=None`` keeps the stored search title.
 
         A new child goes after its siblings unless ``position`` places it.
@@ -258,10 +260,7 @@ class Storage:
             self._conn.executemany(
                 "INSERT INTO property_index (data_source_id, prop_id, page_id, text_value,"
                 " number_value) VALUES (?, ?, ?, ?, ?)",
-                [
-                    (data_source_id, r.prop_id, page_id, r.text_value, r.number_value)
-                    for r in rows
-                ],
+                [(data_source_id, r.prop_id, page_id, r.text_value, r.number_value) for r in rows],
             )
 
     def drop_index_of_property(self, data_source_id: str, prop_id: str) -> None:
@@ -271,7 +270,9 @@ class Storage:
                 (data_source_id, prop_id),
             )
 
-    def indexed_pages(self, data_source_id: str, prop_id: str, where: str, args: tuple[Any, ...]) -> set[str]:
+    def indexed_pages(
+        self, data_source_id: str, prop_id: str, where: str, args: tuple[Any, ...]
+    ) -> set[str]:
         """Page ids whose indexed value of ``prop_id`` satisfies the SQL condition ``where``.
 
         ``where`` is built by the query planner from a fixed set of templates over the
@@ -295,7 +296,9 @@ class Storage:
                 " ON CONFLICT (name) DO UPDATE SET value = value + 1",
                 (name,),
             )
-            row = self._conn.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+            row = self._conn.execute(
+                "SELECT value FROM counters WHERE name = ?", (name,)
+            ).fetchone()
         return int(row[0])
 
     def get_meta(self, key: str) -> str | None:

@@ -26,7 +26,9 @@ def utc_now() -> datetime:
 
 def format_time(moment: datetime) -> str:
     """Notion's timestamp form: ``2025-01-02T10:03:04.567Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def text_item(content: str) -> dict[str, Any]:
@@ -45,6 +47,14 @@ def text_item(content: str) -> dict[str, Any]:
         "plain_text": content,
         "href": None,
     }
+
+
+def archived_error(object_id: str) -> ValidationFailed:
+    """Notion's answer to a write to or under an object in the trash."""
+    return ValidationFailed(
+        "Can't edit block that is archived. You must unarchive the block before editing."
+        f" ({object_id})"
+    )
 
 
 class Workspace:
@@ -71,7 +81,7 @@ class Workspace:
             if bot_id is None:
                 bot_id = new_id()
                 now = self.now()
-                bot = {
+                bot: dict[str, Any] = {
                     "object": "user",
                     "id": bot_id,
                     "name": "notionhub local integration",
@@ -83,7 +93,7 @@ class Workspace:
                     },
                 }
                 owner_id = new_id()
-                owner = {
+                owner: dict[str, Any] = {
                     "object": "user",
                     "id": owner_id,
                     "name": "Workspace Owner",
@@ -91,10 +101,10 @@ class Workspace:
                     "type": "person",
                     "person": {"email": "owner@localhost"},
                 }
-                for user in (bot, owner):
+                for account in (bot, owner):
                     self.storage.put(
-                        StoredObject(user["id"], "user", None, None, False, now, now, user),
-                        title=str(user["name"]),
+                        StoredObject(account["id"], "user", None, None, False, now, now, account),
+                        title=str(account["name"]),
                     )
                 self.storage.set_meta(_BOT_ID_KEY, bot_id)
                 root = self._root_page_body(bot_id)
@@ -118,7 +128,9 @@ class Workspace:
             "is_locked": False,
             "created_by": who,
             "last_edited_by": who,
-            "values": {"title": {"id": "title", "type": "title", "title": [text_item(ROOT_PAGE_TITLE)]}},
+            "values": {
+                "title": {"id": "title", "type": "title", "title": [text_item(ROOT_PAGE_TITLE)]}
+            },
         }
 
     # -- time and users ----------------------------------------------------------------
@@ -162,10 +174,7 @@ class Workspace:
         """Like :meth:`find`, but an object in the trash cannot be written to or under."""
         obj = self.find(raw_id, kinds, field)
         if obj.in_trash:
-            raise ValidationFailed(
-                f"Can't edit block that is archived. You must unarchive the block before"
-                f" editing. ({field} {obj.id})"
-            )
+            raise archived_error(obj.id)
         return obj
 
     def touch(self, obj: StoredObject, **changes: Any) -> StoredObject:

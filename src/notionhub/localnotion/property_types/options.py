@@ -10,8 +10,10 @@ from notionhub.localnotion.body_field_checks import (
     fail,
     require_choice,
     require_dict,
+    require_key,
     require_list,
     require_str,
+    show,
 )
 from notionhub.localnotion.ids import new_id
 from notionhub.localnotion.property_types.catalog import MAX_OPTION_NAME_LENGTH, SELECT_COLORS
@@ -28,17 +30,11 @@ _TODO_GROUP = "To-do"
 
 def option_name(value: object, field: str) -> str:
     """A valid option name: a non-empty string without commas (Notion splits on them)."""
-    name = require_str(value, field)
+    name = require_str(value, field, max_length=MAX_OPTION_NAME_LENGTH)
     if not name.strip():
         raise fail(field, "a non-empty string", value)
     if "," in name:
-        raise ValidationFailed(
-            f"{field}: option names cannot contain commas, instead was {name!r}."
-        )
-    if len(name) > MAX_OPTION_NAME_LENGTH:
-        raise ValidationFailed(
-            f"{field}.length should be ≤ `{MAX_OPTION_NAME_LENGTH}`, instead was `{len(name)}`."
-        )
+        raise fail(field, "an option name without commas", value)
     return name
 
 
@@ -54,7 +50,7 @@ def chosen_color(name: str) -> str:
 
 
 def _new_option(raw: dict[str, Any], field: str, default_color: str) -> dict[str, Any]:
-    name = option_name(raw.get("name"), f"{field}.name")
+    name = option_name(require_key(raw, "name", field), f"{field}.name")
     color = option_color(raw["color"], f"{field}.color") if "color" in raw else default_color
     description = optional_str(raw.get("description"), f"{field}.description")
     return {"id": new_id(), "name": name, "color": color, "description": description}
@@ -111,7 +107,7 @@ def merge_options(
         restated = require_dict(item, where)
         old = _find(existing, restated)
         if old is None and "id" in restated:
-            raise ValidationFailed(f"{where}.id: no option with id {shown_id(restated['id'])}.")
+            raise ValidationFailed(f"{where}.id: no option with id {show(restated['id'])}.")
         option = (
             _new_option(restated, where, "default")
             if old is None
@@ -124,11 +120,6 @@ def merge_options(
         merged = _ordered_like(existing, merged)
     _check_unique_names(merged, field)
     return merged
-
-
-def shown_id(value: object) -> str:
-    """An option id as quoted in messages."""
-    return f"`{value}`"
 
 
 def _ordered_like(
@@ -190,15 +181,17 @@ def pick_option(
     if "id" in ref:
         found = next((o for o in options if o["id"] == ref["id"]), None)
         if found is None:
-            raise ValidationFailed(f"{field}.id: no option with id {shown_id(ref['id'])}.")
+            raise ValidationFailed(f"{field}.id: no option with id {show(ref['id'])}.")
         return found, False
     if "name" not in ref:
-        raise ValidationFailed(f"{field} should have a `name` or an `id`, instead was {ref}.")
+        raise ValidationFailed(f"{field} should have a `name` or an `id`, instead was {show(ref)}.")
     name = option_name(ref["name"], f"{field}.name")
     found = next((o for o in options if o["name"] == name), None)
     if found is not None:
         return found, False
     if not may_create:
-        raise ValidationFailed(f"{field}.name: no option named {name!r} exists.")
+        raise ValidationFailed(
+            f"{field}.name: no option named {show(name)} exists, and the API cannot add one."
+        )
     color = option_color(ref["color"], f"{field}.color") if "color" in ref else chosen_color(name)
     return {"id": new_id(), "name": name, "color": color, "description": None}, True

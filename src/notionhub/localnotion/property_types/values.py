@@ -13,12 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from notionhub.errors import ValidationFailed
-from notionhub.localnotion.body_field_checks import fail, require_dict, require_key, require_list
+from notionhub.localnotion.body_field_checks import (
+    fail,
+    require_dict,
+    require_key,
+    require_list,
+    require_str,
+)
 from notionhub.localnotion.ids import parse_id
 from notionhub.localnotion.property_types.catalog import (
     MAX_ARRAY_ITEMS,
     MAX_EMAIL_LENGTH,
-    MAX_OPTION_NAME_LENGTH,
+    MAX_FILE_NAME_LENGTH,
     MAX_PHONE_LENGTH,
     MAX_URL_LENGTH,
 )
@@ -149,14 +155,14 @@ def _file(raw: object, where: str) -> dict[str, Any]:
             " the local server does not host files."
         )
     external = require_dict(obj["external"], f"{where}.external")
-    url = optional_str(
+    url = require_str(
         require_key(external, "url", f"{where}.external"),
         f"{where}.external.url",
         max_length=MAX_URL_LENGTH,
     )
     if not url:
         raise fail(f"{where}.external.url", "a non-empty string", url)
-    name = optional_str(obj.get("name"), f"{where}.name", max_length=MAX_OPTION_NAME_LENGTH)
+    name = optional_str(obj.get("name"), f"{where}.name", max_length=MAX_FILE_NAME_LENGTH)
     return {"name": name or url, "type": "external", "external": {"url": url}}
 
 
