@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -11,9 +14,15 @@ import uvicorn
 from rich.console import Console
 
 from notionhub import __version__
+from notionhub.cli_reports import print_provision_report
+from notionhub.errors import NotionhubError
 from notionhub.hub_app import LOCAL_NOTION_MOUNT, create_hub_app
 from notionhub.localnotion.app import DEFAULT_TOKEN, LocalNotionConfig, create_app
 from notionhub.logging_setup import configure_logging
+from notionhub.notion.connection import NotionConnection, open_notion
+from notionhub.notion.provision import Provisioner
+from notionhub.notion.schema import NotionModel
+from notionhub.packs import load_packs
 from notionhub.settings import Settings
 
 app = typer.Typer(
@@ -80,3 +89,83 @@ def serve(
     else:
         typer.echo(f"Notion: {settings.notion_base_url}")
     uvicorn.run(hub, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def provision(
+    pack: Annotated[
+        list[str] | None,
+        typer.Option(help="Pack to provision (repeatable). Default: NOTIONHUB_PACKS."),
+    ] = None,
+    parent: Annotated[
+        str | None,
+        typer.Option(help="Page under which databases are created (NOTION_PARENT_PAGE_ID)."),
+    ] = None,
+    fix: Annotated[
+        bool, typer.Option(help="Add missing properties and options; never deletes.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print {database: {database_id, data_source_id}}.")
+    ] = False,
+) -> None:
+    """Create the packs' missing databases, adopt existing ones, and report drift."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    models = _models(pack or settings.notionhub_packs)
+    with _notion(settings) as notion:
+        parent_id = parent or notion.parent_page_id()
+        report = Provisioner(notion.gateway, notion.engine, os.environ).run(
+            models, parent_id, fix=fix
+        )
+        records = notion.records()
+        for database in report.databases:
+            if database.source == "created":
+                model = next(m for m in models if m.__database__.name == database.name)
+                records.mark_complete(model)
+    if as_json:
+        typer.echo(json.dumps(report.ids(), indent=2))
+        return
+    print_provision_report(console, report)
+
+
+@app.command()
+def reindex(
+    pack: Annotated[
+        list[str] | None,
+        typer.Option(help="Pack to reindex (repeatable). Default: NOTIONHUB_PACKS."),
+    ] = None,
+) -> None:
+    """Rebuild the key index and write mirror from Notion (after edits made outside notionhub)."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    models = _models(pack or settings.notionhub_packs)
+    with _notion(settings) as notion:
+        records = notion.records()
+        for model in models:
+            with console.status(f"Reindexing {model.__database__.name}…"):
+                seen = records.reindex(model)
+            console.print(f"{model.__database__.name}: {seen} pages indexed")
+
+
+def _models(packs: str | list[str]) -> list[type[NotionModel]]:
+    try:
+        return [model for p in load_packs(packs) for model in p.models]
+    except NotionhubError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from error
+
+
+@contextmanager
+def _notion(settings: Settings) -> Iterator[NotionConnection]:
+    try:
+        notion = open_notion(settings)
+    except NotionhubError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from error
+    try:
+        yield notion
+    except NotionhubError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from error
+    finally:
+        notion.close()

@@ -2,6 +2,8 @@
 
 NotionhubError                      anything notionhub raises on purpose
 ├── ConfigurationError              settings missing or inconsistent
+├── SchemaDefinitionError           a NotionModel declaration is invalid
+├── PropertyValueError              a value does not fit its property (writing or reading a page)
 └── NotionAPIError                  an error in the shape of the Notion API (status, code, message)
     ├── InvalidJSON                 400 invalid_json: the body is not JSON
     ├── InvalidRequestURL           400 invalid_request_url: no such route
@@ -29,6 +31,26 @@ class NotionhubError(Exception):
 
 class ConfigurationError(NotionhubError):
     """Settings are missing or inconsistent; the message names the variable."""
+
+
+class NotionUnreachable(NotionhubError):
+    """No answer from Notion after every retry: timeouts or network errors."""
+
+
+class AmbiguousWrite(NotionhubError):
+    """A create timed out or failed with a 5xx after it was sent: it may have been applied."""
+
+
+class DuplicateKeyPages(NotionhubError):
+    """Several Notion pages carry the same record key; the message lists them."""
+
+
+class SchemaDefinitionError(NotionhubError):
+    """A NotionModel declaration is invalid; the message names the model and the field."""
+
+
+class PropertyValueError(NotionhubError):
+    """A record value or a page's property value does not fit the model's property."""
 
 
 class NotionAPIError(NotionhubError):

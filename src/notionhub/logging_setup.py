@@ -15,6 +15,11 @@ _LEVELS = {
 }
 
 
+def _stderr_logger(*_args: object) -> structlog.PrintLogger:
+    # sys.stderr is looked up on each use, so a replaced stream (tests, daemons) is followed.
+    return structlog.PrintLogger(file=sys.stderr)
+
+
 def configure_logging(level: str = "info", *, json: bool | None = None) -> None:
     """Route structlog (and the standard library's loggers) to stderr at ``level``."""
     numeric = _LEVELS.get(level.lower(), logging.INFO)
@@ -33,7 +38,10 @@ def configure_logging(level: str = "info", *, json: bool | None = None) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=numeric, stream=sys.stderr, format="%(message)s")
+    # One line per HTTP request is noise at info level; the gateway logs what matters.
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(max(numeric, logging.WARNING))

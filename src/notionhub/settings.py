@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from notionhub.localnotion.app import DEFAULT_TOKEN
 
 DEFAULT_HOME = Path(".notionhub")
+DEFAULT_NOTION_BASE_URL = "https://api.notion.com"
 
 
 class Settings(BaseSettings):
@@ -33,7 +34,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="Hub database; default SQLite under NOTIONHUB_HOME."
     )
-    notionhub_packs: str = Field(default="", description="Comma-separated packs to enable.")
+    notionhub_packs: str = Field(default="echo", description="Comma-separated packs to enable.")
+    notion_requests_per_second: float | None = Field(
+        default=None,
+        description="Notion budget per token; default 3 for the real API, 50 for the local server.",
+    )
     server_port: int = Field(default=8000, description="Port of `notionhub serve`.")
     local_notion_token: SecretStr = Field(
         default=SecretStr(DEFAULT_TOKEN), description="Token accepted by the local Notion server."
@@ -47,3 +52,12 @@ class Settings(BaseSettings):
     @property
     def local_notion_dir(self) -> Path:
         return self.notionhub_home / "notion"
+
+    @property
+    def embeds_local_notion(self) -> bool:
+        """No token and no base URL of our own: the local server runs in-process."""
+        return self.notion_token is None and self.notion_base_url == DEFAULT_NOTION_BASE_URL
+
+    @property
+    def hub_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.notionhub_home / 'hub.sqlite3').as_posix()}"

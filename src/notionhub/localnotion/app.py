@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import structlog
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -61,6 +62,20 @@ class ServerState:
     stats: RequestStats = field(default_factory=RequestStats)
     faults: FaultPlan = field(default_factory=FaultPlan)
     limiter: RateLimiter | None = None
+
+
+class FastJSONResponse(JSONResponse):
+    """A JSON response encoded by orjson: the same JSON as Starlette's, several times faster.
+
+    orjson refuses what it cannot encode (e.g. an integer beyond 64 bits), and then the
+    standard encoder answers as Starlette's would.
+    """
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return orjson.dumps(content)
+        except TypeError:
+            return super().render(content)
 
 
 def _error_response(error: NotionAPIError) -> JSONResponse:
@@ -120,7 +135,7 @@ def _endpoint(
             call = Call(state.workspace, request.path_params, request.query_params, parse_body(raw))
             result = handler(call)
             status = 200
-            return JSONResponse(result)
+            return FastJSONResponse(result)
         except NotionAPIError as error:
             status = error.status
             log.info(

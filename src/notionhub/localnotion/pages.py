@@ -11,6 +11,7 @@ from notionhub.localnotion.blocks import store_children
 from notionhub.localnotion.ids import new_id
 from notionhub.localnotion.page_index import index_rows
 from notionhub.localnotion.property_values import normalize_property_values
+from notionhub.localnotion.render import shared_schema
 from notionhub.localnotion.request_body import optional_bool, require_object
 from notionhub.localnotion.rich_text import normalize_rich_text, plain_text
 from notionhub.localnotion.storage import StoredObject
@@ -183,7 +184,7 @@ def _save(ws: Workspace, page: StoredObject, title: str | None) -> None:
         title = _plain_title(ws, page)
     ws.storage.put(page, title=title)
     if page.data_source_id is not None:
-        schema = ws.data_source_schema(page.data_source_id)
+        schema = shared_schema(ws, page.data_source_id)
         ws.storage.replace_index(
             page.data_source_id, page.id, index_rows(schema, page.body["values"])
         )
@@ -193,7 +194,7 @@ def _plain_title(ws: Workspace, page: StoredObject) -> str:
     values = page.body["values"]
     if page.data_source_id is None:
         return plain_text(values["title"]["title"])
-    schema = ws.data_source_schema(page.data_source_id)
+    schema = shared_schema(ws, page.data_source_id)
     title_prop = next(p for p in schema.values() if p["type"] == "title")
     value = values.get(title_prop["id"])
     return plain_text(value["title"]) if value and value.get("type") == "title" else ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from notionhub.errors import ValidationFailed
+from notionhub.errors import ObjectNotFound, ValidationFailed
 from notionhub.localnotion.formula import parse_formula
 from notionhub.localnotion.property_values import empty_value
 from notionhub.localnotion.rich_text import plain_text
@@ -34,10 +34,19 @@ def _timestamps(obj: StoredObject) -> dict[str, Any]:
     }
 
 
+def shared_schema(ws: Workspace, data_source_id: str) -> dict[str, dict[str, Any]]:
+    """The schema of a data source, shared between callers (``Storage.get_shared``): read only."""
+    obj = ws.storage.get_shared(data_source_id)
+    if obj is None or obj.kind != "data_source":
+        raise ObjectNotFound(f"Could not find data source with ID: {data_source_id}.")
+    schema: dict[str, dict[str, Any]] = obj.body["properties"]
+    return schema
+
+
 def page_parent(obj: StoredObject, ws: Workspace) -> dict[str, Any]:
     parent: dict[str, Any] = obj.body["parent"]
     if parent.get("type") == "data_source_id" and obj.data_source_id:
-        ds = ws.storage.get(obj.data_source_id)
+        ds = ws.storage.get_shared(obj.data_source_id)
         database_id = ds.parent_id if ds else None
         return {
             "type": "data_source_id",
@@ -57,7 +66,7 @@ def render_page(
     """The page object; ``schema`` may be passed when rendering many pages of one data source."""
     if obj.data_source_id is not None:
         if schema is None:
-            schema = ws.data_source_schema(obj.data_source_id)
+            schema = shared_schema(ws, obj.data_source_id)
         properties = render_properties(ws, obj, schema, rollups=rollups)
     else:
         properties = {"title": obj.body["values"]["title"]}
@@ -153,7 +162,7 @@ def _rollup_value(
     related_values: list[dict[str, Any]] = []
     if relation is not None and relation["type"] == "relation":
         target_ds = relation["relation"]["data_source_id"]
-        target_schema = ws.data_source_schema(target_ds)
+        target_schema = shared_schema(ws, target_ds)
         target_name = next(
             (
                 n

@@ -42,10 +42,13 @@ CREATE TABLE IF NOT EXISTS property_index (
     text_value TEXT,
     number_value REAL
 );
-CREATE INDEX IF NOT EXISTS property_index_text
-    ON property_index (data_source_id, prop_id, text_value);
-CREATE INDEX IF NOT EXISTS property_index_number
-    ON property_index (data_source_id, prop_id, number_value);
+-- The value indexes end with page_id, so narrowing a query reads only the index.
+CREATE INDEX IF NOT EXISTS property_index_text_page
+    ON property_index (data_source_id, prop_id, text_value, page_id);
+CREATE INDEX IF NOT EXISTS property_index_number_page
+    ON property_index (data_source_id, prop_id, number_value, page_id);
+DROP INDEX IF EXISTS property_index_text;
+DROP INDEX IF EXISTS property_index_number;
 CREATE INDEX IF NOT EXISTS property_index_page ON property_index (page_id);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
@@ -77,6 +80,67 @@ class IndexRow:
 _COLUMNS = "id, kind, parent_id, data_source_id, in_trash, created_time, last_edited_time, body"
 
 
+# SQLite settings for one process serving many requests: a page cache and memory map large
+# enough for a data source of 100,000 pages, and temporary sorts in memory.
+_PRAGMAS = (
+    "PRAGMA cache_size=-65536",  # KiB: 64 MiB
+    "PRAGMA mmap_size=268435456",  # 256 MiB
+    "PRAGMA temp_store=MEMORY",
+)
+# Decoded objects kept by ``get_shared`` (data sources: few, large, read by every page).
+_SHARED_CACHE_SIZE = 64
+
+
+class _Checkpointer:
+    """Copies the write-ahead log back into the database file off the request path.
+
+    SQLite's automatic checkpoint runs inside the COMMIT that crosses its threshold, so one
+    request in a few dozen paid for copying the log and two fsyncs. This thread does that
+    work on its own connection instead, without taking the storage lock: writers carry on
+    while it copies. Writes that keep outpacing it would keep the log from ever starting over,
+    so once the log is past ``restart_frames`` a checkpoint runs under the storage lock, with
+    no write in between, and the next write starts the log from its beginning again.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        lock: threading.RLock,
+        *,
+        interval: float = 0.2,
+        restart_frames: int = 8192,
+    ) -> None:
+        self._path = path
+        self._lock = lock
+        self._interval = interval
+        self._restart_frames = restart_frames
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout=10000")
+            while not self._stop.wait(self._interval):
+                try:
+                    self._checkpoint(conn)
+                except sqlite3.Error:
+                    continue  # busy or locked by another process: try again next time
+        finally:
+            conn.close()
+
+    def _checkpoint(self, conn: sqlite3.Connection) -> None:
+        _busy, log_frames, _done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if log_frames > self._restart_frames:
+            with self._lock:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+
 def _row(row: tuple[Any, ...]) -> StoredObject:
     return StoredObject(
         id=row[0],
@@ -102,9 +166,18 @@ class Storage:
         # NORMAL in WAL mode keeps every committed transaction across a process crash.
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=10000")
+        for pragma in _PRAGMAS:
+            self._conn.execute(pragma)
         self._conn.executescript(_DDL)
+        self._shared: dict[str, tuple[tuple[Any, ...], StoredObject]] = {}
+        # Checkpoints run in the background (see _Checkpointer), not inside a request's COMMIT.
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._checkpointer: _Checkpointer | None = _Checkpointer(self.path, self._lock)
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         with self._lock:
             self._conn.close()
 
@@ -139,6 +212,28 @@ class Storage:
                 f"SELECT {_COLUMNS} FROM objects WHERE id = ?", (object_id,)
             ).fetchone()
         return _row(row) if row else None
+
+    def get_shared(self, object_id: str) -> StoredObject | None:
+        """Like ``get``, but the object may be shared with other callers: never change it.
+
+        The decoded object is kept and handed out again while the stored row is unchanged
+        (compared in full), which spares decoding a large data source schema on every page
+        written or rendered.
+        """
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM objects WHERE id = ?", (object_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            cached = self._shared.get(object_id)
+            if cached is not None and cached[0] == row:
+                return cached[1]
+            obj = _row(row)
+            if len(self._shared) >= _SHARED_CACHE_SIZE:
+                self._shared.clear()
+            self._shared[object_id] = (row, obj)
+            return obj
 
     def get_many(self, ids: Iterable[str]) -> dict[str, StoredObject]:
         """The objects among ``ids`` that exist, by id."""

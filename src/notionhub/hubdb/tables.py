@@ -1,0 +1,67 @@
+"""The tables of the hub database (SQLAlchemy Core, so SQLite and PostgreSQL share them)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# Which Notion database and data source each declared database is bound to.
+notion_databases = Table(
+    "notion_databases",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("database_id", String(36), nullable=False),
+    Column("data_source_id", String(36), nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Record key → page id, per data source; a row is also the lease that serialises writers of a key.
+key_index = Table(
+    "key_index",
+    metadata,
+    Column("data_source_id", String(36), primary_key=True),
+    Column("record_key", String(500), primary_key=True),
+    Column("page_id", String(36), nullable=True),
+    # A create was sent and its answer not recorded: it may exist in Notion.
+    Column("create_started", Boolean, nullable=False, default=False),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", Float, nullable=True),
+)
+
+# When the key index of a data source was last known to hold every page of it.
+key_index_sync = Table(
+    "key_index_sync",
+    metadata,
+    Column("data_source_id", String(36), primary_key=True),
+    Column("synced_at", Float, nullable=False),
+)
+
+# The property values last written to (or read from) each page, as sent to Notion.
+page_mirror = Table(
+    "page_mirror",
+    metadata,
+    Column("page_id", String(36), primary_key=True),
+    Column("data_source_id", String(36), nullable=False),
+    Column("values_json", Text, nullable=False),
+)
+
+# One row per integration token (hashed): the shared request budget of every worker.
+notion_budget = Table(
+    "notion_budget",
+    metadata,
+    Column("bucket", String(64), primary_key=True),
+    Column("tat", Float, nullable=False),  # theoretical arrival time of the next request
+    Column("recent_json", Text, nullable=False),  # the last slots, for the window cap
+    Column("blocked_until", Float, nullable=False),
+    Column("requests", Integer, nullable=False, default=0),
+)

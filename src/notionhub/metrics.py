@@ -1,0 +1,29 @@
+"""Prometheus metrics, held by one object per process (no module-level registry)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+class Metrics:
+    """Every counter notionhub exports, registered in its own registry."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        self.notion_requests = Counter(
+            "notionhub_notion_requests",
+            "Requests sent to Notion, by operation and outcome.",
+            ["operation", "outcome"],
+            registry=self.registry,
+        )
+        self.notion_rate_limited = Counter(
+            "notionhub_notion_rate_limited",
+            "429 answers received from Notion.",
+            registry=self.registry,
+        )
+        self.notion_budget_wait = Histogram(
+            "notionhub_notion_budget_wait_seconds",
+            "Time a request waited for its slot in the Notion budget.",
+            buckets=(0, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+            registry=self.registry,
+        )

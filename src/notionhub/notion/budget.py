@@ -1,0 +1,147 @@
+"""The Notion request budget: one per integration token, shared by every worker.
+
+Each request reserves a time slot in the hub database and sleeps until it. A slot keeps two
+promises at once:
+
+- a token bucket: ``rate`` requests/s on average, at most ``burst`` at once (GCRA form: the
+  *theoretical arrival time* advances by ``1 / rate`` per request);
+- a window cap: never more than ``rate × window`` requests in any ``window`` seconds, so a burst
+  is paid back before the window ends and Notion's average is never exceeded.
+
+A 429 blocks the whole bucket until its ``Retry-After`` has passed, for every worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, insert, select, update
+
+from notionhub.hubdb.tables import notion_budget
+
+# Slots are spaced a little wider than the window so that network jitter between the hub and
+# Notion can never put one request too many in a window as Notion counts it.
+WINDOW_MARGIN = 0.1
+FLOAT_SLACK = 1e-9  # so that a burst of n is n, not n - 1 plus rounding
+
+
+@dataclass(frozen=True)
+class BudgetPolicy:
+    """How fast one token may call Notion."""
+
+    rate: float = 3.0
+    burst: int = 3
+    window: float = 10.0
+
+    @property
+    def interval(self) -> float:
+        return 1.0 / self.rate
+
+    @property
+    def window_cap(self) -> int:
+        return max(1, int(self.rate * self.window))
+
+
+def bucket_name(token: str) -> str:
+    """The bucket of a token: a hash, so the token itself is never stored."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def next_slot(
+    policy: BudgetPolicy, now: float, tat: float, recent: list[float], blocked_until: float
+) -> float:
+    """The earliest time the next request may be sent, given the bucket's state."""
+    tolerance = (policy.burst - 1) * policy.interval + FLOAT_SLACK
+    slot = max(now, blocked_until, tat - tolerance)
+    if recent:
+        slot = max(slot, recent[-1])  # slots are handed out in order
+    if len(recent) >= policy.window_cap:
+        slot = max(slot, recent[-policy.window_cap] + policy.window + WINDOW_MARGIN)
+    return slot
+
+
+class NotionBudget:
+    """The shared budget of one token, stored in the hub database."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        token: str,
+        policy: BudgetPolicy | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.engine = engine
+        self.bucket = bucket_name(token)
+        self.policy = policy or BudgetPolicy()
+        self.clock = clock
+        self.sleep = sleep
+
+    def reserve(self) -> float:
+        """Reserve the next slot; returns its time (may be in the future)."""
+        policy = self.policy
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(notion_budget).where(notion_budget.c.bucket == self.bucket).with_for_update()
+            ).first()
+            now = self.clock()
+            if row is None:
+                tat, recent, blocked_until, count = now, [], 0.0, 0
+            else:
+                tat, recent = row.tat, json.loads(row.recent_json)
+                blocked_until, count = row.blocked_until, row.requests
+            slot = next_slot(policy, now, tat, recent, blocked_until)
+            values = {
+                "tat": max(tat, slot) + policy.interval,
+                "recent_json": json.dumps([*recent, slot][-policy.window_cap :]),
+                "blocked_until": blocked_until,
+                "requests": count + 1,
+            }
+            if row is None:
+                conn.execute(insert(notion_budget).values(bucket=self.bucket, **values))
+            else:
+                conn.execute(
+                    update(notion_budget)
+                    .where(notion_budget.c.bucket == self.bucket)
+                    .values(**values)
+                )
+        return slot
+
+    def acquire(self) -> float:
+        """Wait for this request's slot; returns the seconds waited."""
+        wait = self.reserve() - self.clock()
+        if wait > 0:
+            self.sleep(wait)
+            return wait
+        return 0.0
+
+    def block(self, seconds: float) -> None:
+        """Notion said 429: nobody sends with this token for ``seconds``."""
+        until = self.clock() + seconds
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(notion_budget.c.blocked_until)
+                .where(notion_budget.c.bucket == self.bucket)
+                .with_for_update()
+            ).first()
+            if row is None:
+                conn.execute(
+                    insert(notion_budget).values(
+                        bucket=self.bucket,
+                        tat=until,
+                        recent_json="[]",
+                        blocked_until=until,
+                        requests=0,
+                    )
+                )
+            elif row.blocked_until < until:
+                conn.execute(
+                    update(notion_budget)
+                    .where(notion_budget.c.bucket == self.bucket)
+                    .values(blocked_until=until)
+                )

@@ -1,0 +1,202 @@
+"""The key index: record key → Notion page id, per data source, in the hub database.
+
+A row is also a lease: whoever holds it is the only writer of that key, on any worker, so two
+callers upserting the same key can never both create a page. A create is marked as started
+before it is sent; a lease taken over from a writer that died with such a mark knows the page
+may exist and looks it up in Notion before creating.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from notionhub.hubdb.tables import key_index, key_index_sync
+
+LEASE_SECONDS = 120.0
+_POLL_SECONDS = 0.02
+
+
+@dataclass
+class KeyLease:
+    """The exclusive right to write one key, with what the index knows of it."""
+
+    data_source_id: str
+    key: str
+    page_id: str | None
+    # A previous writer started a create and never recorded its answer.
+    uncertain: bool
+    owner: str
+
+
+class KeyIndex:
+    """Key → page id, leases, and when each data source's index was last complete."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        lease_seconds: float = LEASE_SECONDS,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.engine = engine
+        self.lease_seconds = lease_seconds
+        self.clock = clock
+        self.sleep = sleep
+
+    def _where(self, data_source_id: str, key: str) -> ColumnElement[bool]:
+        return (key_index.c.data_source_id == data_source_id) & (key_index.c.record_key == key)
+
+    @contextmanager
+    def lease(self, data_source_id: str, key: str) -> Iterator[KeyLease]:
+        """Hold the key while the body runs; other writers of it wait."""
+        held = self._acquire(data_source_id, key)
+        try:
+            yield held
+        finally:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(key_index)
+                    .where(
+                        self._where(data_source_id, key) & (key_index.c.lease_owner == held.owner)
+                    )
+                    .values(lease_owner=None, lease_until=None)
+                )
+
+    def _acquire(self, data_source_id: str, key: str) -> KeyLease:
+        owner = uuid.uuid4().hex
+        while True:
+            try:
+                lease = self._try_acquire(data_source_id, key, owner)
+            except IntegrityError:  # another worker inserted the row first
+                lease = None
+            if lease is not None:
+                return lease
+            self.sleep(_POLL_SECONDS)
+
+    def _try_acquire(self, data_source_id: str, key: str, owner: str) -> KeyLease | None:
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(key_index).where(self._where(data_source_id, key)).with_for_update()
+            ).first()
+            now = self.clock()
+            until = now + self.lease_seconds
+            if row is None:
+                conn.execute(
+                    insert(key_index).values(
+                        data_source_id=data_source_id,
+                        record_key=key,
+                        page_id=None,
+                        create_started=False,
+                        lease_owner=owner,
+                        lease_until=until,
+                    )
+                )
+                return KeyLease(data_source_id, key, None, False, owner)
+            if row.lease_owner is not None and (row.lease_until or 0) > now:
+                return None
+            conn.execute(
+                update(key_index)
+                .where(self._where(data_source_id, key))
+                .values(lease_owner=owner, lease_until=until)
+            )
+            uncertain = bool(row.create_started) and row.page_id is None
+            return KeyLease(data_source_id, key, row.page_id, uncertain, owner)
+
+    def mark_create_started(self, lease: KeyLease) -> None:
+        """Recorded (committed) before a create is sent."""
+        self._update(lease, create_started=True)
+
+    def set_page(self, lease: KeyLease, page_id: str | None) -> None:
+        """The key's page is known (or known not to exist, with ``None``)."""
+        lease.page_id = page_id
+        lease.uncertain = False
+        self._update(lease, page_id=page_id, create_started=False)
+
+    def _update(self, lease: KeyLease, **values: object) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(key_index)
+                .where(
+                    self._where(lease.data_source_id, lease.key)
+                    & (key_index.c.lease_owner == lease.owner)
+                )
+                .values(**values)
+            )
+
+    # -- without a lease: reindexing and reads ---------------------------------------------
+
+    def page_id(self, data_source_id: str, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(key_index.c.page_id).where(self._where(data_source_id, key))
+            ).first()
+        return row.page_id if row else None
+
+    def record(self, data_source_id: str, key: str, page_id: str) -> None:
+        """Learned from Notion (reindex, sync): the key's page, unless a writer holds the key."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(key_index).where(self._where(data_source_id, key)).with_for_update()
+            ).first()
+            if row is None:
+                conn.execute(
+                    insert(key_index).values(
+                        data_source_id=data_source_id,
+                        record_key=key,
+                        page_id=page_id,
+                        create_started=False,
+                    )
+                )
+            elif row.lease_owner is None and row.page_id is None:
+                conn.execute(
+                    update(key_index)
+                    .where(self._where(data_source_id, key))
+                    .values(page_id=page_id, create_started=False)
+                )
+
+    def forget(self, data_source_id: str, key: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(key_index).where(self._where(data_source_id, key)))
+
+    def clear(self, data_source_id: str) -> None:
+        """Forget every key of a data source (before a full reindex)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(key_index).where(
+                    (key_index.c.data_source_id == data_source_id)
+                    & key_index.c.lease_owner.is_(None)
+                )
+            )
+            conn.execute(
+                delete(key_index_sync).where(key_index_sync.c.data_source_id == data_source_id)
+            )
+
+    def synced_at(self, data_source_id: str) -> float | None:
+        """When the index last held every page of the data source, or ``None``."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(key_index_sync.c.synced_at).where(
+                    key_index_sync.c.data_source_id == data_source_id
+                )
+            ).first()
+        return float(row.synced_at) if row else None
+
+    def mark_synced(self, data_source_id: str, at: float) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(key_index_sync)
+                .where(key_index_sync.c.data_source_id == data_source_id)
+                .values(synced_at=at)
+            )
+            if done.rowcount == 0:
+                conn.execute(
+                    insert(key_index_sync).values(data_source_id=data_source_id, synced_at=at)
+                )

@@ -1,0 +1,60 @@
+"""The page mirror: the property values last written to (or read from) each page.
+
+Values are kept exactly as they are sent to Notion, so an update can send only the properties
+that changed, and skip the request when nothing did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, insert, select, update
+
+from notionhub.hubdb.tables import page_mirror
+
+Values = dict[str, Any]
+
+
+class PageMirror:
+    """Last known property values per page, in the hub database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def get(self, page_id: str) -> Values | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(page_mirror.c.values_json).where(page_mirror.c.page_id == page_id)
+            ).first()
+        if row is None:
+            return None
+        values: Values = orjson.loads(row.values_json)
+        return values
+
+    def put(self, page_id: str, data_source_id: str, values: Values) -> None:
+        """Replace what is known of the page."""
+        encoded = orjson.dumps(values).decode()
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(page_mirror)
+                .where(page_mirror.c.page_id == page_id)
+                .values(values_json=encoded, data_source_id=data_source_id)
+            )
+            if done.rowcount == 0:
+                conn.execute(
+                    insert(page_mirror).values(
+                        page_id=page_id, data_source_id=data_source_id, values_json=encoded
+                    )
+                )
+
+    def merge(self, page_id: str, data_source_id: str, changed: Values) -> None:
+        """Record that ``changed`` was written on top of what was known."""
+        self.put(page_id, data_source_id, {**(self.get(page_id) or {}), **changed})
+
+    @staticmethod
+    def changes(desired: Values, known: Values | None) -> Values:
+        """The properties of ``desired`` that differ from ``known`` (all of them if unknown)."""
+        if known is None:
+            return dict(desired)
+        return {name: value for name, value in desired.items() if known.get(name) != value}

@@ -1,0 +1,232 @@
+"""Provisioning: create the databases that are missing, adopt existing ones, report drift.
+
+A declared database is bound, in this order, to: the database named by its environment
+variable (``NOTION_CLIENTS_DB``…), the one remembered in the hub database, or the one with
+exactly its title under the parent page; otherwise it is created. Relations (and the rollups
+and formulas that read them) are added once every database exists. Nothing is ever deleted or
+retyped: ``fix`` only adds missing properties and options.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import structlog
+from sqlalchemy import Engine, delete, insert, select, update
+
+from notionhub.errors import ConfigurationError, ObjectNotFound
+from notionhub.hubdb.tables import notion_databases
+from notionhub.notion.gateway import NotionGateway
+from notionhub.notion.schema import Drift, NotionModel, diff_schema, fix_properties, schema_for
+
+log = structlog.get_logger("notionhub.provision")
+Source = Literal["env", "remembered", "title", "created"]
+FIX_ROUNDS = 3  # relations first, then what reads them, then what the other side gained
+
+
+@dataclass
+class DatabaseReport:
+    """What provisioning found or did for one declared database."""
+
+    name: str
+    database_id: str
+    data_source_id: str
+    source: Source
+    fixed: list[Drift] = field(default_factory=list)
+    drift: list[Drift] = field(default_factory=list)
+
+    @property
+    def action(self) -> str:
+        if self.source == "created":
+            return "created"
+        if self.fixed:
+            return "fixed"
+        return "adopted" if self.source in ("env", "title") else "unchanged"
+
+
+@dataclass
+class ProvisionReport:
+    databases: list[DatabaseReport]
+
+    @property
+    def changed(self) -> bool:
+        return any(report.action != "unchanged" for report in self.databases)
+
+    def ids(self) -> dict[str, dict[str, str]]:
+        """``{name: {database_id, data_source_id}}``, as ``provision --json`` prints it."""
+        return {
+            r.name: {"database_id": r.database_id, "data_source_id": r.data_source_id}
+            for r in self.databases
+        }
+
+
+def remembered_data_sources(engine: Engine) -> dict[str, str]:
+    """Database name → data source id, for every database provisioned so far."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(notion_databases.c.name, notion_databases.c.data_source_id))
+        return {row.name: row.data_source_id for row in rows}
+
+
+class Provisioner:
+    """Binds declared models to Notion databases, creating and fixing as needed."""
+
+    def __init__(self, gateway: NotionGateway, engine: Engine, env: Mapping[str, str]) -> None:
+        self.gateway = gateway
+        self.engine = engine
+        self.env = env
+
+    def run(
+        self, models: Sequence[type[NotionModel]], parent_page_id: str, *, fix: bool = False
+    ) -> ProvisionReport:
+        reports: dict[str, DatabaseReport] = {}
+        for model in models:
+            found = self._find(model, parent_page_id)
+            if found is not None:
+                reports[model.__database__.name] = found
+        ids = {name: r.data_source_id for name, r in reports.items()}
+        for model in models:
+            name = model.__database__.name
+            if name not in reports:
+                reports[name] = self._create(model, parent_page_id, ids)
+                ids[name] = reports[name].data_source_id
+        for _ in range(FIX_ROUNDS):
+            progressed = False
+            for model in models:
+                report = reports[model.__database__.name]
+                progressed |= self._reconcile(
+                    model, report, ids, fix=fix or report.source == "created"
+                )
+            if not progressed:
+                break
+        for report in reports.values():
+            self._remember(report)
+        return ProvisionReport([reports[m.__database__.name] for m in models])
+
+    # -- finding -------------------------------------------------------------------------
+
+    def _find(self, model: type[NotionModel], parent_page_id: str) -> DatabaseReport | None:
+        spec = model.__database__
+        configured = self.env.get(spec.env)
+        if configured:
+            database_id, data_source_id = self._resolve_configured(spec.env, configured)
+            return DatabaseReport(spec.name, database_id, data_source_id, "env")
+        remembered = self._remembered(spec.name)
+        if remembered is not None:
+            return remembered
+        return self._by_title(model, parent_page_id)
+
+    def _resolve_configured(self, variable: str, value: str) -> tuple[str, str]:
+        """An id from the environment: a database's, or one of its data sources'."""
+        try:
+            database = self.gateway.retrieve_database(value)
+        except ObjectNotFound:
+            try:
+                source = self.gateway.retrieve_data_source(value)
+            except ObjectNotFound:
+                raise ConfigurationError(
+                    f"{variable}={value} names no database or data source this integration can"
+                    " see: share it with the integration or fix the id."
+                ) from None
+            return source["parent"]["database_id"], source["id"]
+        sources = database.get("data_sources") or []
+        if not sources:
+            raise ConfigurationError(f"{variable}={value}: that database has no data source.")
+        return database["id"], sources[0]["id"]
+
+    def _remembered(self, name: str) -> DatabaseReport | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(notion_databases).where(notion_databases.c.name == name)
+            ).first()
+        if row is None:
+            return None
+        try:
+            source = self.gateway.retrieve_data_source(row.data_source_id)
+        except ObjectNotFound:
+            source = None
+        if source is None or source.get("in_trash"):
+            log.warning(
+                "remembered_database_gone", database=name, data_source_id=row.data_source_id
+            )
+            with self.engine.begin() as conn:
+                conn.execute(delete(notion_databases).where(notion_databases.c.name == name))
+            return None
+        return DatabaseReport(name, row.database_id, row.data_source_id, "remembered")
+
+    def _by_title(self, model: type[NotionModel], parent_page_id: str) -> DatabaseReport | None:
+        name = model.__database__.name
+        matches = []
+        for source in self.gateway.search(
+            {"query": name, "filter": {"property": "object", "value": "data_source"}}
+        ):
+            title = "".join(t.get("plain_text", "") for t in source.get("title", []))
+            if title != name or source.get("in_trash"):
+                continue
+            database = self.gateway.retrieve_database(source["parent"]["database_id"])
+            if database.get("parent", {}).get("page_id", "").replace(
+                "-", ""
+            ) == parent_page_id.replace("-", ""):
+                matches.append((database["id"], source["id"]))
+        if len(matches) > 1:
+            raise ConfigurationError(
+                f"Several databases titled {name!r} under the parent page: set"
+                f" {model.__database__.env} to the one notionhub should use."
+            )
+        if not matches:
+            return None
+        return DatabaseReport(name, matches[0][0], matches[0][1], "title")
+
+    # -- creating and fixing ---------------------------------------------------------------
+
+    def _create(
+        self, model: type[NotionModel], parent_page_id: str, ids: Mapping[str, str]
+    ) -> DatabaseReport:
+        spec = model.__database__
+        body: dict[str, Any] = {
+            "parent": {"type": "page_id", "page_id": parent_page_id},
+            "title": [{"type": "text", "text": {"content": spec.name}}],
+            "initial_data_source": {"properties": schema_for(model, ids)},
+        }
+        if spec.icon:
+            body["icon"] = {"type": "emoji", "emoji": spec.icon}
+        database = self.gateway.create_database(body)
+        log.info("database_created", database=spec.name, database_id=database["id"])
+        return DatabaseReport(
+            spec.name, database["id"], database["data_sources"][0]["id"], "created"
+        )
+
+    def _reconcile(
+        self, model: type[NotionModel], report: DatabaseReport, ids: Mapping[str, str], *, fix: bool
+    ) -> bool:
+        """Diff the schema and, when fixing, add what is missing; True if anything changed."""
+        existing = self.gateway.retrieve_data_source(report.data_source_id)["properties"]
+        drift = diff_schema(model, existing, ids)
+        patch = fix_properties(model, drift, existing, ids) if fix else {}
+        if patch:
+            self.gateway.update_data_source(report.data_source_id, {"properties": patch})
+            existing = self.gateway.retrieve_data_source(report.data_source_id)["properties"]
+            remaining = diff_schema(model, existing, ids)
+            if report.source != "created":
+                report.fixed.extend(d for d in drift if d not in remaining)
+            report.drift = remaining
+            return True
+        report.drift = drift
+        return False
+
+    def _remember(self, report: DatabaseReport) -> None:
+        values = {
+            "database_id": report.database_id,
+            "data_source_id": report.data_source_id,
+            "updated_at": time.time(),
+        }
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(notion_databases)
+                .where(notion_databases.c.name == report.name)
+                .values(**values)
+            )
+            if done.rowcount == 0:
+                conn.execute(insert(notion_databases).values(name=report.name, **values))

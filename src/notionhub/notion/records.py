@@ -1,0 +1,226 @@
+"""Upsert by key: create or update the one page whose key property equals a record's key.
+
+Never a duplicate: writers of a key are serialised by the key index's lease, and a create whose
+outcome is unknown (a timeout, a 5xx, a worker killed mid-way) is followed by a look-up in
+Notion before anything is created again. Updates send only the properties that changed since
+the last write (the page mirror) and no request at all when nothing did.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+import structlog
+
+from notionhub.errors import AmbiguousWrite, ConfigurationError, ObjectNotFound
+from notionhub.notion.gateway import NotionGateway
+from notionhub.notion.key_index import KeyIndex, KeyLease
+from notionhub.notion.mirror import PageMirror
+from notionhub.notion.schema import NotionModel, from_page, key_of, key_value, to_properties
+
+M = TypeVar("M", bound=NotionModel)
+log = structlog.get_logger("notionhub.records")
+
+# How long the key index is trusted to hold every page (ours and others') before a miss
+# triggers an incremental sync of pages edited since.
+DEFAULT_SYNC_INTERVAL = 300.0
+# Notion's last_edited_time is rounded to the minute: look back a little further.
+SYNC_OVERLAP = 120.0
+CREATE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What an upsert did."""
+
+    page_id: str
+    action: Literal["created", "updated", "unchanged"]
+    changed: tuple[str, ...] = ()
+
+
+@dataclass
+class Records:
+    """Typed reads and writes of Notion pages for declared models."""
+
+    gateway: NotionGateway
+    index: KeyIndex
+    mirror: PageMirror
+    data_sources: Mapping[str, str]  # DatabaseSpec.name → data source id
+    sync_interval: float = DEFAULT_SYNC_INTERVAL
+    clock: Callable[[], float] = field(default=time.time)
+
+    def data_source_of(self, model: type[NotionModel]) -> str:
+        name = model.__database__.name
+        try:
+            return self.data_sources[name]
+        except KeyError:
+            raise ConfigurationError(
+                f"The {name} database is not provisioned: run `notionhub provision`."
+            ) from None
+
+    # -- upsert ------------------------------------------------------------------------
+
+    def upsert(self, record: NotionModel) -> UpsertResult:
+        """Create or update the page of ``record``'s key; returns what was done."""
+        model = type(record)
+        key = key_value(record)
+        if key is None:
+            raise ConfigurationError(f"{model.__name__} has no key value to upsert by.")
+        data_source_id = self.data_source_of(model)
+        desired = to_properties(record)
+        fresh = self._index_is_fresh(model)  # may sync first: never while holding a lease
+        with self.index.lease(data_source_id, key) as lease:
+            if lease.page_id is None and (lease.uncertain or not fresh):
+                self._adopt_from_notion(model, lease)
+            if lease.page_id is None:
+                return self._create(model, lease, desired)
+            try:
+                return self._update(lease.page_id, data_source_id, desired)
+            except ObjectNotFound:
+                log.warning("page_gone_recreating", key=key, page_id=lease.page_id)
+                self.index.set_page(lease, None)
+                return self._create(model, lease, desired)
+
+    def _create(
+        self, model: type[NotionModel], lease: KeyLease, desired: dict[str, Any]
+    ) -> UpsertResult:
+        body = {"parent": {"data_source_id": lease.data_source_id}, "properties": desired}
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            self.index.mark_create_started(lease)
+            try:
+                page = self.gateway.create_page(body)
+            except AmbiguousWrite:
+                # It may have been applied: only Notion can tell.
+                self._adopt_from_notion(model, lease)
+                if lease.page_id is not None:
+                    return self._update(lease.page_id, lease.data_source_id, desired, created=True)
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+                continue
+            self.index.set_page(lease, page["id"])
+            self.mirror.put(page["id"], lease.data_source_id, desired)
+            return UpsertResult(page["id"], "created", tuple(desired))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _update(
+        self, page_id: str, data_source_id: str, desired: dict[str, Any], *, created: bool = False
+    ) -> UpsertResult:
+        changed = PageMirror.changes(desired, self.mirror.get(page_id))
+        if not changed:
+            return UpsertResult(page_id, "created" if created else "unchanged")
+        self.gateway.update_page(page_id, {"properties": changed})
+        self.mirror.merge(page_id, data_source_id, changed)
+        return UpsertResult(page_id, "created" if created else "updated", tuple(changed))
+
+    # -- finding pages in Notion -------------------------------------------------------------
+
+    def _adopt_from_notion(self, model: type[NotionModel], lease: KeyLease) -> None:
+        """Ask Notion once for the key's page; remember what it holds."""
+        pages = self._pages_with_key(model, lease.data_source_id, lease.key)
+        if not pages:
+            self.index.set_page(lease, None)
+            return
+        if len(pages) > 1:
+            log.warning(
+                "duplicate_key_pages",
+                database=model.__database__.name,
+                key=lease.key,
+                pages=[p["id"] for p in pages],
+            )
+        oldest = min(pages, key=lambda p: (p["created_time"], p["id"]))
+        self.index.set_page(lease, oldest["id"])
+        self.mirror.put(oldest["id"], lease.data_source_id, to_properties(from_page(model, oldest)))
+
+    def _pages_with_key(
+        self, model: type[NotionModel], data_source_id: str, key: str
+    ) -> list[dict[str, Any]]:
+        spec = _key_spec(model)
+        value: object = float(key) if spec.notion_type == "number" else key
+        query = {"filter": {"property": spec.name, spec.notion_type: {"equals": value}}}
+        return [
+            page
+            for page in self.gateway.query(data_source_id, query)
+            if key_value(from_page(model, page)) == key
+        ]
+
+    def find(self, model: type[M], key: str) -> M | None:
+        """The record with this key, read from Notion (one request when indexed)."""
+        data_source_id = self.data_source_of(model)
+        page_id = self.index.page_id(data_source_id, key)
+        if page_id is not None:
+            try:
+                return from_page(model, self.gateway.retrieve_page(page_id))
+            except ObjectNotFound:
+                self.index.forget(data_source_id, key)
+        pages = self._pages_with_key(model, data_source_id, key)
+        return (
+            from_page(model, min(pages, key=lambda p: (p["created_time"], p["id"])))
+            if pages
+            else None
+        )
+
+    def all(self, model: type[M], query: dict[str, Any] | None = None) -> Iterator[M]:
+        """Every record of the model's database matching ``query`` (filter and sorts)."""
+        for page in self.gateway.query(self.data_source_of(model), query):
+            yield from_page(model, page)
+
+    # -- keeping the index complete ----------------------------------------------------------
+
+    def _index_is_fresh(self, model: type[NotionModel]) -> bool:
+        """Whether a miss in the index means "no such page", syncing it first if stale."""
+        data_source_id = self.data_source_of(model)
+        synced_at = self.index.synced_at(data_source_id)
+        if synced_at is None:
+            return False
+        if self.clock() - synced_at > self.sync_interval:
+            self._learn(model, since=synced_at - SYNC_OVERLAP)
+        return True
+
+    def reindex(self, model: type[NotionModel]) -> int:
+        """Rebuild the key index and mirror of a database from Notion; returns pages seen."""
+        data_source_id = self.data_source_of(model)
+        self.index.clear(data_source_id)
+        return self._learn(model, since=None)
+
+    def mark_complete(self, model: type[NotionModel]) -> None:
+        """The database was just created empty by us: the index is complete."""
+        self.index.mark_synced(self.data_source_of(model), self.clock())
+
+    def _learn(self, model: type[NotionModel], since: float | None) -> int:
+        data_source_id = self.data_source_of(model)
+        started = self.clock()
+        query: dict[str, Any] = {}
+        if since is not None:
+            iso = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(since))
+            query["filter"] = {
+                "timestamp": "last_edited_time",
+                "last_edited_time": {"on_or_after": iso},
+            }
+        seen = 0
+        for page in self.gateway.query(data_source_id, query):
+            record = from_page(model, page)
+            key = key_value(record)
+            seen += 1
+            if key is None:
+                continue
+            self.index.record(data_source_id, key, page["id"])
+            if self.index.page_id(data_source_id, key) == page["id"]:
+                self.mirror.put(page["id"], data_source_id, to_properties(record))
+        self.index.mark_synced(data_source_id, started)
+        return seen
+
+
+@dataclass(frozen=True)
+class _KeySpec:
+    name: str
+    notion_type: str
+
+
+def _key_spec(model: type[NotionModel]) -> _KeySpec:
+    field_ = key_of(model)
+    if field_ is None:
+        raise ConfigurationError(f"{model.__name__} declares no Key() property.")
+    return _KeySpec(field_.spec.name, field_.spec.type)

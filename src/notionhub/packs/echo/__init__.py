@@ -1,0 +1,10 @@
+"""The echo pack: every event becomes a row of an "Event Log" database."""
+
+from notionhub.packs import Pack
+from notionhub.packs.echo.models import EventLogEntry
+
+PACK = Pack(
+    name="echo",
+    description="Each received event appended as a row of the Event Log database.",
+    models=(EventLogEntry,),
+)
