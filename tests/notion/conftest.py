@@ -28,6 +28,18 @@ def hub_engine(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_hub_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The hub database in both modes: a SQLite file, and a real PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = create_hub_engine(url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture
 def make_gateway(hub_engine: Engine) -> Iterator[GatewayFactory]:
     """Gateways to a given server, fast budget and retries unless told otherwise."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Engine
 
 from notionhub.hubdb.engine import create_hub_engine
 from notionhub.notion.budget import BudgetPolicy, NotionBudget, bucket_name
@@ -89,3 +90,15 @@ def test_the_token_itself_is_never_stored(tmp_path: Path) -> None:
     budget.engine.dispose()
     assert b"secret-token" not in (tmp_path / "hub.sqlite3").read_bytes()
     assert budget.bucket == bucket_name("secret-token") != "secret-token"
+
+
+def test_workers_share_one_budget_in_both_databases(any_hub_engine: Engine) -> None:
+    fake = FakeTime()
+    policy = BudgetPolicy(rate=3, burst=3, window=10)
+    workers = [
+        NotionBudget(any_hub_engine, "secret-token", policy, clock=fake.clock, sleep=fake.sleep)
+        for _ in range(3)
+    ]
+    slots = [workers[n % 3].reserve() for n in range(90)]
+    assert most_in_any_window(slots, 10.0) <= 30
+    assert slots == sorted(slots)

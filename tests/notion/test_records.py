@@ -76,13 +76,17 @@ def test_create_then_noop_then_only_the_changed_property(
 
 
 def test_concurrent_upserts_of_one_key_make_exactly_one_page(
-    make_gateway: GatewayFactory, server: RunningServer, hub_engine: Engine
+    make_gateway: GatewayFactory, server: RunningServer, any_hub_engine: Engine
 ) -> None:
-    records = provisioned(make_gateway(server), hub_engine)
+    hub_engine = any_hub_engine  # a SQLite file, and a real PostgreSQL database
+    records = provisioned(make_gateway(server, engine=hub_engine), hub_engine)
     # Eight workers, each with its own gateway and index handle on the shared hub database.
     workers = [
         Records(
-            make_gateway(server), KeyIndex(hub_engine), PageMirror(hub_engine), records.data_sources
+            make_gateway(server, engine=hub_engine),
+            KeyIndex(hub_engine),
+            PageMirror(hub_engine),
+            records.data_sources,
         )
         for _ in range(8)
     ]

@@ -8,9 +8,12 @@ case-insensitive comparison are both supersets of what SQL returns.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from notionhub.localnotion.ids import is_id, parse_id
+from notionhub.localnotion.query_dates import DAY_MS, RELATIVE_RANGES, parse_span, relative_span
+from notionhub.localnotion.query_filter_values import date_span
 from notionhub.localnotion.rich_text import plain_text
 from notionhub.localnotion.storage import IndexRow, Storage
 
@@ -43,6 +46,12 @@ def _option_rows(prop_id: str, value: dict[str, Any], kind: str) -> list[IndexRo
     return [IndexRow(prop_id, text_value=str(o["name"]).lower()) for o in options]
 
 
+def _date_rows(prop_id: str, value: dict[str, Any], kind: str) -> list[IndexRow]:
+    # The start of the span the filter engine compares (``date_span``), in epoch ms.
+    span = date_span(value.get(kind))
+    return [IndexRow(prop_id, number_value=float(span.start))] if span is not None else []
+
+
 def _id_rows(prop_id: str, value: dict[str, Any], kind: str) -> list[IndexRow]:
     return [IndexRow(prop_id, text_value=str(item["id"])) for item in value.get(kind) or []]
 
@@ -57,6 +66,7 @@ _ROW_MAKERS: dict[str, Callable[[str, dict[str, Any], str], list[IndexRow]]] = {
     "multi_select": _option_rows,
     "relation": _id_rows,
     "people": _id_rows,
+    "date": _date_rows,
 }
 
 
