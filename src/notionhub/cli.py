@@ -80,7 +80,13 @@ def serve(
     port = port or settings.server_port
     public_url = f"http://{host}:{port}"
     hub = create_hub_app(settings, public_url)
+    models = _models(settings.notionhub_packs)
+    with _notion(settings) as notion:
+        parent_id = notion.parent_page_id()
+        report = Provisioner(notion.gateway, notion.engine, os.environ).run(models, parent_id)
+    summary = ", ".join(f"{d.name} ({d.action})" for d in report.databases)
     typer.echo(f"notionhub {__version__}: {public_url}")
+    typer.echo(f"Databases: {summary or 'none (no pack enabled)'}")
     if settings.uses_local_notion:
         typer.echo(
             f"Notion: embedded local server at {public_url}{LOCAL_NOTION_MOUNT}"
@@ -117,11 +123,6 @@ def provision(
         report = Provisioner(notion.gateway, notion.engine, os.environ).run(
             models, parent_id, fix=fix
         )
-        records = notion.records()
-        for database in report.databases:
-            if database.source == "created":
-                model = next(m for m in models if m.__database__.name == database.name)
-                records.mark_complete(model)
     if as_json:
         typer.echo(json.dumps(report.ids(), indent=2))
         return

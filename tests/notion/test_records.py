@@ -37,8 +37,6 @@ def provisioned(gateway: NotionGateway, engine: Engine) -> Records:
         PageMirror(engine),
         {r.name: r.data_source_id for r in report.databases},
     )
-    for model in MODELS:
-        records.mark_complete(model)
     return records
 
 

@@ -34,7 +34,9 @@ class BudgetPolicy:
     """How fast one token may call Notion."""
 
     rate: float = 3.0
-    burst: int = 3
+    # Two at once: a burst, yet one token of slack left in a Notion-like bucket of three, so
+    # jitter between our clock and Notion's never turns a steady stream into 429s.
+    burst: int = 2
     window: float = 10.0
 
     @property

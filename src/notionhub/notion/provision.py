@@ -20,6 +20,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from notionhub.errors import ConfigurationError, ObjectNotFound
 from notionhub.hubdb.tables import notion_databases
 from notionhub.notion.gateway import NotionGateway
+from notionhub.notion.key_index import KeyIndex
 from notionhub.notion.schema import Drift, NotionModel, diff_schema, fix_properties, schema_for
 
 log = structlog.get_logger("notionhub.provision")
@@ -193,10 +194,11 @@ class Provisioner:
         if spec.icon:
             body["icon"] = {"type": "emoji", "emoji": spec.icon}
         database = self.gateway.create_database(body)
+        data_source_id = database["data_sources"][0]["id"]
+        # Empty, and every page of it will be written through the key index: complete already.
+        KeyIndex(self.engine).mark_synced(data_source_id, time.time())
         log.info("database_created", database=spec.name, database_id=database["id"])
-        return DatabaseReport(
-            spec.name, database["id"], database["data_sources"][0]["id"], "created"
-        )
+        return DatabaseReport(spec.name, database["id"], data_source_id, "created")
 
     def _reconcile(
         self, model: type[NotionModel], report: DatabaseReport, ids: Mapping[str, str], *, fix: bool

@@ -185,10 +185,6 @@ class Records:
         self.index.clear(data_source_id)
         return self._learn(model, since=None)
 
-    def mark_complete(self, model: type[NotionModel]) -> None:
-        """The database was just created empty by us: the index is complete."""
-        self.index.mark_synced(self.data_source_of(model), self.clock())
-
     def _learn(self, model: type[NotionModel], since: float | None) -> int:
         data_source_id = self.data_source_of(model)
         started = self.clock()
