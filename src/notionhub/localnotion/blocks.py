@@ -13,7 +13,7 @@ from notionhub.localnotion.block_types import (
     normalize_children,
 )
 from notionhub.localnotion.ids import new_id, parse_id
-from notionhub.localnotion.request_body import optional_bool, optional_object
+from notionhub.localnotion.request_body import optional_object, trash_flag
 from notionhub.localnotion.storage import StoredObject
 from notionhub.localnotion.workspace import Workspace, archived_error
 
@@ -129,11 +129,7 @@ def retrieve_block(ws: Workspace, raw_id: str) -> StoredObject:
 def update_block(ws: Workspace, raw_id: str, body: dict[str, Any]) -> StoredObject:
     """``PATCH /v1/blocks/{id}``: new content for the block's type, or ``in_trash``."""
     obj = ws.find(raw_id, ("block",), "path.block_id")
-    trash = obj.in_trash
-    for key in ("in_trash", "archived"):
-        if key in body:
-            flag = optional_bool(body[key], f"body.{key}")
-            trash = trash if flag is None else flag
+    trash = trash_flag(body, obj.in_trash)
     kind = obj.body["type"]
     new_body = dict(ws.touch(obj).body)
     partial = normalize_block_update(kind, body, "body")

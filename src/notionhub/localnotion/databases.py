@@ -13,6 +13,7 @@ from notionhub.localnotion.request_body import (
     optional_bool,
     optional_object,
     require_object,
+    trash_flag,
 )
 from notionhub.localnotion.rich_text import normalize_rich_text, plain_text
 from notionhub.localnotion.storage import StoredObject
@@ -198,21 +199,13 @@ def update_database(ws: Workspace, raw_id: str, body: dict[str, Any]) -> StoredO
     parent_id = obj.parent_id
     if "parent" in body:
         new_body["parent"], parent_id = _page_parent(ws, body["parent"], "body.parent")
-    trash = _trash_flag(body, obj.in_trash)
+    trash = trash_flag(body, obj.in_trash)
     updated = replace(
         ws.touch(obj, in_trash=trash, parent_id=parent_id),
         body={**new_body, "last_edited_by": ws.bot_ref()},
     )
     ws.storage.put(updated, title=plain_text(new_body["title"]))
     return updated
-
-
-def _trash_flag(body: dict[str, Any], current: bool) -> bool:
-    for key in ("in_trash", "archived"):
-        if key in body:
-            flag = optional_bool(body[key], f"body.{key}")
-            return current if flag is None else flag
-    return current
 
 
 def create_data_source(ws: Workspace, body: dict[str, Any]) -> StoredObject:
@@ -253,7 +246,7 @@ def update_data_source(ws: Workspace, raw_id: str, body: dict[str, Any]) -> Stor
                 ws.storage.drop_index_of_property(obj.id, prop_id)
             new_body["properties"] = change.schema
         updated = replace(
-            ws.touch(obj, in_trash=_trash_flag(body, obj.in_trash)),
+            ws.touch(obj, in_trash=trash_flag(body, obj.in_trash)),
             body={**new_body, "last_edited_by": ws.bot_ref()},
         )
         ws.storage.put(updated, title=plain_text(new_body["title"]))

@@ -8,11 +8,9 @@ case-insensitive comparison are both supersets of what SQL returns.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from notionhub.localnotion.ids import is_id, parse_id
-from notionhub.localnotion.query_dates import DAY_MS, RELATIVE_RANGES, parse_span, relative_span
 from notionhub.localnotion.query_filter_values import date_span
 from notionhub.localnotion.rich_text import plain_text
 from notionhub.localnotion.storage import IndexRow, Storage

@@ -12,7 +12,7 @@ from notionhub.localnotion.ids import new_id
 from notionhub.localnotion.page_index import index_rows
 from notionhub.localnotion.property_values import normalize_property_values
 from notionhub.localnotion.render import shared_schema
-from notionhub.localnotion.request_body import optional_bool, require_object
+from notionhub.localnotion.request_body import optional_bool, require_object, trash_flag
 from notionhub.localnotion.rich_text import normalize_rich_text, plain_text
 from notionhub.localnotion.storage import StoredObject
 from notionhub.localnotion.workspace import Workspace
@@ -203,11 +203,7 @@ def _plain_title(ws: Workspace, page: StoredObject) -> str:
 def update_page(ws: Workspace, raw_id: str, body: dict[str, Any]) -> StoredObject:
     """``PATCH /v1/pages/{id}``: properties, icon, cover, in_trash / archived, is_locked."""
     page = ws.find(raw_id, ("page",), "path.page_id")
-    trash = page.in_trash
-    for key in ("in_trash", "archived"):
-        if key in body:
-            flag = optional_bool(body[key], f"body.{key}")
-            trash = trash if flag is None else flag
+    trash = trash_flag(body, page.in_trash)
     if page.in_trash and trash and body.get("properties"):
         raise ValidationFailed("Can't edit a page that is in the trash. Restore it first.")
     with ws.storage.transaction():

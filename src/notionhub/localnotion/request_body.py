@@ -7,6 +7,12 @@ from typing import Any
 import orjson
 
 from notionhub.errors import InvalidJSON, ValidationFailed
+from notionhub.localnotion.body_field_checks import (
+    UNDEFINED,
+    fail,
+    require_bool,
+    require_dict,
+)
 
 MAX_BODY_BYTES = 500 * 1024
 
@@ -24,34 +30,28 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     except orjson.JSONDecodeError as error:
         raise InvalidJSON(f"Error parsing JSON body: {error}") from None
     if not isinstance(value, dict):
-        raise ValidationFailed(f"body should be an object, instead was `{_short(value)}`.")
+        raise fail("body", "an object", value)
     return value
 
 
 def require_object(value: object, field: str) -> dict[str, Any]:
     if value is None:
-        raise ValidationFailed(f"{field} should be defined, instead was `undefined`.")
-    if not isinstance(value, dict):
-        raise ValidationFailed(f"{field} should be an object, instead was `{_short(value)}`.")
-    return value
+        raise fail(field, "defined", UNDEFINED)
+    return require_dict(value, field)
 
 
 def optional_object(value: object, field: str) -> dict[str, Any] | None:
-    return None if value is None else require_object(value, field)
+    return None if value is None else require_dict(value, field)
 
 
 def optional_bool(value: object, field: str) -> bool | None:
-    if value is None or isinstance(value, bool):
-        return value
-    raise ValidationFailed(f"{field} should be a boolean, instead was `{_short(value)}`.")
+    return None if value is None else require_bool(value, field)
 
 
-def require_list(value: object, field: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise ValidationFailed(f"{field} should be an array, instead was `{_short(value)}`.")
-    return value
-
-
-def _short(value: object) -> str:
-    text = orjson.dumps(value).decode() if not isinstance(value, bytes) else repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+def trash_flag(body: dict[str, Any], current: bool) -> bool:
+    """The ``in_trash`` (or older ``archived``) flag a PATCH body sets, else ``current``."""
+    for key in ("in_trash", "archived"):
+        if key in body:
+            flag = optional_bool(body[key], f"body.{key}")
+            return current if flag is None else flag
+    return current

@@ -13,6 +13,7 @@ from typing import Any
 
 from notionhub.errors import ObjectNotFound, ValidationFailed
 from notionhub.localnotion.ids import new_id, parse_id
+from notionhub.localnotion.rich_text import normalize_rich_text
 from notionhub.localnotion.storage import Storage, StoredObject
 
 ROOT_PAGE_TITLE = "notionhub"
@@ -31,22 +32,8 @@ def format_time(moment: datetime) -> str:
     )
 
 
-def text_item(content: str) -> dict[str, Any]:
-    """A plain rendered rich-text item."""
-    return {
-        "type": "text",
-        "text": {"content": content, "link": None},
-        "annotations": {
-            "bold": False,
-            "italic": False,
-            "strikethrough": False,
-            "underline": False,
-            "code": False,
-            "color": "default",
-        },
-        "plain_text": content,
-        "href": None,
-    }
+def _root_title() -> list[dict[str, Any]]:
+    return normalize_rich_text([{"text": {"content": ROOT_PAGE_TITLE}}], "title")
 
 
 def archived_error(object_id: str) -> ValidationFailed:
@@ -128,9 +115,7 @@ class Workspace:
             "is_locked": False,
             "created_by": who,
             "last_edited_by": who,
-            "values": {
-                "title": {"id": "title", "type": "title", "title": [text_item(ROOT_PAGE_TITLE)]}
-            },
+            "values": {"title": {"id": "title", "type": "title", "title": _root_title()}},
         }
 
     # -- time and users ----------------------------------------------------------------
