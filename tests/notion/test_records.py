@@ -35,7 +35,7 @@ def provisioned(gateway: NotionGateway, engine: Engine) -> Records:
         gateway,
         KeyIndex(engine),
         PageMirror(engine),
-        {r.name: r.data_source_id for r in report.databases},
+        report.data_source_ids(),
     )
     return records
 

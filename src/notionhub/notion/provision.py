@@ -56,6 +56,10 @@ class ProvisionReport:
     def changed(self) -> bool:
         return any(report.action != "unchanged" for report in self.databases)
 
+    def data_source_ids(self) -> dict[str, str]:
+        """``{name: data_source_id}``, what ``Records`` is bound with."""
+        return {r.name: r.data_source_id for r in self.databases}
+
     def ids(self) -> dict[str, dict[str, str]]:
         """``{name: {database_id, data_source_id}}``, as ``provision --json`` prints it."""
         return {
