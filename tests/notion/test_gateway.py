@@ -18,6 +18,7 @@ from notionhub.notion.documents import (
     Heading,
     Paragraph,
     Table,
+    append_blocks,
     create_report_page,
 )
 from notionhub.notion.gateway import NotionGateway
@@ -186,3 +187,35 @@ def test_report_page_with_more_than_100_blocks_and_a_long_table(
         notion.pages.retrieve(page_id=page_id)["properties"]["title"]["title"][0]["plain_text"]
         == "Monthly report"
     )
+
+
+def test_append_blocks_of_any_depth_and_width(gateway: NotionGateway, root_page_id: str) -> None:
+    def item(text: str, children: list[dict[str, object]] | None = None) -> dict[str, object]:
+        body: dict[str, object] = {"rich_text": [{"type": "text", "text": {"content": text}}]}
+        if children:
+            body["children"] = children
+        return {"type": "bulleted_list_item", "bulleted_list_item": body}
+
+    deep = item(
+        "level 0", [item("level 1", [item("level 2", [item("level 3", [item("level 4")])])])]
+    )
+    wide = item("wide", [item(f"child {n}") for n in range(130)])
+    page = gateway.create_page(
+        {"parent": {"page_id": root_page_id}, "properties": {"title": {"title": []}}}
+    )
+    append_blocks(gateway, page["id"], [deep, wide] + [item(f"top {n}") for n in range(105)])
+
+    top = list(gateway.list_children(page["id"]))
+    assert len(top) == 107
+    texts = []
+    block = top[0]
+    while True:
+        texts.append(block["bulleted_list_item"]["rich_text"][0]["plain_text"])
+        if not block["has_children"]:
+            break
+        block = next(gateway.list_children(block["id"]))
+    assert texts == ["level 0", "level 1", "level 2", "level 3", "level 4"]
+    wide_children = list(gateway.list_children(top[1]["id"]))
+    assert [c["bulleted_list_item"]["rich_text"][0]["plain_text"] for c in wide_children] == [
+        f"child {n}" for n in range(130)
+    ]

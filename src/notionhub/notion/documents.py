@@ -81,23 +81,15 @@ def to_blocks(element: Element) -> list[Block]:
     width = max(1, len(element.header), *(len(row) for row in element.rows))
     rows = [list(element.header), *[list(row) for row in element.rows]]
     table_rows = [
-        {
-            "type": "table_row",
-            "table_row": {"cells": [rich_text(c) for c in [*row, *[""] * (width - len(row))]]},
-        }
-        for row in rows
+        {"type": "table_row", "table_row": {"cells": [rich_text(c) for c in padded]}}
+        for padded in ([*row, *[""] * (width - len(row))] for row in rows)
     ]
-    return [
-        {
-            "type": "table",
-            "table": {
-                "table_width": width,
-                "has_column_header": bool(element.header),
-                "has_row_header": False,
-            },
-            "_rows": table_rows,
-        }
-    ]
+    table = {
+        "table_width": width,
+        "has_column_header": bool(element.header),
+        "has_row_header": False,
+    }
+    return [{"type": "table", "table": {**table, "children": table_rows}}]
 
 
 def create_report_page(gateway: NotionGateway, parent_page_id: str, document: Document) -> str:
@@ -108,42 +100,65 @@ def create_report_page(gateway: NotionGateway, parent_page_id: str, document: Do
         {
             "parent": {"page_id": parent_page_id},
             "properties": {"title": {"title": rich_text(document.title)}},
-            "children": [_with_rows(block, MAX_CHILDREN) for block in first],
+            "children": [_shallow(block) for block in first],
         }
     )
-    _append_rows_beyond_first_chunk(gateway, page["id"], first)
+    _finish_shallow(gateway, page["id"], first)
     append_blocks(gateway, page["id"], rest)
     return str(page["id"])
 
 
-def append_blocks(gateway: NotionGateway, parent_id: str, blocks: list[Block]) -> None:
-    """Append ``blocks`` in requests of 100; table rows past 100 go to their table after."""
+def append_blocks(gateway: NotionGateway, parent_id: str, blocks: Sequence[Block]) -> None:
+    """Append blocks of any size and depth: 100 per request, deeper levels after their parent."""
     for start in range(0, len(blocks), MAX_CHILDREN):
         chunk = blocks[start : start + MAX_CHILDREN]
-        gateway.append_children(parent_id, [_with_rows(block, MAX_CHILDREN) for block in chunk])
-        _append_rows_beyond_first_chunk(gateway, parent_id, chunk)
+        answer = gateway.append_children(parent_id, [_shallow(block) for block in chunk])
+        for original, created in zip(chunk, answer["results"], strict=True):
+            _append_rest(gateway, original, created["id"])
 
 
-def _with_rows(block: Block, limit: int) -> Block:
-    """A block as sent: a table carries its first ``limit`` rows as children."""
-    rows = block.get("_rows")
-    clean = {k: v for k, v in block.items() if k != "_rows"}
-    if rows is not None:
-        clean["table"] = {**clean["table"], "children": rows[:limit]}
-    return clean
+def _children(block: Block) -> list[Block]:
+    children: list[Block] = block[block["type"]].get("children") or []
+    return children
 
 
-def _append_rows_beyond_first_chunk(
-    gateway: NotionGateway, parent_id: str, sent: list[Block]
-) -> None:
-    """Tables longer than 100 rows: find each created table and append the remaining rows."""
-    long_tables = [i for i, block in enumerate(sent) if len(block.get("_rows", [])) > MAX_CHILDREN]
-    if not long_tables:
+def _shallow(block: Block) -> Block:
+    """The block as one request carries it: its first 100 children, without theirs."""
+    children = _children(block)
+    if not children:
+        return block
+    body = dict(block[block["type"]])
+    body["children"] = [_without_children(child) for child in children[:MAX_CHILDREN]]
+    return {**block, block["type"]: body}
+
+
+def _without_children(block: Block) -> Block:
+    body = {k: v for k, v in block[block["type"]].items() if k != "children"}
+    return {**block, block["type"]: body}
+
+
+def _append_rest(gateway: NotionGateway, original: Block, created_id: str) -> None:
+    """What ``_shallow`` left out of a created block: its children past 100, and theirs."""
+    children = _children(original)
+    if len(children) > MAX_CHILDREN:
+        append_blocks(gateway, created_id, children[MAX_CHILDREN:])
+    _append_grandchildren(gateway, created_id, children[:MAX_CHILDREN])
+
+
+def _append_grandchildren(gateway: NotionGateway, parent_id: str, sent: Sequence[Block]) -> None:
+    """``sent`` were created under ``parent_id`` without their children: append those now."""
+    if not any(_children(child) for child in sent):
         return
-    created = [child for child in gateway.list_children(parent_id) if child["type"] == "table"]
-    tables_sent = [block for block in sent if "_rows" in block]
-    # The last len(tables_sent) tables of the parent are the ones just written, in order.
-    for block, table in zip(tables_sent, created[-len(tables_sent) :], strict=True):
-        extra = block["_rows"][MAX_CHILDREN:]
-        for start in range(0, len(extra), MAX_CHILDREN):
-            gateway.append_children(table["id"], extra[start : start + MAX_CHILDREN])
+    created = list(gateway.list_children(parent_id))[: len(sent)]
+    for original, block in zip(sent, created, strict=True):
+        if _children(original):
+            append_blocks(gateway, block["id"], _children(original))
+
+
+def _finish_shallow(gateway: NotionGateway, parent_id: str, sent: Sequence[Block]) -> None:
+    """``sent`` were created under ``parent_id`` by ``_shallow``: complete each of them."""
+    if not any(_children(block) for block in sent):
+        return
+    created = list(gateway.list_children(parent_id))[: len(sent)]
+    for original, block in zip(sent, created, strict=True):
+        _append_rest(gateway, original, block["id"])
