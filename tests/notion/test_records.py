@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -178,3 +179,34 @@ def test_reindex_rebuilds_the_index_from_notion(
     assert fresh.upsert(Order(title="R3", order_id="r-3")).page_id == ids[3]
     assert requests(server) == {}
     fresh_engine.dispose()
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_held_lease_is_renewed_while_its_writer_waits(hub_engine: Engine) -> None:
+    clock = ManualClock()
+    index = KeyIndex(hub_engine, lease_seconds=3.0, clock=clock)  # renewed every 1 s
+    with index.lease("ds", "k"):
+        clock.now = 10.0  # far past the first lease
+        time.sleep(1.5)  # the keeper has renewed it since
+        assert index._try_acquire("ds", "k", owner="someone else") is None
+    assert index._try_acquire("ds", "k", owner="someone else") is not None
+
+
+def test_a_dead_writer_mid_create_leaves_the_key_uncertain(hub_engine: Engine) -> None:
+    clock = ManualClock()
+    index = KeyIndex(hub_engine, lease_seconds=3.0, clock=clock)
+    dead = index._try_acquire("ds", "k", owner="dead worker")  # no keeper: its process is gone
+    assert dead is not None
+    index.mark_create_started(dead)
+    assert index._try_acquire("ds", "k", owner="next") is None  # its lease still runs
+    clock.now = 4.0
+    taken = index._try_acquire("ds", "k", owner="next")
+    assert taken is not None
+    assert (taken.page_id, taken.uncertain) == (None, True)  # so it looks in Notion first

@@ -8,6 +8,7 @@ may exist and looks it up in Notion before creating.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -56,11 +57,20 @@ class KeyIndex:
 
     @contextmanager
     def lease(self, data_source_id: str, key: str) -> Iterator[KeyLease]:
-        """Hold the key while the body runs; other writers of it wait."""
+        """Hold the key while the body runs; other writers of it wait.
+
+        The lease is renewed in the background while held, so a writer that waits long for
+        its Notion budget never loses it; it only lapses when its process dies.
+        """
         held = self._acquire(data_source_id, key)
+        stop = threading.Event()
+        keeper = threading.Thread(target=self._keep, args=(held, stop), daemon=True)
+        keeper.start()
         try:
             yield held
         finally:
+            stop.set()
+            keeper.join()
             with self.engine.begin() as conn:
                 conn.execute(
                     update(key_index)
@@ -68,6 +78,18 @@ class KeyIndex:
                         self._where(data_source_id, key) & (key_index.c.lease_owner == held.owner)
                     )
                     .values(lease_owner=None, lease_until=None)
+                )
+
+    def _keep(self, held: KeyLease, stop: threading.Event) -> None:
+        while not stop.wait(self.lease_seconds / 3):
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(key_index)
+                    .where(
+                        self._where(held.data_source_id, held.key)
+                        & (key_index.c.lease_owner == held.owner)
+                    )
+                    .values(lease_until=self.clock() + self.lease_seconds)
                 )
 
     def _acquire(self, data_source_id: str, key: str) -> KeyLease:
