@@ -346,7 +346,7 @@ def test_expression_values(expression: str, expected: dict[str, Any]) -> None:
 
 
 def test_every_function_appears_in_the_table() -> None:
-    from notionhub.localnotion.formula_functions import FUNCTIONS
+    from notionhub.localnotion.formula.functions import FUNCTIONS
 
     used = " ".join(expression for expression, _ in CASES)
     missing = [name for name in FUNCTIONS if f"{name}(" not in used]
@@ -671,7 +671,7 @@ _ANY_LEAVES = [
 
 
 def _grow(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-    from notionhub.localnotion.formula_functions import FUNCTIONS
+    from notionhub.localnotion.formula.functions import FUNCTIONS
 
     names = st.sampled_from(sorted(FUNCTIONS))
     call = st.tuples(names, st.lists(children, max_size=3)).map(

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from notionhub.errors import ObjectNotFound, ValidationFailed
+from notionhub.localnotion.formula import FormulaCache
 from notionhub.localnotion.ids import new_id, parse_id
 from notionhub.localnotion.rich_text import normalize_rich_text
 from notionhub.localnotion.storage import Storage, StoredObject
@@ -58,6 +59,7 @@ class Workspace:
         self.clock = clock
         self.public_url = public_url.rstrip("/")
         self._users: dict[str, dict[str, Any]] = {}
+        self.formulas = FormulaCache()
         self._bootstrap()
 
     # -- first start -------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from notionhub.localnotion.formula_values import (
+from notionhub.localnotion.formula.values import (
     EvalContext,
     FType,
     Value,

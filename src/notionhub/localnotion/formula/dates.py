@@ -11,9 +11,9 @@ import calendar
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from notionhub.localnotion.formula_date_format import format_datetime
-from notionhub.localnotion.formula_spec import DATE, NUM, TEXT, FunctionSpec, fixed, with_context
-from notionhub.localnotion.formula_values import (
+from notionhub.localnotion.formula.date_format import format_datetime
+from notionhub.localnotion.formula.spec import DATE, NUM, TEXT, FunctionSpec, fixed, with_context
+from notionhub.localnotion.formula.values import (
     DateValue,
     EvalContext,
     FormulaRuntimeError,

@@ -10,7 +10,11 @@ import math
 from collections.abc import Mapping
 
 from notionhub.errors import ValidationFailed
-from notionhub.localnotion.formula_ast import (
+from notionhub.localnotion.formula.functions import FUNCTIONS
+from notionhub.localnotion.formula.lexer import Token, describe, syntax_error
+from notionhub.localnotion.formula.operators import BINARY_OPERATORS, CONDITIONAL, PREFIX_OPERATORS
+from notionhub.localnotion.formula.spec import FunctionSpec
+from notionhub.localnotion.formula.syntax_tree import (
     Call,
     Let,
     ListLiteral,
@@ -19,11 +23,7 @@ from notionhub.localnotion.formula_ast import (
     PropRef,
     Variable,
 )
-from notionhub.localnotion.formula_functions import FUNCTIONS
-from notionhub.localnotion.formula_lexer import Token, describe, syntax_error
-from notionhub.localnotion.formula_operators import BINARY_OPERATORS, CONDITIONAL, PREFIX_OPERATORS
-from notionhub.localnotion.formula_spec import FunctionSpec
-from notionhub.localnotion.formula_values import FType, Value
+from notionhub.localnotion.formula.values import FType, Value
 
 # (left binding power, right binding power): right-associative operators bind less to the right.
 _INFIX: dict[str, tuple[int, int]] = {

@@ -24,7 +24,7 @@ from typing import Any, Literal, TypeAlias, TypeGuard
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from notionhub.errors import NotionhubError
-from notionhub.localnotion.formula_date_format import (
+from notionhub.localnotion.formula.date_format import (
     DATE_PATTERN,
     DATETIME_PATTERN,
     format_datetime,

@@ -10,9 +10,8 @@ import statistics
 from collections.abc import Callable
 from functools import lru_cache
 
-from notionhub.localnotion.formula_ast import Thunk
-from notionhub.localnotion.formula_dates import DATE_FUNCTIONS
-from notionhub.localnotion.formula_operators import (
+from notionhub.localnotion.formula.dates import DATE_FUNCTIONS
+from notionhub.localnotion.formula.operators import (
     AND,
     BINARY_OPERATORS,
     CONDITIONAL,
@@ -22,7 +21,7 @@ from notionhub.localnotion.formula_operators import (
     power,
     values_equal,
 )
-from notionhub.localnotion.formula_spec import (
+from notionhub.localnotion.formula.spec import (
     ANY,
     LIST,
     NUM,
@@ -33,7 +32,8 @@ from notionhub.localnotion.formula_spec import (
     unify,
     variadic,
 )
-from notionhub.localnotion.formula_values import (
+from notionhub.localnotion.formula.syntax_tree import Thunk
+from notionhub.localnotion.formula.values import (
     DateValue,
     EvalContext,
     FormulaRuntimeError,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from notionhub.localnotion.formula_ast import EagerImpl, LazyImpl
-from notionhub.localnotion.formula_values import ALL_TYPES, EvalContext, FType, Value
+from notionhub.localnotion.formula.syntax_tree import EagerImpl, LazyImpl
+from notionhub.localnotion.formula.values import ALL_TYPES, EvalContext, FType, Value
 
 TypeRule = Callable[[list[FType]], "FType | None"]
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from notionhub.localnotion.formula_ast import Thunk
-from notionhub.localnotion.formula_spec import (
+from notionhub.localnotion.formula.spec import (
     ANY,
     BOOL,
     NUM,
@@ -21,7 +20,8 @@ from notionhub.localnotion.formula_spec import (
     plain,
     unify,
 )
-from notionhub.localnotion.formula_values import (
+from notionhub.localnotion.formula.syntax_tree import Thunk
+from notionhub.localnotion.formula.values import (
     DateValue,
     EvalContext,
     FormulaRuntimeError,

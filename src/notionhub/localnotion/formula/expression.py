@@ -13,15 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
 from notionhub.errors import ValidationFailed
-from notionhub.localnotion.formula_ast import Node
-from notionhub.localnotion.formula_lexer import Token, tokenize
-from notionhub.localnotion.formula_parser import Parser
-from notionhub.localnotion.formula_values import (
+from notionhub.localnotion.formula.lexer import Token, tokenize
+from notionhub.localnotion.formula.parser import Parser
+from notionhub.localnotion.formula.syntax_tree import Node
+from notionhub.localnotion.formula.values import (
     EvalContext,
     FormulaRuntimeError,
     FType,
@@ -72,12 +71,36 @@ def parse_formula(expression: str, schema: Mapping[str, Mapping[str, Any]], fiel
     """Parse and check ``expression`` for a data source with ``schema``.
 
     ``field`` is the path used in error messages, e.g.
-    ``body.properties.Total.formula.expression``. Results are cached on the expression and the
-    parts of the schema a formula can depend on, so calling this for every rendered page is cheap.
+    ``body.properties.Total.formula.expression``.
     """
     if not isinstance(expression, str):
         raise ValidationFailed(f"{field} should be a string, instead was `{expression!r}`.")
-    return _parse_cached(expression, field, _schema_key(schema))
+    return _parse_keyed(expression, field, _schema_key(schema))
+
+
+class FormulaCache:
+    """Parsed formulas by expression and the parts of the schema a formula depends on.
+
+    Held by the workspace, so rendering many pages parses each formula once.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._parsed: dict[tuple[str, str, SchemaKey], Formula] = {}
+
+    def parse(
+        self, expression: str, schema: Mapping[str, Mapping[str, Any]], field: str
+    ) -> Formula:
+        if not isinstance(expression, str):
+            return parse_formula(expression, schema, field)
+        key = (expression, field, _schema_key(schema))
+        found = self._parsed.get(key)
+        if found is None:
+            found = _parse_keyed(*key)
+            if len(self._parsed) >= self.size:
+                self._parsed.clear()
+            self._parsed[key] = found
+        return found
 
 
 SchemaKey = tuple[tuple[str, str | None, str, str | None], ...]
@@ -105,8 +128,7 @@ def _schema_key(schema: Mapping[str, Mapping[str, Any]]) -> SchemaKey:
     return tuple(key)
 
 
-@lru_cache(maxsize=1024)
-def _parse_cached(expression: str, field: str, key: SchemaKey) -> Formula:
+def _parse_keyed(expression: str, field: str, key: SchemaKey) -> Formula:
     schema: dict[str, dict[str, Any]] = {}
     for name, prop_id, kind, detail in key:
         config = {_TYPE_DETAIL[kind]: detail} if kind in _TYPE_DETAIL else {}
