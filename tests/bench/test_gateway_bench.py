@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bench import BenchOptions
 from bench.gateway import generate, run
+
+from bench import BenchOptions
 
 
 def test_workload_counts_every_kind_of_upsert() -> None:
@@ -17,8 +18,12 @@ def test_workload_counts_every_kind_of_upsert() -> None:
 def test_tiny_run_reaches_the_physical_minimum() -> None:
     report = run(BenchOptions(pages=15))
     figures = report.data
-    assert figures["requests"] == figures["minimum"]  # one request per create or change, none per no-op
+    assert (
+        figures["requests"] == figures["minimum"]
+    )  # one request per create or change, none per no-op
     assert figures["rate_limited"] == 0
     wrong = next(t for t in report.targets if t.name == "pages with wrong final values")
     assert wrong.measured == 0
-    assert all(t.applies is False for t in report.targets if t.name != "pages with wrong final values")
+    assert all(
+        t.applies is False for t in report.targets if t.name != "pages with wrong final values"
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from notionhub.errors import ValidationFailed
 from notionhub.localnotion.block_types import check_children_fit, normalize_children
 from notionhub.localnotion.blocks import store_children
-from notionhub.localnotion.ids import new_id
+from notionhub.localnotion.ids import is_id, new_id, parse_id
 from notionhub.localnotion.page_index import index_rows
 from notionhub.localnotion.property_values import normalize_property_values
 from notionhub.localnotion.render import shared_schema
@@ -27,7 +27,7 @@ def _resolve_parent(ws: Workspace, raw: object) -> tuple[dict[str, Any], StoredO
         page = ws.find_live(parent["page_id"], ("page",), "body.parent.page_id")
         return {"type": "page_id", "page_id": page.id}, page
     if "data_source_id" in parent:
-        ds = ws.find_live(parent["data_source_id"], ("data_source",), "body.parent.data_source_id")
+        ds = _live_data_source(ws, parent["data_source_id"], "body.parent.data_source_id")
         return {"type": "data_source_id", "data_source_id": ds.id}, ds
     if "database_id" in parent:
         database = ws.find_live(parent["database_id"], ("database",), "body.parent.database_id")
@@ -40,6 +40,20 @@ def _resolve_parent(ws: Workspace, raw: object) -> tuple[dict[str, Any], StoredO
         ds = ws.find_live(sources[0], ("data_source",), "body.parent.database_id")
         return {"type": "data_source_id", "data_source_id": ds.id}, ds
     raise ValidationFailed("body.parent should have one of page_id, data_source_id or database_id.")
+
+
+def _live_data_source(ws: Workspace, raw_id: object, field: str) -> StoredObject:
+    """``ws.find_live`` of a data source, read through ``Storage.get_shared``.
+
+    Creating a page only reads its data source (a changed schema is stored as a new object),
+    so the shared copy spares decoding the schema on every page created. Anything but a live
+    data source goes through ``find_live`` for its error.
+    """
+    if is_id(raw_id):
+        shared = ws.storage.get_shared(parse_id(raw_id, field))
+        if shared is not None and shared.kind == "data_source" and not shared.in_trash:
+            return shared
+    return ws.find_live(raw_id, ("data_source",), field)
 
 
 def create_page(ws: Workspace, body: dict[str, Any]) -> StoredObject:

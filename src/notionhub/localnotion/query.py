@@ -2,42 +2,227 @@
 
 from __future__ import annotations
 
+from contextlib import closing
+from datetime import datetime
 from typing import Any
 
 from notionhub.errors import ValidationFailed
-from notionhub.localnotion.page_index import candidate_pages
+from notionhub.localnotion.ids import is_id, parse_id
+from notionhub.localnotion.page_index import all_pages, candidate_pages, candidate_selection
 from notionhub.localnotion.pagination import PageRequest, paginate, parse_page_request
-from notionhub.localnotion.query_filter import compile_filter
+from notionhub.localnotion.query_filter import PageFilter, compile_filter, find_property
 from notionhub.localnotion.query_sort import compile_sorts
-from notionhub.localnotion.render import render_data_source, render_page
+from notionhub.localnotion.render import render_data_source, render_page, render_properties
 from notionhub.localnotion.request_body import optional_object
+from notionhub.localnotion.storage import StoredObject
 from notionhub.localnotion.workspace import Workspace
 
 
 def query_data_source(
     ws: Workspace, raw_id: str, body: dict[str, Any], filter_properties: list[str]
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """``POST /v1/data_sources/{id}/query``: one page of matching pages and the next cursor."""
-    ds = ws.find(raw_id, ("data_source",), "path.data_source_id")
+    """``POST /v1/data_sources/{id}/query``: one page of matching pages and the next cursor.
+
+    The filter and sorts read only the page properties they name, so candidates are read and
+    rendered with just those (``_sortable``); the full page object is rendered for the results
+    alone. Candidates go to the filter engine in page id order, so pages the sorts leave tied
+    keep one order from one request to the next.
+    """
+    ds = _data_source(ws, raw_id)
     schema: dict[str, dict[str, Any]] = ds.body["properties"]
     request = parse_page_request(body.get("start_cursor"), body.get("page_size"), "body")
-    page_filter = compile_filter(body.get("filter"), schema, now=ws.clock())
+    now = ws.clock()
+    page_filter = compile_filter(body.get("filter"), schema, now=now)
     sort = compile_sorts(body.get("sorts"), schema)
     in_trash = body.get("in_trash") is True or body.get("archived") is True
-    if in_trash:
-        candidates = ws.storage.pages_of(ds.id, in_trash=True)
+    needed = _read_properties(schema, body.get("filter"), body.get("sorts"))
+    if needed is None:  # formulas or rollups involved: they read other properties and pages
+        candidates = _candidates(ws, ds.id, schema, body, now, in_trash, keys=None)
+        rendered = [render_page(ws, page, schema=schema, data_source=ds) for page in candidates]
+        matching = sort([page for page in rendered if page_filter.matches(page)])
+        results, next_cursor = paginate(matching, request, lambda page: str(page["id"]))
     else:
-        narrowed = candidate_pages(ws.storage, ds.id, schema, body.get("filter"))
-        if narrowed is None:
-            candidates = ws.storage.pages_of(ds.id)
+        keys = [schema[name]["id"] for name in needed]
+        ordered_by = _ordered_by(schema, body.get("sorts"))
+        pages: dict[str, StoredObject] = {}
+        if ordered_by is not None and request.start_cursor is None and not in_trash:
+            sortable = _first_in_order(
+                ws, ds.id, schema, body, now, needed, ordered_by, page_filter, request, pages
+            )
         else:
-            candidates = [p for p in ws.storage.get_many(narrowed).values() if not p.in_trash]
-    rendered = [render_page(ws, page, schema=schema) for page in candidates]
-    matching = sort([page for page in rendered if page_filter.matches(page)])
-    results, next_cursor = paginate(matching, request, lambda page: str(page["id"]))
+            candidates = _candidates(ws, ds.id, schema, body, now, in_trash, keys=keys)
+            sortable = [_sortable(ws, page, schema, needed) for page in candidates]
+        matching = sort([page for page in sortable if page_filter.matches(page)])
+        window, next_cursor = paginate(matching, request, lambda page: str(page["id"]))
+        missing = [page["id"] for page in window if page["id"] not in pages]
+        pages.update(ws.storage.get_many(missing))
+        results = [
+            render_page(ws, pages[page["id"]], schema=schema, data_source=ds) for page in window
+        ]
     if filter_properties:
         results = [_only_properties(page, filter_properties) for page in results]
     return results, next_cursor
+
+
+def _data_source(ws: Workspace, raw_id: str) -> StoredObject:
+    """``ws.find`` of a data source through ``Storage.get_shared``: a query only reads it."""
+    if is_id(raw_id):
+        shared = ws.storage.get_shared(parse_id(raw_id, "path.data_source_id"))
+        if shared is not None and shared.kind == "data_source":
+            return shared
+    return ws.find(raw_id, ("data_source",), "path.data_source_id")
+
+
+def _candidates(
+    ws: Workspace,
+    ds_id: str,
+    schema: dict[str, dict[str, Any]],
+    body: dict[str, Any],
+    now: datetime,
+    in_trash: bool,
+    *,
+    keys: list[str] | None,
+) -> list[StoredObject]:
+    """Pages that may match, in page id order; with ``keys``, holding only those values."""
+    if in_trash:
+        found = ws.storage.pages_of(ds_id, in_trash=True, value_keys=keys)
+    else:
+        narrowed = candidate_pages(ws.storage, ds_id, schema, body.get("filter"), now=now)
+        if narrowed is None:
+            found = ws.storage.pages_of(ds_id, value_keys=keys)
+        elif keys is None:
+            found = [p for p in ws.storage.get_many(narrowed).values() if not p.in_trash]
+        else:
+            found = [p for p in ws.storage.get_many_values(narrowed, keys).values()]
+            found = [p for p in found if not p.in_trash]
+    return sorted(found, key=lambda page: page.id)
+
+
+# Property types whose index value orders pages as their sort key does: float(number) never
+# inverts two numbers, a date is indexed by the very start its key compares, a checkbox 0/1.
+_INDEX_ORDERED = {"number", "unique_id", "date", "checkbox"}
+
+
+def _ordered_by(
+    schema: dict[str, dict[str, Any]], sorts_json: object
+) -> tuple[dict[str, Any], bool] | None:
+    """The first sort's property and direction, when the index can read pages in its order."""
+    if not isinstance(sorts_json, list) or not sorts_json:
+        return None
+    first = sorts_json[0]
+    reference = first.get("property") if isinstance(first, dict) else None
+    prop = find_property(schema, reference) if isinstance(reference, str) else None
+    if prop is None or prop.get("type") not in _INDEX_ORDERED:
+        return None
+    return prop, first.get("direction") == "descending"
+
+
+def _first_in_order(
+    ws: Workspace,
+    ds_id: str,
+    schema: dict[str, dict[str, Any]],
+    body: dict[str, Any],
+    now: datetime,
+    needed: set[str],
+    ordered_by: tuple[dict[str, Any], bool],
+    page_filter: PageFilter,
+    request: PageRequest,
+    pages: dict[str, StoredObject],
+) -> list[dict[str, Any]]:
+    """Enough matching candidates, read in the first sort's order, to answer the first page.
+
+    The pages read, whole, are left in ``pages`` for rendering the answer.
+
+    Candidates come from the index ordered by the first sort's indexed value (a key that
+    never orders two pages against their real sort key). Once ``page_size + 1`` pages match,
+    only pages tied with the last of them can still come before it, so reading stops after
+    those. Sorting what was read (in page id order, as the other path does) then gives the
+    same first page, and the same next cursor, as sorting every match.
+    """
+    prop, descending = ordered_by
+    selection = candidate_selection(ws.storage, ds_id, schema, body.get("filter"), now=now)
+    if selection is None:
+        selection = all_pages(ds_id)
+    wanted = request.page_size + 1
+    read: list[dict[str, Any]] = []
+    matched = 0
+    boundary: object = _NOT_YET
+    previous = ""  # a page named twice by the selection comes twice in a row
+    batches = ws.storage.selected_pages_by_value(
+        selection.sql, selection.args, prop["id"], descending=descending, first=wanted
+    )
+    with closing(batches):
+        for rows in batches:
+            # Rows come ordered: once the boundary is known, only a prefix of ties can remain.
+            batch = rows if boundary is _NOT_YET else [row for row in rows if row[1] == boundary]
+            if not batch:
+                break
+            found = ws.storage.get_many(page_id for page_id, _ in batch)
+            pages.update(found)
+            for page_id, value in batch:
+                page = found.get(page_id)
+                if page is None or page.in_trash or page_id == previous:
+                    continue
+                previous = page_id
+                sortable = _sortable(ws, page, schema, needed)
+                read.append(sortable)
+                if page_filter.matches(sortable):
+                    matched += 1
+                    if matched == wanted:
+                        boundary = value
+            if boundary is not _NOT_YET and rows[-1][1] != boundary:
+                break
+    read.sort(key=lambda page: str(page["id"]))
+    return read
+
+
+_NOT_YET = object()
+
+
+def _read_properties(
+    schema: dict[str, dict[str, Any]], filter_json: object, sorts_json: object
+) -> set[str] | None:
+    """The schema names a (valid, compiled) filter and sorts read; ``None`` if that is all.
+
+    Formula and rollup values depend on other properties and pages, so a filter or sort on
+    one needs the whole page.
+    """
+    names: set[str] = set()
+    references: list[object] = []
+    nodes = [filter_json]
+    while nodes:
+        node = nodes.pop()
+        if not isinstance(node, dict):
+            continue
+        for key in ("and", "or"):
+            if isinstance(node.get(key), list):
+                nodes.extend(node[key])
+        if "property" in node:
+            references.append(node["property"])
+    if isinstance(sorts_json, list):
+        references += [item.get("property") for item in sorts_json if isinstance(item, dict)]
+    for reference in references:
+        if not isinstance(reference, str):
+            continue
+        prop = find_property(schema, reference)
+        if prop is None:
+            continue
+        if prop.get("type") in ("formula", "rollup"):
+            return None
+        names.update(name for name, candidate in schema.items() if candidate is prop)
+    return names
+
+
+def _sortable(
+    ws: Workspace, page: StoredObject, schema: dict[str, dict[str, Any]], names: set[str]
+) -> dict[str, Any]:
+    """What the filter engine and sorts read of a page: id, timestamps, the named properties."""
+    return {
+        "id": page.id,
+        "created_time": page.created_time,
+        "last_edited_time": page.last_edited_time,
+        "properties": render_properties(ws, page, schema, only=names),
+    }
 
 
 def _only_properties(page: dict[str, Any], wanted: list[str]) -> dict[str, Any]:

@@ -7,11 +7,10 @@ formulas and rollups are computed at read time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from notionhub.errors import ObjectNotFound, ValidationFailed
-from notionhub.localnotion.formula import parse_formula
 from notionhub.localnotion.property_values import empty_value
 from notionhub.localnotion.rich_text import plain_text
 from notionhub.localnotion.rollup import compute_rollup
@@ -43,10 +42,16 @@ def shared_schema(ws: Workspace, data_source_id: str) -> dict[str, dict[str, Any
     return schema
 
 
-def page_parent(obj: StoredObject, ws: Workspace) -> dict[str, Any]:
+def page_parent(
+    obj: StoredObject, ws: Workspace, data_source: StoredObject | None = None
+) -> dict[str, Any]:
+    """The page's parent; ``data_source``, when given, is the page's (already read)."""
     parent: dict[str, Any] = obj.body["parent"]
     if parent.get("type") == "data_source_id" and obj.data_source_id:
-        ds = ws.storage.get_shared(obj.data_source_id)
+        if data_source is not None and data_source.id == obj.data_source_id:
+            ds: StoredObject | None = data_source
+        else:
+            ds = ws.storage.get_shared(obj.data_source_id)
         database_id = ds.parent_id if ds else None
         return {
             "type": "data_source_id",
@@ -62,8 +67,13 @@ def render_page(
     *,
     schema: dict[str, dict[str, Any]] | None = None,
     rollups: bool = True,
+    data_source: StoredObject | None = None,
 ) -> dict[str, Any]:
-    """The page object; ``schema`` may be passed when rendering many pages of one data source."""
+    """The page object.
+
+    ``schema`` and ``data_source`` (the page's) may be passed when rendering many pages of
+    one data source.
+    """
     if obj.data_source_id is not None:
         if schema is None:
             schema = shared_schema(ws, obj.data_source_id)
@@ -76,7 +86,7 @@ def render_page(
         **_timestamps(obj),
         "cover": obj.body.get("cover"),
         "icon": obj.body.get("icon"),
-        "parent": page_parent(obj, ws),
+        "parent": page_parent(obj, ws, data_source),
         "archived": obj.in_trash,
         "in_trash": obj.in_trash,
         "is_locked": bool(obj.body.get("is_locked", False)),
@@ -87,13 +97,24 @@ def render_page(
 
 
 def render_properties(
-    ws: Workspace, obj: StoredObject, schema: dict[str, dict[str, Any]], *, rollups: bool = True
+    ws: Workspace,
+    obj: StoredObject,
+    schema: dict[str, dict[str, Any]],
+    *,
+    rollups: bool = True,
+    only: Collection[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Every property of the schema for this page, computed ones included."""
+    """Every property of the schema for this page, computed ones included.
+
+    ``only`` limits the result to those names; a formula among them needs the properties it
+    reads, so pass ``only`` with none.
+    """
     stored: dict[str, Any] = obj.body["values"]
     out: dict[str, dict[str, Any]] = {}
     formulas: list[tuple[str, dict[str, Any]]] = []
     for name, prop in schema.items():
+        if only is not None and name not in only:
+            continue
         kind = prop["type"]
         if kind in _COMPUTED_AT_READ:
             value: Any = obj.created_time if kind == "created_time" else obj.last_edited_time
@@ -120,9 +141,13 @@ def render_properties(
             value_json = stored.get(prop["id"])
             if value_json is None or value_json.get("type") != kind:
                 value_json = empty_value(prop)
-            out[name] = {**value_json, "id": prop["id"]}
-            if kind == "relation":
-                out[name]["has_more"] = False
+            if value_json.get("id") == prop["id"] and kind != "relation":
+                # Stored as it renders: shared with the page's body, which is only read here.
+                out[name] = value_json
+            else:
+                out[name] = {**value_json, "id": prop["id"]}
+                if kind == "relation":
+                    out[name]["has_more"] = False
     # A formula may read another formula: evaluate in passes until all are done.
     pending = formulas
     for _ in range(len(formulas) + 1):
@@ -131,7 +156,8 @@ def render_properties(
         waiting: list[tuple[str, dict[str, Any]]] = []
         for name, prop in pending:
             try:
-                formula = parse_formula(prop["formula"]["expression"], schema, f"{name}.formula")
+                expression = prop["formula"]["expression"]
+                formula = ws.formulas.parse(expression, schema, f"{name}.formula")
             except ValidationFailed:  # e.g. a property it read was removed: Notion shows nothing
                 out[name] = _empty_formula(prop)
                 continue

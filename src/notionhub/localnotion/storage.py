@@ -3,14 +3,16 @@
 Every Notion object lives in ``objects`` as its stored JSON. Children keep their order by
 ``position``; pages of a data source carry ``data_source_id``. ``property_index`` holds one row
 per (page, property, value) for the property types a query can narrow on, so a selective
-filter over a large data source reads only the matching pages.
+filter over a large data source reads only the matching pages; ``property_text`` (SQLite FTS5,
+trigram tokenizer) indexes the text values among them by their three-character pieces, so a
+``contains`` filter on a text property finds its pages without reading every value.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,16 +44,28 @@ CREATE TABLE IF NOT EXISTS property_index (
     text_value TEXT,
     number_value REAL
 );
--- The value indexes end with page_id, so narrowing a query reads only the index.
-CREATE INDEX IF NOT EXISTS property_index_text_page
-    ON property_index (data_source_id, prop_id, text_value, page_id);
-CREATE INDEX IF NOT EXISTS property_index_number_page
-    ON property_index (data_source_id, prop_id, number_value, page_id);
+-- A row holds a text or a number, so each value index only has the rows with its kind of
+-- value; both end with page_id, so narrowing a query reads the index alone.
 DROP INDEX IF EXISTS property_index_text;
 DROP INDEX IF EXISTS property_index_number;
-CREATE INDEX IF NOT EXISTS property_index_page ON property_index (page_id);
+CREATE INDEX IF NOT EXISTS property_index_texts
+    ON property_index (data_source_id, prop_id, text_value, page_id)
+    WHERE text_value IS NOT NULL;
+CREATE INDEX IF NOT EXISTS property_index_numbers
+    ON property_index (data_source_id, prop_id, number_value, page_id)
+    WHERE number_value IS NOT NULL;
+-- By page: a page's rows (to replace them), and one property's value of a page (a probe).
+DROP INDEX IF EXISTS property_index_page;
+CREATE INDEX IF NOT EXISTS property_index_by_page
+    ON property_index (page_id, prop_id, number_value, text_value);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+# Text values of property_index, by the same rowid; absent when SQLite lacks FTS5 or its
+# trigram tokenizer (3.34+), and then substring filters read the value index instead.
+_TEXT_SEARCH_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS property_text"
+    " USING fts5(text_value, tokenize='trigram', detail='none')"
+)
 
 
 @dataclass(frozen=True)
@@ -70,11 +84,15 @@ class StoredObject:
 
 @dataclass(frozen=True)
 class IndexRow:
-    """One indexed value of a page property (text or number)."""
+    """One indexed value of a page property (text or number).
+
+    ``searchable`` text is also indexed for substring search (``property_text``).
+    """
 
     prop_id: str
     text_value: str | None = None
     number_value: float | None = None
+    searchable: bool = False
 
 
 _COLUMNS = "id, kind, parent_id, data_source_id, in_trash, created_time, last_edited_time, body"
@@ -84,11 +102,31 @@ _COLUMNS = "id, kind, parent_id, data_source_id, in_trash, created_time, last_ed
 # enough for a data source of 100,000 pages, and temporary sorts in memory.
 _PRAGMAS = (
     "PRAGMA cache_size=-65536",  # KiB: 64 MiB
-    "PRAGMA mmap_size=268435456",  # 256 MiB
+    "PRAGMA mmap_size=2147483648",  # 2 GiB of address space, used as the file grows
     "PRAGMA temp_store=MEMORY",
 )
 # Decoded objects kept by ``get_shared`` (data sources: few, large, read by every page).
 _SHARED_CACHE_SIZE = 64
+
+
+def _partial_row(row: tuple[Any, ...], value_keys: Collection[str]) -> StoredObject:
+    """A page row whose body keeps only the values of ``value_keys`` and the authors."""
+    body = orjson.loads(row[7])
+    values = body["values"]
+    return StoredObject(
+        id=row[0],
+        kind=row[1],
+        parent_id=row[2],
+        data_source_id=row[3],
+        in_trash=bool(row[4]),
+        created_time=row[5],
+        last_edited_time=row[6],
+        body={
+            "values": {key: values[key] for key in value_keys if key in values},
+            "created_by": body.get("created_by"),
+            "last_edited_by": body.get("last_edited_by"),
+        },
+    )
 
 
 class _Checkpointer:
@@ -107,8 +145,8 @@ class _Checkpointer:
         path: str,
         lock: threading.RLock,
         *,
-        interval: float = 0.2,
-        restart_frames: int = 8192,
+        interval: float = 1.0,
+        restart_frames: int = 16384,
     ) -> None:
         self._path = path
         self._lock = lock
@@ -169,6 +207,11 @@ class Storage:
         for pragma in _PRAGMAS:
             self._conn.execute(pragma)
         self._conn.executescript(_DDL)
+        try:
+            self._conn.execute(_TEXT_SEARCH_DDL)
+            self.text_search = True
+        except sqlite3.OperationalError:  # no FTS5, or no trigram tokenizer
+            self.text_search = False
         self._shared: dict[str, tuple[tuple[Any, ...], StoredObject]] = {}
         # Checkpoints run in the background (see _Checkpointer), not inside a request's COMMIT.
         self._conn.execute("PRAGMA wal_autocheckpoint=0")
@@ -249,6 +292,27 @@ class Storage:
                     found[row[0]] = _row(row)
         return found
 
+    def get_many_values(
+        self, ids: Iterable[str], value_keys: Collection[str]
+    ) -> dict[str, StoredObject]:
+        """Like ``get_many`` for pages, but each body keeps only part of the stored values.
+
+        A body holds ``values`` limited to ``value_keys`` (property ids) and the page's
+        authors: what a filter or sort on those properties reads. Holding thousands of small
+        bodies instead of whole ones is most of the cost of a query over many candidates.
+        """
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, StoredObject] = {}
+        with self._lock:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for row in self._conn.execute(
+                    f"SELECT {_COLUMNS} FROM objects WHERE id IN ({marks})", chunk
+                ):
+                    found[row[0]] = _partial_row(row, value_keys)
+        return found
+
     def put(
         self, obj: StoredObject, *, title: str | None = None, position: int | None = None
     ) -> None:
@@ -324,15 +388,47 @@ class Storage:
             ).fetchone()
         return row is not None
 
-    def pages_of(self, data_source_id: str, *, in_trash: bool = False) -> list[StoredObject]:
-        """Every page of a data source that is (or, with ``in_trash``, is not) in the trash."""
+    def ids_of_kind(self, kind: str) -> list[str]:
+        """The ids of every object of ``kind``, trashed ones included."""
+        with self._lock:
+            rows = self._conn.execute("SELECT id FROM objects WHERE kind = ?", (kind,)).fetchall()
+        return [r[0] for r in rows]
+
+    def iter_pages_of(self, data_source_id: str, batch: int = 500) -> Iterator[StoredObject]:
+        """Every page of a data source, trashed ones included, a batch at a time."""
+        after = ""
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    f"SELECT {_COLUMNS} FROM objects WHERE data_source_id = ? AND kind = 'page'"
+                    " AND id > ? ORDER BY id LIMIT ?",
+                    (data_source_id, after, batch),
+                ).fetchall()
+            if not rows:
+                return
+            yield from (_row(r) for r in rows)
+            after = rows[-1][0]
+
+    def pages_of(
+        self,
+        data_source_id: str,
+        *,
+        in_trash: bool = False,
+        value_keys: Collection[str] | None = None,
+    ) -> list[StoredObject]:
+        """Every page of a data source that is (or, with ``in_trash``, is not) in the trash.
+
+        With ``value_keys``, bodies are partial as ``get_many_values`` makes them.
+        """
         with self._lock:
             rows = self._conn.execute(
                 f"SELECT {_COLUMNS} FROM objects WHERE data_source_id = ? AND kind = 'page'"
                 " AND in_trash = ?",
                 (data_source_id, int(in_trash)),
             ).fetchall()
-        return [_row(r) for r in rows]
+        if value_keys is None:
+            return [_row(r) for r in rows]
+        return [_partial_row(r, value_keys) for r in rows]
 
     def search(self, kinds: tuple[str, ...], query: str, ascending: bool) -> list[StoredObject]:
         """Objects of ``kinds`` whose title contains ``query`` (case-insensitive)."""
@@ -350,36 +446,108 @@ class Storage:
     # -- property index --------------------------------------------------------------------
 
     def replace_index(self, data_source_id: str, page_id: str, rows: Iterable[IndexRow]) -> None:
+        rows = list(rows)
         with self.transaction():
+            if self.text_search:
+                self._conn.execute(
+                    "DELETE FROM property_text WHERE rowid IN"
+                    " (SELECT rowid FROM property_index WHERE page_id = ?)",
+                    (page_id,),
+                )
             self._conn.execute("DELETE FROM property_index WHERE page_id = ?", (page_id,))
             self._conn.executemany(
                 "INSERT INTO property_index (data_source_id, prop_id, page_id, text_value,"
                 " number_value) VALUES (?, ?, ?, ?, ?)",
                 [(data_source_id, r.prop_id, page_id, r.text_value, r.number_value) for r in rows],
             )
+            searchable = [r.prop_id for r in rows if r.searchable and r.text_value is not None]
+            if self.text_search and searchable:
+                marks = ",".join("?" * len(searchable))
+                self._conn.execute(
+                    "INSERT INTO property_text (rowid, text_value) SELECT rowid, text_value"
+                    f" FROM property_index WHERE page_id = ? AND prop_id IN ({marks})"
+                    " AND text_value IS NOT NULL",
+                    (page_id, *searchable),
+                )
 
     def drop_index_of_property(self, data_source_id: str, prop_id: str) -> None:
         with self.transaction():
+            if self.text_search:
+                self._conn.execute(
+                    "DELETE FROM property_text WHERE rowid IN (SELECT rowid FROM property_index"
+                    " WHERE data_source_id = ? AND prop_id = ?)",
+                    (data_source_id, prop_id),
+                )
             self._conn.execute(
                 "DELETE FROM property_index WHERE data_source_id = ? AND prop_id = ?",
                 (data_source_id, prop_id),
             )
 
-    def indexed_pages(
-        self, data_source_id: str, prop_id: str, where: str, args: tuple[Any, ...]
-    ) -> set[str]:
-        """Page ids whose indexed value of ``prop_id`` satisfies the SQL condition ``where``.
+    def clear_index(self) -> None:
+        """Empty the property index (before rebuilding it)."""
+        with self.transaction():
+            self._conn.execute("DELETE FROM property_index")
+            if self.text_search:
+                self._conn.execute("DELETE FROM property_text")
 
-        ``where`` is built by the query planner from a fixed set of templates over the
-        columns ``text_value`` and ``number_value``; values are always bound parameters.
+    def count_indexed(
+        self, data_source_id: str, prop_id: str, where: str, args: tuple[Any, ...], limit: int
+    ) -> int:
+        """How many index rows of ``prop_id`` satisfy ``where``, counting no further than ``limit``.
+
+        Counting reads the value index alone, so it costs a small part of reading the rows.
         """
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT DISTINCT page_id FROM property_index WHERE data_source_id = ?"
-                f" AND prop_id = ? AND ({where})",
-                (data_source_id, prop_id, *args),
-            ).fetchall()
+            row = self._conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM property_index WHERE data_source_id = ?"
+                f" AND prop_id = ? AND ({where}) LIMIT ?)",
+                (data_source_id, prop_id, *args, limit),
+            ).fetchone()
+        return int(row[0])
+
+    def selected_pages(self, sql: str, args: tuple[Any, ...]) -> set[str]:
+        """The page ids a planner's selection (a SELECT of ``page_id``) returns."""
+        with self._lock:
+            rows = self._conn.execute(sql, args).fetchall()
         return {r[0] for r in rows}
+
+    def selected_pages_by_value(
+        self,
+        sql: str,
+        args: tuple[Any, ...],
+        prop_id: str,
+        *,
+        descending: bool,
+        first: int = 128,
+        batch: int = 256,
+    ) -> Generator[list[tuple[str, float | None]], None, None]:
+        """A selection's pages with their indexed number of ``prop_id``, ordered by it.
+
+        Pages without one come last; ties are in page id order, so a page the selection names
+        twice comes twice in a row (the caller skips repeats). Rows come in batches (``first``
+        rows, then ``batch`` at a time), read only as far as the caller goes.
+        """
+        order = "DESC" if descending else "ASC"
+        query = (
+            "SELECT c.page_id, (SELECT v.number_value FROM property_index AS v"
+            " INDEXED BY property_index_by_page"
+            " WHERE v.page_id = c.page_id AND v.prop_id = ? AND v.number_value IS NOT NULL)"
+            f" AS value FROM ({sql}) AS c"
+            f" ORDER BY value IS NULL, value {order}, c.page_id"
+        )
+        with self._lock:
+            cursor = self._conn.execute(query, (prop_id, *args))
+        try:
+            size = first
+            while True:
+                with self._lock:
+                    rows = cursor.fetchmany(size)
+                if not rows:
+                    return
+                yield rows
+                size = batch
+        finally:
+            cursor.close()
 
     # -- counters and meta -------------------------------------------------------------------
 
