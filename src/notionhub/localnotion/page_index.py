@@ -141,6 +141,7 @@ class _Leaf:
     args: tuple[Any, ...]
     single: bool  # one index row per page: conditions on this property can share a row
     pieces: tuple[str, ...] = ()
+    kind: str = ""  # the property's type
 
 
 # A condition the index can answer: (SQL over text_value/number_value, its arguments).
@@ -155,7 +156,8 @@ _NUMBER_OPS = {
 _SINGLE_VALUED = {*_TEXT_TYPES, "number", "unique_id", "checkbox", "select", "status", "date"}
 _SUBSTRING_OPS = {"contains": "%{}%", "starts_with": "{}%", "ends_with": "%{}"}
 _PIECE = 3  # the trigram tokenizer's piece length
-_FIRST_COUNT_LIMIT = 256
+_FIRST_COUNT_LIMIT = 512
+_COUNT_ORDER = {**dict.fromkeys(_TEXT_TYPES, 0), "number": 2, "date": 2, "checkbox": 3}
 _SMALL_ENOUGH = 1024  # index rows: below this, a condition leads a substring search
 
 
@@ -315,11 +317,11 @@ class _Planner:
                 return None
             where, args, pieces = text
             searchable = self.storage.text_search and kind in _SEARCHABLE and len(pieces) > 0
-            return _Leaf(prop["id"], where, args, single, pieces if searchable else ())
+            return _Leaf(prop["id"], where, args, single, pieces if searchable else (), kind)
         condition = _condition(kind, op, arg, self.now)
         if condition is None:
             return None
-        return _Leaf(prop["id"], condition[0], condition[1], single)
+        return _Leaf(prop["id"], condition[0], condition[1], single, kind=kind)
 
     def count(self, leaf: _Leaf, limit: int) -> int:
         return self.storage.count_indexed(self.ds_id, leaf.prop_id, leaf.where, leaf.args, limit)
@@ -369,6 +371,9 @@ class _Planner:
         then counted only as far as that one's size. A small condition next to a large one
         never pays for counting the large one in full.
         """
+        # Likely small ones first: a condition on a property of many values, then ranges, then
+        # a checkbox (two values: about half the pages).
+        leaves = sorted(leaves, key=lambda leaf: _COUNT_ORDER.get(leaf.kind, 1))
         limit = _FIRST_COUNT_LIMIT
         while leaves:
             for index, leaf in enumerate(leaves):
@@ -376,7 +381,7 @@ class _Planner:
                 if size < limit:
                     others = leaves[:index] + leaves[index + 1 :]
                     return [(leaf, size), *((o, self.count(o, size + 1)) for o in others)]
-            limit *= 4
+            limit *= 8
         return []
 
 
@@ -407,6 +412,7 @@ def _merge_rows(leaves: list[_Leaf]) -> list[_Leaf]:
                 f"({seen.where}) AND ({leaf.where})",
                 seen.args + leaf.args,
                 single=True,
+                kind=leaf.kind,
             )
         )
     return [*merged.values(), *others]

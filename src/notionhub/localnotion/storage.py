@@ -98,12 +98,14 @@ class IndexRow:
 _COLUMNS = "id, kind, parent_id, data_source_id, in_trash, created_time, last_edited_time, body"
 
 
-# SQLite settings for one process serving many requests: a page cache and memory map large
-# enough for a data source of 100,000 pages, and temporary sorts in memory.
+# SQLite settings for one process serving many requests: a 64 MiB page cache, the file read
+# through a memory map (a store of 100,000 pages is about 450 MiB), temporary sorts in memory.
 _PRAGMAS = (
     "PRAGMA cache_size=-65536",  # KiB: 64 MiB
     "PRAGMA mmap_size=2147483648",  # 2 GiB of address space, used as the file grows
     "PRAGMA temp_store=MEMORY",
+    # The log starts over after each complete checkpoint; past this it is cut back to it.
+    "PRAGMA journal_size_limit=67108864",  # 64 MiB
 )
 # Decoded objects kept by ``get_shared`` (data sources: few, large, read by every page).
 _SHARED_CACHE_SIZE = 64
@@ -145,8 +147,8 @@ class _Checkpointer:
         path: str,
         lock: threading.RLock,
         *,
-        interval: float = 1.0,
-        restart_frames: int = 16384,
+        interval: float = 0.5,
+        restart_frames: int = 8192,
     ) -> None:
         self._path = path
         self._lock = lock
