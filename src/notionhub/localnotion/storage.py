@@ -115,14 +115,8 @@ def _partial_row(row: tuple[Any, ...], value_keys: Collection[str]) -> StoredObj
     """A page row whose body keeps only the values of ``value_keys`` and the authors."""
     body = orjson.loads(row[7])
     values = body["values"]
-    return StoredObject(
-        id=row[0],
-        kind=row[1],
-        parent_id=row[2],
-        data_source_id=row[3],
-        in_trash=bool(row[4]),
-        created_time=row[5],
-        last_edited_time=row[6],
+    return _row(
+        row,
         body={
             "values": {key: values[key] for key in value_keys if key in values},
             "created_by": body.get("created_by"),
@@ -181,7 +175,8 @@ class _Checkpointer:
         self._thread.join(timeout=30)
 
 
-def _row(row: tuple[Any, ...]) -> StoredObject:
+def _row(row: tuple[Any, ...], body: dict[str, Any] | None = None) -> StoredObject:
+    """A row of ``objects``; its JSON body decoded unless ``body`` is given."""
     return StoredObject(
         id=row[0],
         kind=row[1],
@@ -190,7 +185,7 @@ def _row(row: tuple[Any, ...]) -> StoredObject:
         in_trash=bool(row[4]),
         created_time=row[5],
         last_edited_time=row[6],
-        body=orjson.loads(row[7]),
+        body=orjson.loads(row[7]) if body is None else body,
     )
 
 

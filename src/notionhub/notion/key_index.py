@@ -71,26 +71,11 @@ class KeyIndex:
         finally:
             stop.set()
             keeper.join()
-            with self.engine.begin() as conn:
-                conn.execute(
-                    update(key_index)
-                    .where(
-                        self._where(data_source_id, key) & (key_index.c.lease_owner == held.owner)
-                    )
-                    .values(lease_owner=None, lease_until=None)
-                )
+            self._update(held, lease_owner=None, lease_until=None)
 
     def _keep(self, held: KeyLease, stop: threading.Event) -> None:
         while not stop.wait(self.lease_seconds / 3):
-            with self.engine.begin() as conn:
-                conn.execute(
-                    update(key_index)
-                    .where(
-                        self._where(held.data_source_id, held.key)
-                        & (key_index.c.lease_owner == held.owner)
-                    )
-                    .values(lease_until=self.clock() + self.lease_seconds)
-                )
+            self._update(held, lease_until=self.clock() + self.lease_seconds)
 
     def _acquire(self, data_source_id: str, key: str) -> KeyLease:
         owner = uuid.uuid4().hex
