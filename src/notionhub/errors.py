@@ -2,8 +2,18 @@
 
 NotionhubError                      anything notionhub raises on purpose
 ├── ConfigurationError              settings missing or inconsistent
+├── NotionUnreachable               no answer from Notion after every retry
+├── AmbiguousWrite                  a create may or may not have been applied
+├── DuplicateKeyPages               several pages carry one record key
 ├── SchemaDefinitionError           a NotionModel declaration is invalid
 ├── PropertyValueError              a value does not fit its property (writing or reading a page)
+├── IngestError                     a webhook request refused; ``status`` is the HTTP answer
+│   ├── UnknownProvider             404: no provider of that name
+│   ├── SecretNotConfigured         503: the provider's secret variable is unset
+│   ├── SignatureRejected           401: missing, wrong or stale signature
+│   ├── PayloadRejected             400: the body does not parse or lacks a required field
+│   └── PayloadTooLarge             413: the body is over the size limit
+├── EventNotFound                   no stored event with that id
 └── NotionAPIError                  an error in the shape of the Notion API (status, code, message)
     ├── InvalidJSON                 400 invalid_json: the body is not JSON
     ├── InvalidRequestURL           400 invalid_request_url: no such route
@@ -51,6 +61,46 @@ class SchemaDefinitionError(NotionhubError):
 
 class PropertyValueError(NotionhubError):
     """A record value or a page's property value does not fit the model's property."""
+
+
+class IngestError(NotionhubError):
+    """A webhook request refused; ``status`` is the HTTP answer, the message says why."""
+
+    status: ClassVar[int] = 400
+
+
+class UnknownProvider(IngestError):
+    """No provider of that name."""
+
+    status = 404
+
+
+class SecretNotConfigured(IngestError):
+    """The provider's secret variable is unset: nothing unsigned is ever accepted."""
+
+    status = 503
+
+
+class SignatureRejected(IngestError):
+    """The signature is missing, wrong or stale."""
+
+    status = 401
+
+
+class PayloadRejected(IngestError):
+    """The body does not parse, or lacks a field the provider always sends."""
+
+    status = 400
+
+
+class PayloadTooLarge(IngestError):
+    """The body is over the size limit."""
+
+    status = 413
+
+
+class EventNotFound(NotionhubError):
+    """No stored event has that id."""
 
 
 class NotionAPIError(NotionhubError):

@@ -44,6 +44,31 @@ class Settings(BaseSettings):
         default=SecretStr(DEFAULT_TOKEN), description="Token accepted by the local Notion server."
     )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+    worker_id: str = Field(
+        default="local",
+        description="Stable name of this worker; each worker sharing a DATABASE_URL needs its own.",
+    )
+    internal_api_key: SecretStr | None = Field(
+        default=None, description="Bearer token of the coaching app's and the forms' endpoints."
+    )
+    # One secret per provider; a provider whose secret is unset answers 503.
+    stripe_webhook_secret: SecretStr | None = None
+    calcom_webhook_secret: SecretStr | None = None
+    zoom_webhook_secret_token: SecretStr | None = None
+    typeform_webhook_secret: SecretStr | None = None
+    woocommerce_webhook_secret: SecretStr | None = None
+    hubspot_client_secret: SecretStr | None = None
+    amelia_webhook_secret: SecretStr | None = None
+    beehiiv_webhook_secret: SecretStr | None = None
+    circle_webhook_secret: SecretStr | None = None
+    notion_webhook_verification_token: SecretStr | None = None
+
+    def secret(self, env_name: str) -> str | None:
+        """The value of the secret variable ``env_name`` (e.g. STRIPE_WEBHOOK_SECRET), or None."""
+        value = getattr(self, env_name.lower(), None)
+        if not isinstance(value, SecretStr) or not value.get_secret_value():
+            return None
+        return value.get_secret_value()
 
     @property
     def uses_local_notion(self) -> bool:

@@ -1,0 +1,1 @@
+"""One module per provider; each exposes ``PROVIDER`` and is listed in ``ingest/registry.py``."""
