@@ -16,8 +16,11 @@ import psycopg
 import pytest
 import uvicorn
 from notion_client import Client
+from sqlalchemy import Engine
 
+from notionhub.hubdb.engine import create_hub_engine
 from notionhub.localnotion.app import DEFAULT_TOKEN, LocalNotionConfig, create_app
+from notionhub.queue.processor import EventProcessor
 
 
 def free_port() -> int:
@@ -87,6 +90,31 @@ def postgres_url() -> Iterator[str]:
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture
+def hub_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = create_hub_engine(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_hub_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The hub database in both modes: a SQLite file, and a real PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = create_hub_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def processor() -> EventProcessor:
+    """The process's one DBOS event processor (DBOS refuses a second instance of one name)."""
+    return EventProcessor()
 
 
 @pytest.fixture(scope="session")

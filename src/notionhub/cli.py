@@ -14,15 +14,19 @@ import uvicorn
 from rich.console import Console
 
 from notionhub import __version__
-from notionhub.cli_reports import print_provision_report
+from notionhub.cli_reports import print_events, print_provision_report
 from notionhub.errors import NotionhubError
 from notionhub.hub_app import LOCAL_NOTION_MOUNT, create_hub_app
+from notionhub.hubdb.engine import create_hub_engine
 from notionhub.localnotion.app import DEFAULT_TOKEN, LocalNotionConfig, create_app
 from notionhub.logging_setup import configure_logging
 from notionhub.notion.connection import NotionConnection, open_notion
 from notionhub.notion.provision import Provisioner
 from notionhub.notion.schema import NotionModel
 from notionhub.packs import load_packs
+from notionhub.queue.processor import EventProcessor
+from notionhub.queue.runtime import Runtime
+from notionhub.queue.store import STATUSES, EventStore
 from notionhub.settings import Settings
 
 app = typer.Typer(
@@ -79,22 +83,81 @@ def serve(
     configure_logging(settings.log_level)
     port = port or settings.server_port
     public_url = f"http://{host}:{port}"
-    hub = create_hub_app(settings, public_url)
-    models = _models(settings.notionhub_packs)
-    with _notion(settings) as notion:
-        parent_id = notion.parent_page_id()
-        report = Provisioner(notion.gateway, notion.engine, os.environ).run(models, parent_id)
-    summary = ", ".join(f"{d.name} ({d.action})" for d in report.databases)
-    typer.echo(f"notionhub {__version__}: {public_url}")
-    typer.echo(f"Databases: {summary or 'none (no pack enabled)'}")
-    if settings.uses_local_notion:
-        typer.echo(
-            f"Notion: embedded local server at {public_url}{LOCAL_NOTION_MOUNT}"
-            f" (data in {settings.local_notion_dir})"
-        )
-    else:
-        typer.echo(f"Notion: {settings.notion_base_url}")
+    _models(settings.notionhub_packs)  # an unknown pack is refused before anything starts
+
+    def announce(runtime: Runtime) -> None:
+        report = runtime.provision_report
+        databases = report.databases if report is not None else []
+        summary = ", ".join(f"{d.name} ({d.action})" for d in databases)
+        typer.echo(f"notionhub {__version__}: {public_url}")
+        typer.echo(f"Databases: {summary or 'none (no pack enabled)'}")
+        if settings.uses_local_notion:
+            typer.echo(
+                f"Notion: embedded local server at {public_url}{LOCAL_NOTION_MOUNT}"
+                f" (data in {settings.local_notion_dir})"
+            )
+        else:
+            typer.echo(f"Notion: {settings.notion_base_url}")
+        typer.echo(f"Events: {public_url}/api/events   Metrics: {public_url}/metrics")
+
+    runtime = Runtime(settings, EventProcessor())
+    hub = create_hub_app(runtime, public_url, announce)
     uvicorn.run(hub, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def events(
+    status: Annotated[
+        str | None, typer.Option(help="Only events with this status: " + ", ".join(STATUSES))
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """List events of the event log, newest first."""
+    settings = Settings()
+    if status is not None and status not in STATUSES:
+        console.print(f"[red]error:[/red] unknown status {status!r}; use {', '.join(STATUSES)}")
+        raise typer.Exit(2)
+    store = _event_store(settings)
+    rows = store.recent(status=status, limit=limit)
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row.summary()))
+        return
+    print_events(Console(), rows)
+
+
+@app.command()
+def replay(
+    event_ids: Annotated[list[str] | None, typer.Argument(help="Events to run again.")] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="Replay every failed event.")] = False,
+) -> None:
+    """Run finished events again (a running hub picks them up within a second)."""
+    if not event_ids and not failed:
+        console.print("[red]error:[/red] name event ids, or pass --failed")
+        raise typer.Exit(2)
+    store = _event_store(Settings())
+    wanted = list(event_ids or []) + (store.failed_ids() if failed else [])
+    replayed = store.request_replay(wanted)
+    for event_id in wanted:
+        if event_id not in replayed:
+            try:
+                state = store.get(event_id).status
+            except NotionhubError as error:
+                console.print(f"[red]skipped[/red] {event_id}: {error}")
+                continue
+            console.print(f"[yellow]skipped[/yellow] {event_id}: it is {state}, not finished")
+    typer.echo(f"{len(replayed)} event(s) queued for replay")
+    if len(replayed) < len(wanted):
+        raise typer.Exit(1)
+
+
+def _event_store(settings: Settings) -> EventStore:
+    try:
+        return EventStore(create_hub_engine(settings.hub_database_url))
+    except NotionhubError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from error
 
 
 @app.command()

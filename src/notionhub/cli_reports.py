@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from notionhub.notion.provision import ProvisionReport
+from notionhub.queue.store import StoredEvent
 
 
 def print_provision_report(console: Console, report: ProvisionReport) -> None:
@@ -31,3 +32,25 @@ def print_provision_report(console: Console, report: ProvisionReport) -> None:
         console.print(f"fixed: {name}.{item.property} ({item.kind}: {item.expected})")
     if not report.changed and not drift:
         console.print("Nothing to do: every database exists and matches its schema.")
+
+
+def print_events(console: Console, rows: list[StoredEvent]) -> None:
+    """One row per event, newest first."""
+    if not rows:
+        console.print("No events.")
+        return
+    table = Table(title="Events (newest first)")
+    for column in ("Received", "Event", "Type", "Status", "Attempts", "Notion req.", "Error"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        received = row.summary()["received_at"]
+        table.add_row(
+            received,
+            row.id,
+            row.type,
+            row.status,
+            str(row.attempts),
+            str(row.notion_requests),
+            (row.last_error or "")[:80],
+        )
+    console.print(table)

@@ -12,7 +12,8 @@ NotionhubError                      anything notionhub raises on purpose
 │   ├── SecretNotConfigured         503: the provider's secret variable is unset
 │   ├── SignatureRejected           401: missing, wrong or stale signature
 │   ├── PayloadRejected             400: the body does not parse or lacks a required field
-│   └── PayloadTooLarge             413: the body is over the size limit
+│   ├── PayloadTooLarge             413: the body is over the size limit
+│   └── EventLogUnavailable         503: the event could not be stored; the sender should retry
 ├── EventNotFound                   no stored event with that id
 └── NotionAPIError                  an error in the shape of the Notion API (status, code, message)
     ├── InvalidJSON                 400 invalid_json: the body is not JSON
@@ -97,6 +98,12 @@ class PayloadTooLarge(IngestError):
     """The body is over the size limit."""
 
     status = 413
+
+
+class EventLogUnavailable(IngestError):
+    """The event could not be stored (the database refused); nothing was accepted."""
+
+    status = 503
 
 
 class EventNotFound(NotionhubError):

@@ -1,23 +1,62 @@
-"""The hub's HTTP app. Today: health and, on embedded defaults, the local Notion server.
-
-Ingest, the event log and the console are added by the issues that build them; this module is
-where their routers are included.
-"""
+"""The hub's HTTP app: ingest, the event log API, operations, and the embedded local Notion."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import anyio.to_thread
+import structlog
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
 
 from notionhub import __version__
+from notionhub.errors import EventNotFound, IngestError, NotionhubError
+from notionhub.hub_state import HubState, hub_state
+from notionhub.ingest.registry import HOOK_PROVIDERS
+from notionhub.ingest.routes import router as ingest_router
 from notionhub.localnotion.app import LocalNotionConfig, create_app
-from notionhub.settings import Settings
+from notionhub.queue.intake import Intake
+from notionhub.queue.routes import router as events_router
+from notionhub.queue.runtime import Runtime
 
 LOCAL_NOTION_MOUNT = "/notion"
+log = structlog.get_logger("notionhub.hub")
+Hub = Annotated[HubState, Depends(hub_state)]
 
 
-def create_hub_app(settings: Settings, public_url: str) -> FastAPI:
-    """The hub; with no ``NOTION_TOKEN`` it also serves a local Notion at ``/notion``."""
-    app = FastAPI(title="notionhub", version=__version__)
+def create_hub_app(
+    runtime: Runtime, public_url: str, announce: Callable[[Runtime], None] | None = None
+) -> FastAPI:
+    """The hub. Starting it (lifespan) starts the runtime and the intake; stopping drains both.
+
+    With no ``NOTION_TOKEN`` it also serves the local Notion at ``/notion``.
+    """
+    settings = runtime.settings
+    state = HubState(settings=settings, metrics=runtime.metrics, runtime=runtime)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(runtime.start)
+        state.intake = Intake(state.store, runtime.wake)
+        state.intake.start()
+        if announce is not None:
+            announce(runtime)
+        try:
+            yield
+        finally:
+            await state.intake.stop()
+            await anyio.to_thread.run_sync(runtime.stop)
+
+    app = FastAPI(title="notionhub", version=__version__, lifespan=lifespan)
+    app.state.hub = state
+    app.include_router(ingest_router)
+    app.include_router(events_router)
+    _add_error_handlers(app)
     notion_url = settings.notion_base_url
     if settings.uses_local_notion:
         notion_url = public_url.rstrip("/") + LOCAL_NOTION_MOUNT
@@ -30,9 +69,85 @@ def create_hub_app(settings: Settings, public_url: str) -> FastAPI:
         )
         app.mount(LOCAL_NOTION_MOUNT, local)
 
-    @app.get("/health")
+    @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok", "version": __version__, "notion": notion_url}
 
+    @app.get("/health/ready", tags=["operations"])
+    async def ready(hub: Hub) -> JSONResponse:
+        """Readiness: the hub database answers, Notion answers, and how far behind the queue is."""
+        checks = await anyio.to_thread.run_sync(_readiness, hub)
+        ok = all(check["ok"] for check in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ok else "not_ready", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/metrics", tags=["operations"])
+    async def metrics(hub: Hub) -> Response:
+        """Prometheus exposition of every counter and gauge."""
+        await anyio.to_thread.run_sync(_refresh_gauges, hub)
+        return Response(generate_latest(hub.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
     return app
+
+
+def _readiness(hub: HubState) -> dict[str, dict[str, Any]]:
+    checks: dict[str, dict[str, Any]] = {}
+    try:
+        with hub.store.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        oldest = hub.store.oldest_unfinished()
+        lag = 0.0 if oldest is None else max(0.0, time.time() - oldest)
+        checks["database"] = {"ok": True}
+        checks["queue"] = {"ok": True, "lag_seconds": round(lag, 3)}
+    except Exception as error:
+        checks["database"] = {"ok": False, "error": f"{type(error).__name__}: {error}"}
+    notion = hub.runtime.notion
+    try:
+        if notion is None:
+            raise RuntimeError("not connected")
+        notion.gateway.call("users.me", lambda client: client.users.me())
+        checks["notion"] = {"ok": True}
+    except Exception as error:
+        checks["notion"] = {"ok": False, "error": f"{type(error).__name__}: {error}"}
+    return checks
+
+
+def _refresh_gauges(hub: HubState) -> None:
+    for status, count in hub.store.counts().items():
+        hub.metrics.events_by_status.labels(status=status).set(count)
+    oldest = hub.store.oldest_unfinished()
+    hub.metrics.queue_lag.set(0.0 if oldest is None else max(0.0, time.time() - oldest))
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(IngestError)
+    async def ingest_refused(request: Request, error: IngestError) -> JSONResponse:
+        provider = request.path_params.get("provider") or request.url.path
+        if provider not in HOOK_PROVIDERS and not request.url.path.startswith(("/api", "/web")):
+            provider = "unknown"  # keeps the metric's labels bounded
+        log.warning("webhook_rejected", provider=provider, status=error.status, reason=str(error))
+        state: HubState = request.app.state.hub
+        state.metrics.events_received.labels(
+            provider=str(provider), outcome=f"rejected_{error.status}"
+        ).inc()
+        return JSONResponse(
+            {"error": _kind(error), "message": str(error)}, status_code=error.status
+        )
+
+    @app.exception_handler(EventNotFound)
+    async def event_not_found(_request: Request, error: EventNotFound) -> JSONResponse:
+        return JSONResponse({"error": "not_found", "message": str(error)}, status_code=404)
+
+    @app.exception_handler(NotionhubError)
+    async def other_error(request: Request, error: NotionhubError) -> JSONResponse:
+        log.error("request_failed", path=request.url.path, error=f"{type(error).__name__}: {error}")
+        return JSONResponse({"error": _kind(error), "message": str(error)}, status_code=500)
+
+
+def _kind(error: Exception) -> str:
+    """``SignatureRejected`` → ``signature_rejected``."""
+    name = type(error).__name__
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class Metrics:
@@ -25,5 +25,28 @@ class Metrics:
             "notionhub_notion_budget_wait_seconds",
             "Time a request waited for its slot in the Notion budget.",
             buckets=(0, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+            registry=self.registry,
+        )
+        self.events_received = Counter(
+            "notionhub_events_received",
+            "Webhook requests, by provider and outcome (accepted, duplicate, reply, rejected).",
+            ["provider", "outcome"],
+            registry=self.registry,
+        )
+        self.events_finished = Counter(
+            "notionhub_events_finished",
+            "Event runs finished by this process, by status (processed, failed, ignored).",
+            ["status"],
+            registry=self.registry,
+        )
+        self.events_by_status = Gauge(
+            "notionhub_events",
+            "Events in the event log, by status.",
+            ["status"],
+            registry=self.registry,
+        )
+        self.queue_lag = Gauge(
+            "notionhub_queue_lag_seconds",
+            "Age of the oldest event not yet processed (0 when none).",
             registry=self.registry,
         )

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from notionhub.hubdb.engine import create_hub_engine
 from notionhub.localnotion.app import DEFAULT_TOKEN
 from notionhub.notion.budget import BudgetPolicy, NotionBudget
 from notionhub.notion.gateway import NotionGateway
@@ -19,25 +17,6 @@ FAST_BUDGET = BudgetPolicy(rate=500, burst=50, window=1)
 FAST_RETRY = RetryPolicy(max_attempts=6, base_delay=0.01, max_delay=0.05)
 
 GatewayFactory = Callable[..., NotionGateway]
-
-
-@pytest.fixture
-def hub_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = create_hub_engine(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_hub_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """The hub database in both modes: a SQLite file, and a real PostgreSQL database."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = create_hub_engine(url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

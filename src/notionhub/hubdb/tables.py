@@ -65,3 +65,35 @@ notion_budget = Table(
     Column("blocked_until", Float, nullable=False),
     Column("requests", Integer, nullable=False, default=0),
 )
+
+# Every accepted webhook event, in arrival order (seq). ``id`` is the idempotency key.
+# status: pending (stored) → queued (a workflow is enqueued) → processed | failed | ignored.
+events = Table(
+    "events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(300), nullable=False, unique=True),
+    Column("provider", String(40), nullable=False),
+    Column("type", String(200), nullable=False),
+    Column("entity_key", String(300), nullable=True),
+    Column("occurred_at", Float, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("data_json", Text, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("replays", Integer, nullable=False, default=0),
+    Column("notion_requests", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    Column("updated_at", Float, nullable=False),
+)
+
+# What happened to each event: received, queued, attempt failed, processed, failed, replay…
+event_history = Table(
+    "event_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(300), nullable=False, index=True),
+    Column("at", Float, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("detail_json", Text, nullable=False),
+)

@@ -26,7 +26,9 @@ class Provider(ABC):
     """One provider's webhook scheme: its secret variable, signature check and payload parser."""
 
     name: ClassVar[str]  # the {provider} of POST /hooks/{provider}
-    secret_env: ClassVar[str]  # the environment variable holding the secret, e.g. STRIPE_WEBHOOK_SECRET
+    secret_env: ClassVar[
+        str
+    ]  # the environment variable holding the secret, e.g. STRIPE_WEBHOOK_SECRET
     tolerance_s: ClassVar[int] = DEFAULT_TOLERANCE_S
 
     def handshake(self, request: WebhookRequest, secret: str | None) -> Reply | None:

@@ -6,6 +6,7 @@ api.notion.com, to ``notionhub notion-server`` on a port, or to the local app in
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -57,9 +58,17 @@ class NotionGateway:
         self.metrics = metrics or Metrics()
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
+        # Told (operation, outcome) of every request: how an event's Notion requests are listed.
+        self.observer: Callable[[str, str], None] | None = None
 
     def close(self) -> None:
         self.client.close()
+
+    def observed(self, observer: Callable[[str, str], None]) -> NotionGateway:
+        """This gateway (same client, budget and metrics) reporting its requests to observer."""
+        view = copy.copy(self)
+        view.observer = observer
+        return view
 
     # -- the request loop --------------------------------------------------------------
 
@@ -134,6 +143,8 @@ class NotionGateway:
 
     def _count(self, operation: str, outcome: str) -> None:
         self.metrics.notion_requests.labels(operation=operation, outcome=outcome).inc()
+        if self.observer is not None:
+            self.observer(operation, outcome)
 
     # -- operations --------------------------------------------------------------------
 

@@ -1,19 +1,38 @@
-"""Packs: automations grouped by business, each its Notion models (and, later, its flows).
+"""Packs: automations grouped by business, each its Notion models and its flows.
 
 A pack is registered by adding one line to ``_PACK_MODULES``; its module exposes ``PACK``.
+A flow is a function of one event and a ``FlowContext``; it runs inside a durable step, may run
+more than once (steps are at-least-once), and so writes only through upserts by key.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 
 from notionhub.errors import ConfigurationError
+from notionhub.ingest.event import Event
+from notionhub.notion.gateway import NotionGateway
+from notionhub.notion.records import Records
 from notionhub.notion.schema import NotionModel
 
 _PACK_MODULES = {
     "echo": "notionhub.packs.echo",
 }
+
+
+@dataclass(frozen=True)
+class FlowContext:
+    """What a flow may use: typed upserts and reads, and the gateway for anything else."""
+
+    records: Records
+    gateway: NotionGateway
+
+
+# A flow returns a one-line account of what it did (for the event's history), or None.
+Flow = Callable[[Event, FlowContext], str | None]
 
 
 @dataclass(frozen=True)
@@ -23,6 +42,13 @@ class Pack:
     name: str
     description: str
     models: tuple[type[NotionModel], ...]
+    # "provider:type" patterns (shell-style: "stripe:charge.*", "*") → the flow to run.
+    flows: Mapping[str, Flow] = field(default_factory=dict)
+
+    def flows_for(self, event: Event) -> list[Flow]:
+        """The flows whose pattern matches ``provider:type`` of the event, in declared order."""
+        name = f"{event.provider}:{event.type}"
+        return [flow for pattern, flow in self.flows.items() if fnmatchcase(name, pattern)]
 
 
 def pack_names() -> list[str]:

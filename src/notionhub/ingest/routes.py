@@ -1,0 +1,127 @@
+"""The webhook routes: read (≤ 1 MiB), handshake, verify, parse, store, answer 202.
+
+Every refusal is an ``IngestError`` with its HTTP status, answered as
+``{"error": <kind>, "message": …}`` and logged with the reason (never the secret).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from notionhub.errors import EventLogUnavailable, PayloadTooLarge, SecretNotConfigured
+from notionhub.hub_state import HubState, hub_state
+from notionhub.ingest.event import MAX_BODY_BYTES, Reply, WebhookRequest
+from notionhub.ingest.registry import get_provider
+
+log = structlog.get_logger("notionhub.ingest")
+router = APIRouter()
+Hub = Annotated[HubState, Depends(hub_state)]
+
+
+@router.post("/hooks/{provider}", status_code=202, tags=["ingest"])
+async def receive_hook(provider: str, request: Request, hub: Hub) -> JSONResponse:
+    """A provider's webhook (stripe, calcom, zoom, typeform, woocommerce, hubspot, …)."""
+    return await _receive(provider, request, hub)
+
+
+@router.post("/api/notion/notion-handler", status_code=202, tags=["ingest"])
+async def coaching_app_handler(request: Request, hub: Hub) -> JSONResponse:
+    """The coaching app's internal endpoint (bearer ``INTERNAL_API_KEY``)."""
+    return await _receive("coaching-app", request, hub)
+
+
+@router.post("/webhooks/typeform", status_code=202, tags=["ingest"])
+async def typeform_webhook(request: Request, hub: Hub) -> JSONResponse:
+    """The network server's Typeform webhook: the same as ``/hooks/typeform``."""
+    return await _receive("typeform", request, hub)
+
+
+@router.post("/api/forms/submit", status_code=202, tags=["ingest"])
+async def form_submission(request: Request, hub: Hub) -> JSONResponse:
+    """A website form's submission, posted by its backend (bearer ``INTERNAL_API_KEY``)."""
+    return await _receive("forms", request, hub)
+
+
+async def _receive(name: str, request: Request, hub: HubState) -> JSONResponse:
+    provider = get_provider(name)
+    body = await _read_body(request)
+    webhook = WebhookRequest(
+        method=request.method,
+        url=str(request.url),
+        headers=request.headers,
+        body=body,
+        received_at=datetime.now(UTC),
+    )
+    secret = hub.settings.secret(provider.secret_env)
+    reply = provider.handshake(webhook, secret)
+    if reply is None:
+        if secret is None:
+            raise SecretNotConfigured(
+                f"{provider.secret_env} is not set: {name} webhooks are refused until it is."
+            )
+        provider.verify(webhook, secret)
+        parsed = provider.parse(webhook, secret)
+        if not isinstance(parsed, Reply):
+            if hub.intake is None:
+                raise RuntimeError("The hub's intake is not running.")
+            try:
+                is_new = await hub.intake.accept(parsed)
+            except Exception as error:
+                raise EventLogUnavailable(
+                    "The event could not be stored; nothing was accepted, please retry."
+                ) from error
+            outcome = "accepted" if is_new else "duplicate"
+            hub.metrics.events_received.labels(provider=name, outcome=outcome).inc()
+            log.info(
+                "webhook_" + outcome,
+                provider=name,
+                event_id=parsed.idempotency_key,
+                type=parsed.type,
+            )
+            return JSONResponse(
+                {"event_id": parsed.idempotency_key, "duplicate": not is_new}, status_code=202
+            )
+        reply = parsed
+    if reply.captured_secret is not None:
+        path = _save_captured_secret(hub.settings.notionhub_home, name, reply.captured_secret)
+        log.warning(
+            "webhook_secret_captured",
+            provider=name,
+            saved_to=str(path),
+            next_step=f"set {provider.secret_env} to the value in that file",
+        )
+    hub.metrics.events_received.labels(provider=name, outcome="reply").inc()
+    log.info("webhook_reply", provider=name, reason=reply.reason, status=reply.status)
+    return JSONResponse(reply.body, status_code=reply.status)
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refused with 413 as soon as it passes the limit (before reading the rest)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"The body is {declared} bytes; the limit is {MAX_BODY_BYTES}.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"The body is over the limit of {MAX_BODY_BYTES} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _save_captured_secret(home: Path, provider: str, secret: str) -> Path:
+    """Write a handed-over secret to ``<home>/<provider>-verification-token`` (mode 600)."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / f"{provider}-verification-token"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secret + "\n")
+    return path

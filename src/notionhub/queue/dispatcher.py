@@ -1,0 +1,113 @@
+"""Pending events → the DBOS queue, in arrival order, a window at a time.
+
+The event log, not DBOS, is the inbox: ingest only writes a row, and this thread keeps at most
+``window`` events enqueued in DBOS at once. So a burst of webhooks costs one insert each on the
+request path, however slow Notion is, and DBOS never holds more than the window.
+
+A claimed event is marked ``queued`` before its workflow is enqueued; a crash in between leaves
+a queued event with no workflow, which the sweep (at start, then every ``sweep_seconds``)
+enqueues again. Enqueueing an existing workflow id is a no-op, so the sweep is always safe.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import structlog
+
+from notionhub.queue.store import EventStore, StoredEvent
+
+log = structlog.get_logger("notionhub.dispatcher")
+
+# DBOS workflow statuses after which a run will not finish by itself.
+DEAD_STATUSES = frozenset({"ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"})
+
+
+class Dispatcher:
+    """A background thread feeding the DBOS queue from the event log."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        enqueue: Callable[[StoredEvent], None],
+        workflow_status: Callable[[str], str | None],
+        *,
+        window: int = 64,
+        poll_seconds: float = 0.5,
+        sweep_seconds: float = 60.0,
+    ) -> None:
+        self.store = store
+        self.enqueue = enqueue
+        self.workflow_status = workflow_status
+        self.window = window
+        self.poll_seconds = poll_seconds
+        self.sweep_seconds = sweep_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.sweep(older_than=0.0)
+        self._thread = threading.Thread(target=self._run, name="event-dispatcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def wake(self, _count: int = 0) -> None:
+        """New events were stored, or a run finished: look again now."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        last_sweep = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                self.dispatch_once()
+                if time.monotonic() - last_sweep > self.sweep_seconds:
+                    self.sweep(older_than=self.sweep_seconds)
+                    last_sweep = time.monotonic()
+            except Exception as error:  # the database is down: log, wait, try again
+                log.error("dispatch_failed", error=f"{type(error).__name__}: {error}")
+                self._stop.wait(self.poll_seconds * 4)
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+
+    def dispatch_once(self) -> int:
+        """Enqueue as many pending events as the window has room for; returns how many."""
+        dispatched = 0
+        while not self._stop.is_set():
+            free = self.window - self.store.count_queued()
+            claimed = self.store.claim_pending(free)
+            for event in claimed:
+                self.enqueue(event)
+            dispatched += len(claimed)
+            if len(claimed) < free or not claimed:
+                return dispatched
+        return dispatched
+
+    def sweep(self, *, older_than: float) -> int:
+        """Re-enqueue queued events whose workflow is missing; fail those whose run died."""
+        repaired = 0
+        for event in self.store.queued_since(time.time() - older_than):
+            status = self.workflow_status(event.workflow_id)
+            if status is None:
+                self.enqueue(event)
+                repaired += 1
+            elif status in DEAD_STATUSES:
+                self.store.finish(
+                    event.id,
+                    "failed",
+                    attempts=event.attempts,
+                    detail={"workflow_status": status},
+                    error=f"The event's workflow ended with status {status}.",
+                )
+                repaired += 1
+        if repaired:
+            log.warning("dispatch_sweep_repaired", events=repaired)
+        return repaired

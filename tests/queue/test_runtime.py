@@ -1,0 +1,161 @@
+"""The runtime in-process on DBOS: events applied once, in order per entity, retried, failed,
+replayed, ignored, and recovered after a crash between claiming and enqueueing."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+from notionhub.errors import NotionUnreachable
+from notionhub.ingest.event import Event
+from notionhub.notion.schema import from_page
+from notionhub.packs import FlowContext, Pack
+from notionhub.packs.echo import PACK as ECHO
+from notionhub.packs.echo.models import EventLogEntry
+from notionhub.queue.runtime import Runtime
+from notionhub.queue.store import EventStore
+from tests.queue.conftest import RuntimeFactory, make_event, wait_until_drained
+
+
+def store_of(runtime: Runtime) -> EventStore:
+    assert runtime.store is not None
+    return runtime.store
+
+
+def submit(runtime: Runtime, events: list[Event]) -> list[bool]:
+    new = store_of(runtime).insert_many(events)
+    runtime.wake()
+    return new
+
+
+class Recorder:
+    """A test pack's flows: record what ran, fail on demand."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.calls: dict[str, int] = defaultdict(int)
+        self.order: dict[str | None, list[int]] = defaultdict(list)
+        self.transient_failures: dict[str, int] = {}
+        self.broken: set[str] = set()
+
+    def flow(self, event: Event, _context: FlowContext) -> str:
+        with self.lock:
+            self.calls[event.idempotency_key] += 1
+            if self.transient_failures.get(event.idempotency_key, 0) > 0:
+                self.transient_failures[event.idempotency_key] -= 1
+                raise NotionUnreachable("no answer from Notion (test)")
+            if event.idempotency_key in self.broken:
+                raise ValueError("this flow cannot handle the event (test)")
+            self.order[event.entity_key].append(event.data["n"])
+        return "recorded"
+
+    def pack(self) -> Pack:
+        return Pack("recorder", "test", models=(), flows={"test:test.*": self.flow})
+
+
+def test_echo_pack_writes_one_row_per_event_and_ignores_redeliveries(
+    start_runtime: RuntimeFactory,
+) -> None:
+    runtime = start_runtime(packs=[ECHO])
+    events = [make_event(f"email:client{i % 3}@example.com") for i in range(12)]
+    assert submit(runtime, events) == [True] * 12
+    counts = wait_until_drained(store_of(runtime), 12)
+    assert counts["processed"] == 12
+    assert submit(runtime, events[:4]) == [False] * 4  # redelivered: nothing new
+    assert runtime.notion is not None
+    records = runtime.notion.records()
+    data_source = records.data_source_of(EventLogEntry)
+    pages = list(runtime.notion.gateway.query(data_source))
+    rows = sorted(from_page(EventLogEntry, page).event_id for page in pages)
+    assert rows == sorted(event.idempotency_key for event in events)
+    stored = store_of(runtime).get(events[0].idempotency_key)
+    assert stored.notion_requests >= 1
+    [finished] = [h for h in store_of(runtime).history(stored.id) if h.kind == "processed"]
+    assert finished.detail["notion_requests"] == ["pages.create ok"]
+    assert finished.detail["notes"][0].startswith("echo: Event Log row created")
+
+
+def test_events_of_one_entity_apply_in_arrival_order(start_runtime: RuntimeFactory) -> None:
+    recorder = Recorder()
+    runtime = start_runtime(packs=[recorder.pack()])
+    events = [make_event(f"email:c{i % 4}@example.com") for i in range(60)]
+    for chunk in range(0, 60, 7):  # arriving in several batches, as requests do
+        submit(runtime, events[chunk : chunk + 7])
+    wait_until_drained(store_of(runtime), 60)
+    for entity in {e.entity_key for e in events}:
+        expected = [e.data["n"] for e in events if e.entity_key == entity]
+        assert recorder.order[entity] == expected
+    assert all(count == 1 for count in recorder.calls.values())
+
+
+def test_transient_failures_are_retried_then_processed(start_runtime: RuntimeFactory) -> None:
+    recorder = Recorder()
+    runtime = start_runtime(packs=[recorder.pack()])
+    event = make_event()
+    recorder.transient_failures[event.idempotency_key] = 2
+    submit(runtime, [event])
+    wait_until_drained(store_of(runtime), 1)
+    stored = store_of(runtime).get(event.idempotency_key)
+    assert (stored.status, stored.attempts, stored.last_error) == ("processed", 3, None)
+    kinds = [entry.kind for entry in store_of(runtime).history(event.idempotency_key)]
+    assert kinds == ["received", "attempt_failed", "attempt_failed", "processed"]
+
+
+def test_out_of_attempts_fails_and_a_replay_applies_it(start_runtime: RuntimeFactory) -> None:
+    recorder = Recorder()
+    runtime = start_runtime(packs=[recorder.pack()])
+    event = make_event()
+    recorder.transient_failures[event.idempotency_key] = 100
+    submit(runtime, [event])
+    wait_until_drained(store_of(runtime), 1)
+    failed = store_of(runtime).get(event.idempotency_key)
+    assert (failed.status, failed.attempts) == ("failed", 3)  # FAST_SCHEDULE: 3 attempts
+    assert failed.last_error == "NotionUnreachable: no answer from Notion (test)"
+    recorder.transient_failures.clear()
+    assert store_of(runtime).request_replay([event.idempotency_key]) == [event.idempotency_key]
+    runtime.wake()
+    wait_until_drained(store_of(runtime), 1)
+    replayed = store_of(runtime).get(event.idempotency_key)
+    assert (replayed.status, replayed.replays, replayed.last_error) == ("processed", 1, None)
+    assert recorder.calls[event.idempotency_key] == 4
+
+
+def test_a_permanent_error_fails_at_once(start_runtime: RuntimeFactory) -> None:
+    recorder = Recorder()
+    runtime = start_runtime(packs=[recorder.pack()])
+    broken, fine = make_event("email:a@example.com"), make_event("email:a@example.com")
+    recorder.broken.add(broken.idempotency_key)
+    submit(runtime, [broken, fine])
+    wait_until_drained(store_of(runtime), 2)
+    failed = store_of(runtime).get(broken.idempotency_key)
+    assert (failed.status, failed.attempts) == ("failed", 1)
+    assert failed.last_error == "ValueError: this flow cannot handle the event (test)"
+    # A failed event does not hold back the next one of the same entity.
+    assert store_of(runtime).get(fine.idempotency_key).status == "processed"
+
+
+def test_unknown_event_types_are_stored_and_ignored(start_runtime: RuntimeFactory) -> None:
+    recorder = Recorder()
+    runtime = start_runtime(packs=[recorder.pack()])
+    event = make_event(type="other.thing")
+    submit(runtime, [event])
+    wait_until_drained(store_of(runtime), 1)
+    assert store_of(runtime).get(event.idempotency_key).status == "ignored"
+    assert recorder.calls == {}
+
+
+def test_claimed_events_without_a_workflow_are_recovered_at_start(
+    start_runtime: RuntimeFactory,
+) -> None:
+    recorder = Recorder()
+    runtime = start_runtime(packs=[recorder.pack()])
+    store = store_of(runtime)
+    runtime.stop()
+    runtime.store = None
+    # A crash between claiming (status queued) and enqueueing: no DBOS workflow exists.
+    events = [make_event() for _ in range(3)]
+    store.insert_many(events)
+    assert len(store.claim_pending(3)) == 3
+    restarted = start_runtime(packs=[recorder.pack()])
+    wait_until_drained(store_of(restarted), 3)
+    assert recorder.order["email:jane@example.com"] == [e.data["n"] for e in events]
