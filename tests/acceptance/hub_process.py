@@ -1,0 +1,81 @@
+"""``notionhub serve`` (and ``notionhub notion-server``) as subprocesses, as users run them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import free_port
+
+
+def base_env(**values: str) -> dict[str, str]:
+    """The test's environment without any NOTION_* or provider secret of the machine."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("NOTION", "DATABASE_URL", "STRIPE", "CALCOM", "ZOOM"))
+    }
+    env.update({"LOG_LEVEL": "warning", **values})
+    return env
+
+
+@dataclass
+class Process:
+    """One ``notionhub`` command running in ``cwd``; its output kept in a file."""
+
+    args: list[str]
+    cwd: Path
+    env: dict[str, str]
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.cwd / f"{self.args[0]}-{self.port}.log"
+
+    def start(self, ready_path: str) -> None:
+        command = [sys.executable, "-c", "from notionhub.cli import app; app()", *self.args]
+        command += ["--port", str(self.port)]
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.args[0]} exited: {self.output()}")
+            try:
+                if httpx.get(self.url + ready_path, timeout=2).status_code < 500:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.args[0]} did not answer {ready_path}: {self.output()}")
+
+    def kill(self) -> None:
+        """``kill -9``: no shutdown, no flush."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
