@@ -1,53 +1,149 @@
-"""The hub app on embedded defaults: health, and the local Notion mounted at /notion."""
+"""The hub over HTTP, in-process: webhook answers, the event API, stats, health and metrics."""
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from notion_client import AsyncClient
+from fastapi.testclient import TestClient
 
 from notionhub.hub_app import create_hub_app
-from notionhub.settings import Settings
+from notionhub.ingest.event import MAX_BODY_BYTES
+from notionhub.packs.echo import PACK as ECHO
+from notionhub.queue.processor import EventProcessor
+from notionhub.queue.runtime import Runtime
+from tests.queue.conftest import FAST_SCHEDULE, hub_settings, wait_until_drained
+from tests.signing import STRIPE_SECRET, stripe_event, stripe_headers
 
 
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.delenv("NOTION_TOKEN", raising=False)
-    monkeypatch.chdir(tmp_path)  # no stray .env is read
-    return Settings(notionhub_home=tmp_path / "home")
+def hub(tmp_path: Path, processor: EventProcessor) -> Iterator[TestClient]:
+    settings = hub_settings(
+        tmp_path / ".notionhub",
+        stripe_webhook_secret=STRIPE_SECRET,
+        internal_api_key="internal-key",
+    )
+    runtime = Runtime(settings, processor, packs=[ECHO], schedule=FAST_SCHEDULE)
+    with TestClient(create_hub_app(runtime, "http://testserver")) as client:
+        yield client
 
 
-def test_health_and_embedded_notion(settings: Settings) -> None:
-    app = create_hub_app(settings, "http://hub.test")
-
-    async def scenario() -> tuple[dict[str, str], str]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
-            health = (await http.get("/health")).json()
-            notion = AsyncClient(
-                client=http,
-                auth="local-notion-token",
-                base_url="http://hub.test/notion",
-                retry=False,
-            )
-            me = await notion.users.me()
-            return health, str(me["type"])
-
-    health, kind = asyncio.run(scenario())
-    assert health["status"] == "ok"
-    assert health["notion"] == "http://hub.test/notion"
-    assert kind == "bot"
-    assert (settings.notionhub_home / "notion" / "notion.sqlite3").exists()
+def post_stripe(client: TestClient, body: bytes, **headers: str) -> tuple[int, dict[str, object]]:
+    answer = client.post("/hooks/stripe", content=body, headers={**stripe_headers(body), **headers})
+    return answer.status_code, answer.json()
 
 
-def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("NOTION_TOKEN", "secret_abc")
-    monkeypatch.setenv("SERVER_PORT", "9001")
-    settings = Settings()
-    assert settings.uses_local_notion is False
-    assert settings.server_port == 9001
-    assert "secret_abc" not in repr(settings)
+def drain(client: TestClient, expected: int) -> None:
+    runtime: Runtime = client.app.state.hub.runtime  # type: ignore[attr-defined]
+    assert runtime.store is not None
+    wait_until_drained(runtime.store, expected)
+
+
+def test_a_signed_event_is_accepted_processed_and_deduplicated(hub: TestClient) -> None:
+    body = stripe_event(1, "jane@example.com")
+    assert post_stripe(hub, body) == (
+        202,
+        {"event_id": "stripe:evt_test_000001", "duplicate": False},
+    )
+    assert post_stripe(hub, body) == (
+        202,
+        {"event_id": "stripe:evt_test_000001", "duplicate": True},
+    )
+    drain(hub, 1)
+    event = hub.get("/api/events/stripe:evt_test_000001").json()
+    assert event["status"] == "processed"
+    assert event["type"] == "checkout.session.completed"
+    assert event["entity_key"] == "email:jane@example.com"
+    assert event["data"]["data"]["object"]["id"] == "cs_test_000001"
+    assert [step["kind"] for step in event["history"]] == ["received", "processed"]
+    assert event["history"][-1]["notion_requests"] == ["pages.create ok"]
+    listed = hub.get("/api/events", params={"status": "processed"}).json()
+    assert [e["id"] for e in listed["events"]] == ["stripe:evt_test_000001"]
+    stats = hub.get("/api/stats").json()
+    assert stats["events"] == {
+        "received": 1,
+        "processed": 1,
+        "failed": 0,
+        "ignored": 0,
+        "pending": 0,
+    }
+    assert stats["notion"]["requests"] == 1
+
+
+def test_refusals_have_the_right_status_and_a_message(hub: TestClient) -> None:
+    body = stripe_event(2, "jane@example.com")
+    status, answer = post_stripe(hub, body, **{"Stripe-Signature": "t=1,v1=00"})
+    assert status == 401 and answer["error"] == "signature_rejected"
+    status, answer = post_stripe(hub, body + b" ")  # signed, then changed
+    assert status == 401
+    assert hub.post("/hooks/stripe", content=body).status_code == 401  # no signature at all
+    not_json = b"{not json"
+    status, answer = post_stripe(hub, not_json)
+    assert status == 400 and answer["error"] == "payload_rejected"
+    answer = hub.post("/hooks/paypal", content=body).json()
+    assert answer["error"] == "unknown_provider" and "stripe" in answer["message"]
+    too_big = b"{" + b" " * MAX_BODY_BYTES + b"}"
+    assert hub.post("/hooks/stripe", content=too_big).status_code == 413
+    # Zoom has no secret here: refused, naming the variable, whatever the body.
+    answer = hub.post("/hooks/zoom", content=b"{}")
+    assert answer.status_code == 503
+    assert "ZOOM_WEBHOOK_SECRET_TOKEN" in answer.json()["message"]
+    assert hub.get("/api/stats").json()["events"]["received"] == 0
+    metrics = hub.get("/metrics").text
+    assert (
+        'notionhub_events_received_total{outcome="rejected_401",provider="stripe"} 3.0' in metrics
+    )
+    assert 'notionhub_events_received_total{outcome="rejected_503",provider="zoom"} 1.0' in metrics
+
+
+def test_replay_of_a_processed_event_and_of_a_running_one(hub: TestClient) -> None:
+    body = stripe_event(3, "jane@example.com")
+    post_stripe(hub, body)
+    drain(hub, 1)
+    answer = hub.post("/api/events/stripe:evt_test_000003/replay")
+    assert answer.status_code == 202
+    drain(hub, 1)
+    event = hub.get("/api/events/stripe:evt_test_000003").json()
+    assert (event["status"], event["replays"]) == ("processed", 1)
+    assert event["workflow_id"] == "stripe:evt_test_000003#replay-1"
+    assert [s["kind"] for s in event["history"]] == ["received", "processed", "replay", "processed"]
+    # The replayed run found the row and changed nothing: no second page.
+    assert event["history"][-1]["notion_requests"] == []
+    assert hub.post("/api/events/stripe:evt_unknown/replay").status_code == 404
+    assert hub.get("/api/events/stripe:evt_unknown").json()["error"] == "not_found"
+
+
+def test_health_readiness_and_metrics(hub: TestClient) -> None:
+    assert hub.get("/health").json()["status"] == "ok"
+    ready = hub.get("/health/ready")
+    assert ready.status_code == 200
+    checks = ready.json()["checks"]
+    assert checks["database"]["ok"] and checks["notion"]["ok"]
+    assert checks["queue"]["lag_seconds"] == 0
+    post_stripe(hub, stripe_event(4, "jane@example.com"))
+    drain(hub, 1)
+    metrics = hub.get("/metrics")
+    assert metrics.headers["content-type"].startswith("text/plain")
+    text = metrics.text
+    assert 'notionhub_events{status="processed"} 1.0' in text
+    assert 'notionhub_events_finished_total{status="processed"} 1.0' in text
+    assert "notionhub_queue_lag_seconds 0.0" in text
+    assert 'notionhub_notion_requests_total{operation="pages.create",outcome="ok"}' in text
+
+
+def test_the_openapi_document_lists_the_contract_routes(hub: TestClient) -> None:
+    paths = set(hub.get("/openapi.json").json()["paths"])
+    assert {
+        "/hooks/{provider}",
+        "/api/notion/notion-handler",
+        "/api/forms/submit",
+        "/webhooks/typeform",
+        "/api/events",
+        "/api/events/{event_id}",
+        "/api/events/{event_id}/replay",
+        "/api/stats",
+        "/health",
+        "/health/ready",
+        "/metrics",
+    } <= paths

@@ -159,3 +159,18 @@ def test_claimed_events_without_a_workflow_are_recovered_at_start(
     restarted = start_runtime(packs=[recorder.pack()])
     wait_until_drained(store_of(restarted), 3)
     assert recorder.order["email:jane@example.com"] == [e.data["n"] for e in events]
+
+
+def test_postgresql_holds_the_event_log_and_the_dbos_queue(
+    postgres_url: str, start_runtime: RuntimeFactory
+) -> None:
+    recorder = Recorder()
+    runtime = start_runtime(packs=[recorder.pack()], database_url=postgres_url)
+    assert runtime.store is not None
+    assert runtime.store.engine.dialect.name == "postgresql"
+    events = [make_event(f"email:c{i % 3}@example.com") for i in range(15)]
+    submit(runtime, events)
+    assert submit(runtime, events[:3]) == [False] * 3
+    wait_until_drained(store_of(runtime), 15)
+    for entity in {e.entity_key for e in events}:
+        assert recorder.order[entity] == [e.data["n"] for e in events if e.entity_key == entity]
