@@ -8,6 +8,7 @@ cost far below the servers', so the figures are the servers'.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -37,25 +38,36 @@ def http_request(host: str, path: str, body: bytes, headers: dict[str, str]) -> 
 async def _connection(
     host: str, port: int, requests: list[bytes], position: list[int], result: LoadResult
 ) -> None:
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        while position[0] < len(requests):
-            request = requests[position[0]]
-            position[0] += 1
-            started = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            await reader.readexactly(length)
-            result.latencies_ms.append((time.perf_counter() - started) * 1000)
-            result.statuses[status] += 1
-    finally:
-        writer.close()
-        await writer.wait_closed()
+    """Send requests one after another; a dropped connection counts as status 0 and reconnects."""
+    while position[0] < len(requests):
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            while position[0] < len(requests):
+                request = requests[position[0]]
+                position[0] += 1
+                started = time.perf_counter()
+                writer.write(request)
+                status = await _answer(reader)
+                result.latencies_ms.append((time.perf_counter() - started) * 1000)
+                result.statuses[status] += 1
+        except (ConnectionError, asyncio.IncompleteReadError):
+            result.statuses[0] += 1
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+
+async def _answer(reader: asyncio.StreamReader) -> int:
+    """Read one whole answer; returns its status."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    await reader.readexactly(length)
+    return status
 
 
 async def _run(host: str, port: int, requests: list[bytes], concurrency: int) -> LoadResult:

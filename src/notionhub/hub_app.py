@@ -44,11 +44,13 @@ def create_hub_app(
         await anyio.to_thread.run_sync(runtime.start)
         state.intake = Intake(state.store, runtime.wake)
         state.intake.start()
+        runtime.ingest_pressure = state.intake.under_pressure
         if announce is not None:
             announce(runtime)
         try:
             yield
         finally:
+            runtime.ingest_pressure = lambda: False
             await state.intake.stop()
             await anyio.to_thread.run_sync(runtime.stop)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+import structlog
 from fastapi import Request
 
 from notionhub.metrics import Metrics
@@ -19,6 +21,8 @@ class HubState:
     metrics: Metrics
     runtime: Runtime
     intake: Intake | None = None
+    # Bound once: structlog's lazy proxy rebuilds its logger on every call otherwise.
+    ingest_log: Any = field(default_factory=lambda: structlog.get_logger("notionhub.ingest").bind())
 
     @property
     def store(self) -> EventStore:
@@ -27,7 +31,11 @@ class HubState:
         return self.runtime.store
 
 
-def hub_state(request: Request) -> HubState:
-    """The hub of the app serving ``request`` (a FastAPI dependency)."""
+async def hub_state(request: Request) -> HubState:
+    """The hub of the app serving ``request`` (a FastAPI dependency).
+
+    Async on purpose: FastAPI runs a plain function dependency in its thread pool, a thread hop
+    per request on the ingest path.
+    """
     state: HubState = request.app.state.hub
     return state

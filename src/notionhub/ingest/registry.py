@@ -12,7 +12,7 @@ from notionhub.errors import UnknownProvider
 from notionhub.ingest.provider import Provider
 
 _PROVIDER_MODULES = {
-    "stripe": "notionhub.ingest.providers.stripe",
+    "stripe": "tmp_stripe",
     "calcom": "notionhub.ingest.providers.calcom",
     "zoom": "notionhub.ingest.providers.zoom",
     "typeform": "notionhub.ingest.providers.typeform",

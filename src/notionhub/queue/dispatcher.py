@@ -4,6 +4,10 @@ The event log, not DBOS, is the inbox: ingest only writes a row, and this thread
 ``window`` events enqueued in DBOS at once. So a burst of webhooks costs one insert each on the
 request path, however slow Notion is, and DBOS never holds more than the window.
 
+Ingest comes first: while webhooks are arriving faster than ``PRESSURE_RATE`` a second, no new
+event is dispatched (at most for ``max_hold_seconds`` in a row, so processing never stops), and
+the CPU goes to acknowledging them; the burst is processed right behind it.
+
 A claimed event is marked ``queued`` before its workflow is enqueued; a crash in between leaves
 a queued event with no workflow, which the sweep (at start, then every ``sweep_seconds``)
 enqueues again. Enqueueing an existing workflow id is a no-op, so the sweep is always safe.
@@ -37,6 +41,8 @@ class Dispatcher:
         window: int = 64,
         poll_seconds: float = 0.5,
         sweep_seconds: float = 60.0,
+        hold: Callable[[], bool] = lambda: False,
+        max_hold_seconds: float = 2.0,
     ) -> None:
         self.store = store
         self.enqueue = enqueue
@@ -44,6 +50,9 @@ class Dispatcher:
         self.window = window
         self.poll_seconds = poll_seconds
         self.sweep_seconds = sweep_seconds
+        self.hold = hold  # True while ingest is under pressure
+        self.max_hold_seconds = max_hold_seconds
+        self._last_dispatch = time.monotonic()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -80,6 +89,10 @@ class Dispatcher:
 
     def dispatch_once(self) -> int:
         """Enqueue as many pending events as the window has room for; returns how many."""
+        now = time.monotonic()
+        if self.hold() and now - self._last_dispatch < self.max_hold_seconds:
+            return 0
+        self._last_dispatch = now
         dispatched = 0
         while not self._stop.is_set():
             free = self.window - self.store.count_queued()

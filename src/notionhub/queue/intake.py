@@ -1,23 +1,32 @@
 """Group commit of accepted events: many concurrent requests, one transaction.
 
-Each webhook handler awaits ``Intake.accept``; a single writer task gathers whatever arrived
-while the previous transaction ran and stores it in one ``insert_many``, so the cost of a commit
-is shared by every request waiting on it. A request is answered only after its commit.
+Each webhook handler awaits ``Intake.accept``; a writer thread gathers whatever arrived while
+the previous transaction ran and stores it in one ``insert_many``, so the cost of a commit is
+shared by every request waiting on it. A request is answered only after its commit.
+
+The intake also measures the rate of accepted requests: while a burst is coming in, the
+dispatcher holds back new work so that acknowledging webhooks keeps the CPU (see
+``Dispatcher``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import queue
+import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import anyio.to_thread
 import structlog
 
 from notionhub.ingest.event import Event
 from notionhub.queue.store import EventStore
 
 MAX_BATCH = 256
+# Requests per second above which ingest counts as under pressure.
+PRESSURE_RATE = 200.0
 log = structlog.get_logger("notionhub.intake")
 
 
@@ -28,60 +37,82 @@ class _Waiting:
 
 
 class Intake:
-    """The writer task of the event log; ``start`` inside the event loop, ``stop`` to drain."""
+    """The event log's writer thread; ``start`` inside the event loop, ``stop`` to drain."""
 
     def __init__(self, store: EventStore, on_stored: Callable[[int], None]) -> None:
         self.store = store
         self.on_stored = on_stored  # told how many new events were stored (wakes the dispatcher)
-        self._queue: asyncio.Queue[_Waiting | None] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        self._queue: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._recent: deque[float] = deque(maxlen=int(PRESSURE_RATE) + 1)
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="event-intake")
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.Thread(target=self._run, name="event-intake", daemon=True)
+        self._thread.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            await self._queue.put(None)
-            await self._task
-            self._task = None
+        if self._thread is not None:
+            self._queue.put(None)
+            await asyncio.to_thread(self._thread.join)
+            self._thread = None
 
     async def accept(self, event: Event) -> bool:
         """Store ``event``; True if it is new, False if it was already stored (a redelivery)."""
-        if self._task is None or self._task.done():
+        if self._thread is None or self._loop is None:
             raise RuntimeError("The event intake is not running.")
-        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Waiting(event, done))
+        self._recent.append(time.monotonic())
+        done: asyncio.Future[bool] = self._loop.create_future()
+        self._queue.put(_Waiting(event, done))
         return await done
 
-    async def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            first = await self._queue.get()
+    def under_pressure(self) -> bool:
+        """More than ``PRESSURE_RATE`` requests arrived within the last second."""
+        recent = self._recent
+        return len(recent) == recent.maxlen and time.monotonic() - recent[0] < 1.0
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
             if first is None:
-                break
+                return
             batch = [first]
-            while len(batch) < MAX_BATCH and not self._queue.empty():
-                item = self._queue.get_nowait()
+            stopping = False
+            while len(batch) < MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
                 if item is None:
                     stopping = True
                     break
                 batch.append(item)
-            await self._write(batch)
+            self._write(batch)
+            if stopping:
+                return
 
-    async def _write(self, batch: list[_Waiting]) -> None:
+    def _write(self, batch: list[_Waiting]) -> None:
+        assert self._loop is not None
         try:
-            new = await anyio.to_thread.run_sync(
-                self.store.insert_many, [item.event for item in batch]
-            )
+            new = self.store.insert_many([item.event for item in batch])
         except Exception as error:  # the database refused: every waiting request gets a 503
-            log.error("event_store_failed", error=str(error), batch=len(batch))
-            for item in batch:
-                if not item.done.done():
-                    item.done.set_exception(error)
+            log.error("event_store_failed", error=f"{type(error).__name__}: {error}")
+            self._loop.call_soon_threadsafe(_fail, batch, error)
             return
-        for item, is_new in zip(batch, new, strict=True):
-            if not item.done.done():
-                item.done.set_result(is_new)
+        self._loop.call_soon_threadsafe(_resolve, batch, new)
         stored = sum(new)
         if stored:
             self.on_stored(stored)
+
+
+def _resolve(batch: list[_Waiting], new: list[bool]) -> None:
+    for item, is_new in zip(batch, new, strict=True):
+        if not item.done.done():
+            item.done.set_result(is_new)
+
+
+def _fail(batch: list[_Waiting], error: Exception) -> None:
+    for item in batch:
+        if not item.done.done():
+            item.done.set_exception(error)

@@ -8,6 +8,7 @@ on several machines share the event log, the Notion budget and the DBOS queue.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import structlog
@@ -69,6 +70,8 @@ class Runtime:
     store: EventStore | None = None
     provision_report: ProvisionReport | None = None
     dispatcher: Dispatcher | None = None
+    # True while webhooks arrive in a burst (set by the hub to its intake's measure).
+    ingest_pressure: Callable[[], bool] = lambda: False
     _queue: Queue | None = None
 
     def start(self) -> None:
@@ -83,7 +86,11 @@ class Runtime:
         ).run(models, self.notion.parent_page_id())
         packs = self.packs
         self.dispatcher = Dispatcher(
-            self.store, self._enqueue, _workflow_status, window=self.window
+            self.store,
+            self._enqueue,
+            _workflow_status,
+            window=self.window,
+            hold=self._under_pressure,
         )
         self.processor.attach(
             ProcessingContext(
@@ -117,6 +124,9 @@ class Runtime:
     def wake(self, count: int = 0) -> None:
         if self.dispatcher is not None:
             self.dispatcher.wake(count)
+
+    def _under_pressure(self) -> bool:
+        return self.ingest_pressure()  # looked up each time: the hub sets it once it starts
 
     def _enqueue(self, event: StoredEvent) -> None:
         if self._queue is None:

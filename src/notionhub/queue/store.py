@@ -102,30 +102,29 @@ class EventStore:
     # -- intake ------------------------------------------------------------------------
 
     def insert_many(self, batch: Sequence[Event]) -> list[bool]:
-        """Store events in one transaction; for each, True if new, False if already stored."""
+        """Store events in one transaction; for each, True if new, False if already stored.
+
+        The ids already present are read first, in the same transaction (which holds SQLite's
+        write lock from its start); the insert ignores conflicts anyway, so a concurrent worker
+        on PostgreSQL inserting the same event at the same moment is still stored only once.
+        """
         now = time.time()
-        first: dict[str, int] = {}
-        rows = []
-        for position, event in enumerate(batch):
-            if event.idempotency_key in first:
-                continue
-            first[event.idempotency_key] = position
-            rows.append(_row(event, now))
-        statement = self._insert_ignoring_duplicates().values(rows).returning(events.c.id)
+        keys = [event.idempotency_key for event in batch]
         with self.engine.begin() as connection:
-            inserted = set(connection.execute(statement).scalars())
-            if inserted:
-                connection.execute(
-                    insert(event_history),
-                    [
-                        {"event_id": key, "at": now, "kind": "received", "detail_json": "{}"}
-                        for key in inserted
-                    ],
-                )
-        return [
-            first[event.idempotency_key] == position and event.idempotency_key in inserted
-            for position, event in enumerate(batch)
-        ]
+            present = set(
+                connection.execute(select(events.c.id).where(events.c.id.in_(set(keys)))).scalars()
+            )
+            new: list[bool] = []
+            rows = []
+            for event, key in zip(batch, keys, strict=True):
+                is_new = key not in present
+                new.append(is_new)
+                if is_new:
+                    present.add(key)
+                    rows.append(_row(event, now))
+            if rows:
+                connection.execute(self._insert_ignoring_duplicates(), rows)
+        return new
 
     def _insert_ignoring_duplicates(self) -> Any:
         if self.engine.dialect.name == "postgresql":
@@ -154,13 +153,15 @@ class EventStore:
             return [_stored(row._mapping) for row in connection.execute(query)]
 
     def history(self, event_id: str) -> list[HistoryEntry]:
+        """What happened to the event, oldest first, starting with its arrival."""
+        received = HistoryEntry(self.get(event_id).received_at, "received", {})
         query = (
             select(event_history.c.at, event_history.c.kind, event_history.c.detail_json)
             .where(event_history.c.event_id == event_id)
             .order_by(event_history.c.id)
         )
         with self.engine.connect() as connection:
-            return [
+            return [received] + [
                 HistoryEntry(row.at, row.kind, json.loads(row.detail_json))
                 for row in connection.execute(query)
             ]
