@@ -17,6 +17,7 @@ from sqlalchemy import text
 from notionhub import __version__
 from notionhub.errors import EventNotFound, IngestError, NotionhubError
 from notionhub.hub_state import HubState, hub_state
+from notionhub.hubdb.engine import read_connection
 from notionhub.ingest.registry import HOOK_PROVIDERS
 from notionhub.ingest.routes import router as ingest_router
 from notionhub.localnotion.app import LocalNotionConfig, create_app
@@ -98,7 +99,7 @@ def create_hub_app(
 def _readiness(hub: HubState) -> dict[str, dict[str, Any]]:
     checks: dict[str, dict[str, Any]] = {}
     try:
-        with hub.store.engine.connect() as connection:
+        with read_connection(hub.store.engine) as connection:
             connection.execute(text("SELECT 1"))
         oldest = hub.store.oldest_unfinished()
         lag = 0.0 if oldest is None else max(0.0, time.time() - oldest)

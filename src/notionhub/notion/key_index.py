@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from notionhub.hubdb.engine import read_connection
 from notionhub.hubdb.tables import key_index, key_index_sync
 
 LEASE_SECONDS = 120.0
@@ -141,7 +142,7 @@ class KeyIndex:
     # -- without a lease: reindexing and reads ---------------------------------------------
 
     def page_id(self, data_source_id: str, key: str) -> str | None:
-        with self.engine.connect() as conn:
+        with read_connection(self.engine) as conn:
             row = conn.execute(
                 select(key_index.c.page_id).where(self._where(data_source_id, key))
             ).first()
@@ -188,7 +189,7 @@ class KeyIndex:
 
     def synced_at(self, data_source_id: str) -> float | None:
         """When the index last held every page of the data source, or ``None``."""
-        with self.engine.connect() as conn:
+        with read_connection(self.engine) as conn:
             row = conn.execute(
                 select(key_index_sync.c.synced_at).where(
                     key_index_sync.c.data_source_id == data_source_id

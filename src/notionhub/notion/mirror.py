@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, insert, select, update
 
+from notionhub.hubdb.engine import read_connection
 from notionhub.hubdb.tables import page_mirror
 
 Values = dict[str, Any]
@@ -23,7 +24,7 @@ class PageMirror:
         self.engine = engine
 
     def get(self, page_id: str) -> Values | None:
-        with self.engine.connect() as conn:
+        with read_connection(self.engine) as conn:
             row = conn.execute(
                 select(page_mirror.c.values_json).where(page_mirror.c.page_id == page_id)
             ).first()

@@ -18,6 +18,7 @@ import structlog
 from sqlalchemy import Engine, delete, insert, select, update
 
 from notionhub.errors import ConfigurationError, ObjectNotFound
+from notionhub.hubdb.engine import read_connection
 from notionhub.hubdb.tables import notion_databases
 from notionhub.notion.gateway import NotionGateway
 from notionhub.notion.key_index import KeyIndex
@@ -70,7 +71,7 @@ class ProvisionReport:
 
 def remembered_data_sources(engine: Engine) -> dict[str, str]:
     """Database name → data source id, for every database provisioned so far."""
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         rows = conn.execute(select(notion_databases.c.name, notion_databases.c.data_source_id))
         return {row.name: row.data_source_id for row in rows}
 
@@ -142,7 +143,7 @@ class Provisioner:
         return database["id"], sources[0]["id"]
 
     def _remembered(self, name: str) -> DatabaseReport | None:
-        with self.engine.connect() as conn:
+        with read_connection(self.engine) as conn:
             row = conn.execute(
                 select(notion_databases).where(notion_databases.c.name == name)
             ).first()

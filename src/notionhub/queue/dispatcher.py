@@ -42,7 +42,7 @@ class Dispatcher:
         poll_seconds: float = 0.5,
         sweep_seconds: float = 60.0,
         hold: Callable[[], bool] = lambda: False,
-        max_hold_seconds: float = 2.0,
+        max_hold_seconds: float = 10.0,
     ) -> None:
         self.store = store
         self.enqueue = enqueue

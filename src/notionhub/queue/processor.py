@@ -1,7 +1,8 @@
 """One DBOS workflow per event run: load, apply the packs' flows, retry what is transient, record.
 
-The workflow is deterministic; every effect is a step. Steps are at-least-once (a step in flight
-at a crash runs again on recovery), which is why flows write only through upserts by key. Errors
+The workflow is deterministic; every effect is a step: ``apply`` (the flows) and ``finish``.
+Steps are at-least-once (a step in flight at a crash runs again on recovery), which is why flows
+write only through upserts by key. Errors
 are caught inside the ``apply`` step and returned as data, so the workflow decides: retry after a
 durable sleep (transient), or record the event as failed (permanent, or out of attempts).
 """
@@ -107,13 +108,12 @@ class EventProcessor(DBOSConfiguredInstance):
 
     @DBOS.workflow(name="process_event")
     def process(self, event_id: str) -> str:
-        flows = self.count_flows(event_id)
-        if flows == 0:
-            self.finish(event_id, "ignored", 0, {"reason": "no enabled pack handles this type"})
-            return "ignored"
         max_attempts = self.context.schedule.max_attempts
         for attempt in range(1, max_attempts + 1):
             outcome = self.apply(event_id, attempt)
+            if outcome.get("ignored"):
+                self.finish(event_id, "ignored", 0, outcome)
+                return "ignored"
             if outcome["ok"]:
                 self.finish(event_id, "processed", attempt, outcome)
                 return "processed"
@@ -126,11 +126,6 @@ class EventProcessor(DBOSConfiguredInstance):
 
     # -- its steps ---------------------------------------------------------------------
 
-    @DBOS.step(name="count_flows", retries_allowed=True, max_attempts=5)
-    def count_flows(self, event_id: str) -> int:
-        event = self.context.store.get(event_id).event()
-        return sum(len(pack.flows_for(event)) for pack in self.context.packs)
-
     @DBOS.step(name="apply")
     def apply(self, event_id: str, attempt: int) -> dict[str, Any]:
         """Run every matching flow; never raises: errors come back as data."""
@@ -142,6 +137,9 @@ class EventProcessor(DBOSConfiguredInstance):
         notes: list[str] = []
         try:
             event = context.store.get(event_id).event()
+            flows = [(pack, flow) for pack in context.packs for flow in pack.flows_for(event)]
+            if not flows:
+                return {"ok": True, "ignored": True, "reason": "no enabled pack handles this type"}
             records = Records(
                 gateway,
                 KeyIndex(context.notion.engine),
@@ -149,11 +147,9 @@ class EventProcessor(DBOSConfiguredInstance):
                 remembered_data_sources(context.notion.engine),
             )
             flow_context = FlowContext(records=records, gateway=gateway)
-            for pack in context.packs:
-                notes.extend(
-                    f"{pack.name}: {flow(event, flow_context) or 'done'}"
-                    for flow in pack.flows_for(event)
-                )
+            notes.extend(
+                f"{pack.name}: {flow(event, flow_context) or 'done'}" for pack, flow in flows
+            )
         except Exception as error:
             transient = isinstance(error, TRANSIENT_ERRORS)
             log.warning(
@@ -180,7 +176,11 @@ class EventProcessor(DBOSConfiguredInstance):
     @DBOS.step(name="finish", retries_allowed=True, max_attempts=5)
     def finish(self, event_id: str, status: Any, attempts: int, outcome: dict[str, Any]) -> None:
         context = self.context
-        detail = {key: value for key, value in outcome.items() if key not in ("ok", "transient")}
+        detail = {
+            key: value
+            for key, value in outcome.items()
+            if key not in ("ok", "transient", "ignored")
+        }
         context.store.finish(
             event_id,
             status,

@@ -10,11 +10,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import structlog
 from dbos import DBOS, DBOSConfig, Queue
+from sqlalchemy import Engine, create_engine, event
 
 from notionhub import __version__
+from notionhub.hubdb.engine import queue_sqlite_writers
 from notionhub.metrics import Metrics
 from notionhub.notion.connection import NotionConnection, open_notion
 from notionhub.notion.provision import Provisioner, ProvisionReport
@@ -42,17 +46,47 @@ def dbos_config(settings: Settings) -> DBOSConfig:
     The version is fixed (not DBOS's default hash of the code) so an upgraded notionhub still
     recovers the workflows a previous version left pending.
     """
-    url = settings.database_url
-    if url is None or url.startswith("sqlite"):
-        settings.notionhub_home.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{(settings.notionhub_home / 'dbos.sqlite3').as_posix()}"
-    return {
+    config: DBOSConfig = {
         "name": "notionhub",
-        "system_database_url": url,
         "application_version": f"notionhub-{__version__}",
         "executor_id": settings.worker_id,
         "log_level": "WARNING",
     }
+    url = settings.database_url
+    if url is None or url.startswith("sqlite"):
+        settings.notionhub_home.mkdir(parents=True, exist_ok=True)
+        path = settings.notionhub_home / "dbos.sqlite3"
+        config["system_database_url"] = f"sqlite:///{path.as_posix()}"
+        config["system_database_engine"] = dbos_sqlite_engine(path)
+    else:
+        config["system_database_url"] = url
+    return config
+
+
+def dbos_sqlite_engine(path: Path) -> Engine:
+    """DBOS's SQLite engine, as DBOS builds it (immediate transactions, long busy timeout), in WAL
+    mode with ``synchronous=NORMAL``.
+
+    DBOS leaves SQLite in its rollback-journal mode, where every commit syncs twice and readers
+    and writers block each other: measured here, 1.07 ms per commit against 0.008 ms in WAL, and
+    eight workflow threads queueing behind each other's locks. In WAL mode a committed
+    transaction survives the process being killed (not a power cut), as the hub database does.
+    """
+    engine = create_engine(f"sqlite:///{path.as_posix()}", connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = "IMMEDIATE"
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "busy_timeout=30000",
+            "foreign_keys=ON",
+        ):
+            dbapi_connection.execute(f"PRAGMA {pragma}")
+
+    queue_sqlite_writers(engine, begin=None)  # the driver opens DBOS's transactions itself
+    return engine
 
 
 @dataclass
@@ -73,6 +107,7 @@ class Runtime:
     # True while webhooks arrive in a burst (set by the hub to its intake's measure).
     ingest_pressure: Callable[[], bool] = lambda: False
     _queue: Queue | None = None
+    _dbos_engine: Engine | None = None
 
     def start(self) -> None:
         """Provision the enabled packs, launch DBOS (recovering pending runs), start dispatching."""
@@ -102,13 +137,15 @@ class Runtime:
                 on_finished=self.dispatcher.wake,
             )
         )
-        DBOS(config=dbos_config(self.settings))
+        config = dbos_config(self.settings)
+        self._dbos_engine = config.get("system_database_engine")
+        DBOS(config=config)
         DBOS.launch()
         self._queue = DBOS.register_queue(
             QUEUE_NAME,
             worker_concurrency=WORKER_CONCURRENCY,
             partition_concurrency=1,
-            polling_interval_sec=0.1,
+            polling_interval_sec=0.05,
             on_conflict="always_update",
         )
         self.dispatcher.start()
@@ -117,7 +154,10 @@ class Runtime:
     def stop(self) -> None:
         if self.dispatcher is not None:
             self.dispatcher.stop()
+        engine = self._dbos_engine
         DBOS.destroy(workflow_completion_timeout_sec=5)
+        if engine is not None:  # ours, so ours to close
+            engine.dispose()
         if self.notion is not None:
             self.notion.close()
 

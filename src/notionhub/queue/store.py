@@ -17,6 +17,7 @@ from sqlalchemy import Engine, and_, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from notionhub.errors import EventNotFound
+from notionhub.hubdb.engine import read_connection
 from notionhub.hubdb.tables import event_history, events
 from notionhub.ingest.event import Event
 
@@ -134,7 +135,7 @@ class EventStore:
     # -- reads -------------------------------------------------------------------------
 
     def get(self, event_id: str) -> StoredEvent:
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             row = connection.execute(select(events).where(events.c.id == event_id)).first()
         if row is None:
             raise EventNotFound(f"No event with id {event_id!r}.")
@@ -149,7 +150,7 @@ class EventStore:
             query = query.where(events.c.status == status)
         if before_seq is not None:
             query = query.where(events.c.seq < before_seq)
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             return [_stored(row._mapping) for row in connection.execute(query)]
 
     def history(self, event_id: str) -> list[HistoryEntry]:
@@ -160,7 +161,7 @@ class EventStore:
             .where(event_history.c.event_id == event_id)
             .order_by(event_history.c.id)
         )
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             return [received] + [
                 HistoryEntry(row.at, row.kind, json.loads(row.detail_json))
                 for row in connection.execute(query)
@@ -169,7 +170,7 @@ class EventStore:
     def counts(self) -> dict[str, int]:
         """Events by status (every status present, zero when none)."""
         query = select(events.c.status, func.count()).group_by(events.c.status)
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             found = {row[0]: row[1] for row in connection.execute(query)}
         return {status: int(found.get(status, 0)) for status in STATUSES}
 
@@ -178,12 +179,12 @@ class EventStore:
         query = select(func.min(events.c.received_at)).where(
             events.c.status.in_(("pending", "queued"))
         )
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             value = connection.execute(query).scalar()
         return float(value) if value is not None else None
 
     def total_notion_requests(self) -> int:
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             value = connection.execute(select(func.sum(events.c.notion_requests))).scalar()
         return int(value or 0)
 
@@ -191,7 +192,7 @@ class EventStore:
 
     def count_queued(self) -> int:
         query = select(func.count()).where(events.c.status == "queued")
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             return int(connection.execute(query).scalar() or 0)
 
     def claim_pending(self, limit: int) -> list[StoredEvent]:
@@ -227,7 +228,7 @@ class EventStore:
             .where(and_(events.c.status == "queued", events.c.updated_at < before))
             .order_by(events.c.seq)
         )
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             return [_stored(row._mapping) for row in connection.execute(query)]
 
     # -- the workflow's side -----------------------------------------------------------
@@ -287,7 +288,7 @@ class EventStore:
 
     def failed_ids(self) -> list[str]:
         query = select(events.c.id).where(events.c.status == "failed").order_by(events.c.seq)
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             return list(connection.execute(query).scalars())
 
     def _change(
