@@ -76,6 +76,13 @@ def wait_for_drain(hub: Process, expected: int, timeout: float = 600) -> dict[st
 
 def event_log_ids(notion_url: str) -> Counter[str]:
     client = Client(auth=DEFAULT_TOKEN, base_url=notion_url)
+    try:
+        return _event_ids(client)
+    finally:
+        client.close()
+
+
+def _event_ids(client: Client) -> Counter[str]:
     found = client.search(query="Event Log", filter={"property": "object", "value": "data_source"})
     [source] = found["results"]
     ids: Counter[str] = Counter()

@@ -12,7 +12,7 @@ from notionhub.errors import UnknownProvider
 from notionhub.ingest.provider import Provider
 
 _PROVIDER_MODULES = {
-    "stripe": "tmp_stripe",
+    "stripe": "notionhub.ingest.providers.stripe",
     "calcom": "notionhub.ingest.providers.calcom",
     "zoom": "notionhub.ingest.providers.zoom",
     "typeform": "notionhub.ingest.providers.typeform",
