@@ -15,6 +15,8 @@ from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from pydantic import ValidationError
+
 from notionhub.errors import PayloadRejected, SignatureRejected
 from notionhub.ingest.event import Event, Reply, WebhookRequest
 
@@ -43,6 +45,37 @@ class Provider(ABC):
     @abstractmethod
     def parse(self, request: WebhookRequest, secret: str) -> Event | Reply:
         """The typed event of a verified request (or a direct reply); ``PayloadRejected`` if not."""
+
+    def event(
+        self,
+        *,
+        type: str,
+        idempotency_key: str,
+        entity_key: str | None,
+        occurred_at: datetime,
+        data: dict[str, Any],
+    ) -> Event:
+        """This provider's ``Event``; over-long keys are shortened to a stable digest form."""
+        try:
+            return Event(
+                provider=self.name,
+                type=bounded(type, 200),
+                idempotency_key=bounded(idempotency_key, 300),
+                entity_key=bounded(entity_key, 300) if entity_key else None,
+                occurred_at=occurred_at,
+                data=data,
+            )
+        except ValidationError as error:
+            problem = error.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"])
+            raise PayloadRejected(f"The event's {where} is invalid: {problem['msg']}.") from None
+
+
+def bounded(text: str, limit: int) -> str:
+    """``text`` if it fits, else its start and a digest of the whole: stable and distinct."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 41] + ":" + hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
 def require_header(request: WebhookRequest, name: str) -> str:

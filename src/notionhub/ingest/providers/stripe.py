@@ -40,8 +40,7 @@ class StripeProvider(Provider):
         event_type = required(data, "type")
         if not isinstance(event_id, str) or not isinstance(event_type, str):
             raise PayloadRejected("id and type should be strings.")
-        return Event(
-            provider=self.name,
+        return self.event(
             type=event_type,
             idempotency_key=f"stripe:{event_id}",
             entity_key=_entity(data),
