@@ -170,3 +170,20 @@ def test_the_openapi_document_lists_the_contract_routes(hub: Hub) -> None:
         "/health/ready",
         "/metrics",
     } <= paths
+
+
+def test_the_notion_handshake_saves_the_token_for_the_operator(
+    hub: Hub, capfd: pytest.CaptureFixture[str]
+) -> None:
+    answer = hub.post("/hooks/notion", json={"verification_token": "secret_handshake_123"})
+    assert answer.status_code == 200
+    path = hub.runtime.settings.notionhub_home / "notion-verification-token"
+    assert path.read_text() == "secret_handshake_123\n"
+    assert path.stat().st_mode & 0o777 == 0o600
+    # Until NOTION_WEBHOOK_VERIFICATION_TOKEN is set, signed deliveries are refused.
+    refused = hub.post("/hooks/notion", json={"id": "e1", "type": "page.created"})
+    assert refused.status_code == 503
+    assert "NOTION_WEBHOOK_VERIFICATION_TOKEN" in refused.json()["message"]
+    out, err = capfd.readouterr()
+    assert "secret_handshake_123" not in out + err
+    assert "notion-verification-token" in out + err
