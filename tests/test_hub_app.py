@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import structlog.testing
 import uvicorn
 
 from notionhub.hub_app import create_hub_app
@@ -172,10 +173,9 @@ def test_the_openapi_document_lists_the_contract_routes(hub: Hub) -> None:
     } <= paths
 
 
-def test_the_notion_handshake_saves_the_token_for_the_operator(
-    hub: Hub, capfd: pytest.CaptureFixture[str]
-) -> None:
-    answer = hub.post("/hooks/notion", json={"verification_token": "secret_handshake_123"})
+def test_the_notion_handshake_saves_the_token_for_the_operator(hub: Hub) -> None:
+    with structlog.testing.capture_logs() as logs:
+        answer = hub.post("/hooks/notion", json={"verification_token": "secret_handshake_123"})
     assert answer.status_code == 200
     path = hub.runtime.settings.notionhub_home / "notion-verification-token"
     assert path.read_text() == "secret_handshake_123\n"
@@ -184,6 +184,7 @@ def test_the_notion_handshake_saves_the_token_for_the_operator(
     refused = hub.post("/hooks/notion", json={"id": "e1", "type": "page.created"})
     assert refused.status_code == 503
     assert "NOTION_WEBHOOK_VERIFICATION_TOKEN" in refused.json()["message"]
-    out, err = capfd.readouterr()
-    assert "secret_handshake_123" not in out + err
-    assert "notion-verification-token" in out + err
+    [captured] = [line for line in logs if line["event"] == "webhook_secret_captured"]
+    assert captured["saved_to"] == str(path)
+    assert "NOTION_WEBHOOK_VERIFICATION_TOKEN" in captured["next_step"]
+    assert "secret_handshake_123" not in repr(logs)

@@ -47,10 +47,10 @@ class Process:
     def start(self, ready_path: str) -> None:
         command = [sys.executable, "-c", "from notionhub.cli import app; app()", *self.args]
         command += ["--port", str(self.port)]
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

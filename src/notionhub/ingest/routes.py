@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -91,7 +92,7 @@ async def _receive(name: str, request: Request) -> Response:
         reply = parsed
     if reply.captured_secret is not None:
         path = _save_captured_secret(hub.settings.notionhub_home, name, reply.captured_secret)
-        log.warning(
+        structlog.get_logger("notionhub.ingest").warning(
             "webhook_secret_captured",
             provider=name,
             saved_to=str(path),
