@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -11,8 +12,10 @@ import httpx
 import pytest
 import structlog.testing
 import uvicorn
+from fastapi import HTTPException, Request
 
 from notionhub.hub_app import create_hub_app
+from notionhub.hub_state import operator
 from notionhub.ingest.event import MAX_BODY_BYTES
 from notionhub.packs.echo import PACK as ECHO
 from notionhub.queue.processor import EventProcessor
@@ -20,6 +23,8 @@ from notionhub.queue.runtime import Runtime
 from tests.conftest import free_port
 from tests.queue.conftest import FAST_SCHEDULE, hub_settings, wait_until_drained
 from tests.signing import STRIPE_SECRET, stripe_event, stripe_headers
+
+INTERNAL_KEY = "internal-key"
 
 
 class Hub(httpx.Client):
@@ -33,7 +38,7 @@ def hub(tmp_path: Path, processor: EventProcessor) -> Iterator[Hub]:
     settings = hub_settings(
         tmp_path / ".notionhub",
         stripe_webhook_secret=STRIPE_SECRET,
-        internal_api_key="internal-key",
+        internal_api_key=INTERNAL_KEY,
     )
     runtime = Runtime(settings, processor, packs=[ECHO], schedule=FAST_SCHEDULE)
     port = free_port()
@@ -47,7 +52,9 @@ def hub(tmp_path: Path, processor: EventProcessor) -> Iterator[Hub]:
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the hub did not start"
         time.sleep(0.02)
-    with Hub(base_url=url, timeout=30) as client:
+    with Hub(
+        base_url=url, timeout=30, headers={"Authorization": f"Bearer {INTERNAL_KEY}"}
+    ) as client:
         client.runtime = runtime
         yield client
     server.should_exit = True
@@ -188,3 +195,30 @@ def test_the_notion_handshake_saves_the_token_for_the_operator(hub: Hub) -> None
     assert captured["saved_to"] == str(path)
     assert "NOTION_WEBHOOK_VERIFICATION_TOKEN" in captured["next_step"]
     assert "secret_handshake_123" not in repr(logs)
+
+
+def test_the_event_api_wants_the_internal_key(hub: Hub) -> None:
+    for headers in ({"Authorization": ""}, {"Authorization": "Bearer wrong"}):
+        answer = hub.get("/api/events", headers=headers)
+        assert answer.status_code == 401
+        assert answer.json() == {
+            "error": "unauthorized",
+            "message": "Send Authorization: Bearer <INTERNAL_API_KEY>.",
+        }
+    assert hub.get("/api/events").status_code == 200
+    assert hub.get("/health/ready", headers={"Authorization": ""}).status_code == 200
+
+
+@pytest.mark.parametrize(("client", "allowed"), [("127.0.0.1", True), ("203.0.113.9", False)])
+def test_without_a_key_the_event_api_serves_this_machine_only(
+    tmp_path: Path, processor: EventProcessor, client: str, allowed: bool
+) -> None:
+    runtime = Runtime(hub_settings(tmp_path), processor)
+    app = create_hub_app(runtime, "http://127.0.0.1:8000")
+    request = Request({"type": "http", "app": app, "client": (client, 5000), "headers": []})
+    if allowed:
+        assert asyncio.run(operator(request)).runtime is runtime
+    else:
+        with pytest.raises(HTTPException) as refused:
+            asyncio.run(operator(request))
+        assert refused.value.status_code == 403

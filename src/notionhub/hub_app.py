@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -13,6 +14,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from notionhub import __version__
 from notionhub.errors import EventNotFound, IngestError, NotionhubError
@@ -26,6 +28,7 @@ from notionhub.queue.routes import router as events_router
 from notionhub.queue.runtime import Runtime
 
 LOCAL_NOTION_MOUNT = "/notion"
+NOTION_CHECK_SECONDS = 10.0
 log = structlog.get_logger("notionhub.hub")
 Hub = Annotated[HubState, Depends(hub_state)]
 
@@ -107,15 +110,25 @@ def _readiness(hub: HubState) -> dict[str, dict[str, Any]]:
         checks["queue"] = {"ok": True, "lag_seconds": round(lag, 3)}
     except Exception as error:
         checks["database"] = {"ok": False, "error": f"{type(error).__name__}: {error}"}
+    checks["notion"] = _notion_check(hub)
+    return checks
+
+
+def _notion_check(hub: HubState) -> dict[str, Any]:
+    """Notion answers ``users/me``; remembered for 10 s so probes cannot spend the budget."""
+    cached = hub.notion_check
+    if cached is not None and time.monotonic() - cached[0] < NOTION_CHECK_SECONDS:
+        return cached[1]
     notion = hub.runtime.notion
     try:
         if notion is None:
             raise RuntimeError("not connected")
         notion.gateway.call("users.me", lambda client: client.users.me())
-        checks["notion"] = {"ok": True}
+        result: dict[str, Any] = {"ok": True}
     except Exception as error:
-        checks["notion"] = {"ok": False, "error": f"{type(error).__name__}: {error}"}
-    return checks
+        result = {"ok": False, "error": f"{type(error).__name__}: {error}"}
+    hub.notion_check = (time.monotonic(), result)
+    return result
 
 
 def _refresh_gauges(hub: HubState) -> None:
@@ -138,6 +151,15 @@ def _add_error_handlers(app: FastAPI) -> None:
         ).inc()
         return JSONResponse(
             {"error": _kind(error), "message": str(error)}, status_code=error.status
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        kind = HTTPStatus(error.status_code).phrase.lower().replace(" ", "_")
+        return JSONResponse(
+            {"error": kind, "message": str(error.detail)},
+            status_code=error.status_code,
+            headers=error.headers,
         )
 
     @app.exception_handler(EventNotFound)

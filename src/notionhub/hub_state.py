@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from fastapi import Request
+from fastapi import HTTPException, Request
 
 from notionhub.metrics import Metrics
 from notionhub.queue.intake import Intake
@@ -21,6 +22,8 @@ class HubState:
     metrics: Metrics
     runtime: Runtime
     intake: Intake | None = None
+    # When /health/ready last asked Notion, and what it found.
+    notion_check: tuple[float, dict[str, Any]] | None = None
     # Bound once: structlog's lazy proxy rebuilds its logger on every call otherwise.
     ingest_log: Any = field(default_factory=lambda: structlog.get_logger("notionhub.ingest").bind())
 
@@ -29,6 +32,31 @@ class HubState:
         if self.runtime.store is None:
             raise RuntimeError("The hub is not started.")
         return self.runtime.store
+
+
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+async def operator(request: Request) -> HubState:
+    """The hub, for its operators only (a FastAPI dependency of the event API).
+
+    With ``INTERNAL_API_KEY`` set, the caller must send it as a bearer token; without it, only
+    callers on this machine are served: event payloads hold customers' data.
+    """
+    hub: HubState = request.app.state.hub
+    key = hub.settings.internal_api_key
+    if key is not None and key.get_secret_value():
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        given = token.strip().encode()
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given, key.get_secret_value().encode()
+        ):
+            raise HTTPException(401, "Send Authorization: Bearer <INTERNAL_API_KEY>.")
+    elif request.client is None or request.client.host not in LOOPBACK:
+        raise HTTPException(
+            403, "The event API answers other hosts only once INTERNAL_API_KEY is set."
+        )
+    return hub
 
 
 async def hub_state(request: Request) -> HubState:

@@ -8,11 +8,11 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from notionhub.hub_state import HubState, hub_state
+from notionhub.hub_state import HubState, operator
 from notionhub.queue.store import Status
 
 router = APIRouter(prefix="/api", tags=["events"])
-Hub = Annotated[HubState, Depends(hub_state)]
+Hub = Annotated[HubState, Depends(operator)]
 
 
 @router.get("/events")

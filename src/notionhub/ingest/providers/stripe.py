@@ -1,22 +1,35 @@
 """Stripe: ``Stripe-Signature: t=<unix>,v1=<hex>[,v1=…]``, verified by Stripe's own library.
 
 The signed string is ``{t}.{body}`` (HMAC-SHA256 keyed by the endpoint's ``whsec_`` secret);
-any of several ``v1`` entries may match (during a secret roll), and ``t`` must be within five
-minutes. The event id (``evt_…``) is the idempotency key; the customer's email, else the
-Stripe customer id, is the entity.
+any of several ``v1`` entries may match (while a secret is rolled), and ``t`` may be at most
+five minutes old. The event id (``evt_…``) is the idempotency key, since Stripe redelivers an
+event with the same id; the customer's email, else the Stripe customer id, is the entity.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import stripe
 
 from notionhub.errors import PayloadRejected, SignatureRejected
 from notionhub.ingest.event import Event, Reply, WebhookRequest
+from notionhub.ingest.payload_fields import dig, first_email, first_text
 from notionhub.ingest.provider import Provider, json_object, parse_time, require_header, required
 
 HEADER = "Stripe-Signature"
+_MALFORMED = f"{HEADER} is malformed: expected 't=<unix seconds>,v1=<hex signature>'."
+# Where a Stripe object names its customer's email, by object type: a Checkout Session, a
+# PaymentIntent, a Charge's billing details, an Invoice, a Customer, an expanded customer.
+_EMAIL_PATHS = (
+    ("customer_details", "email"),
+    ("receipt_email",),
+    ("billing_details", "email"),
+    ("customer_email",),
+    ("email",),
+    ("customer", "email"),
+)
 
 
 class StripeProvider(Provider):
@@ -25,58 +38,72 @@ class StripeProvider(Provider):
 
     def verify(self, request: WebhookRequest, secret: str) -> None:
         header = require_header(request, HEADER)
+        if not header.isascii():  # Stripe's compare raises TypeError on non-ASCII text
+            raise SignatureRejected(_MALFORMED)
         try:
-            body = request.body.decode()
+            body = request.body.decode("utf-8")
         except UnicodeDecodeError:
-            raise SignatureRejected("The body is not UTF-8 text: it cannot be Stripe's.") from None
+            raise SignatureRejected("The body is not UTF-8 text: Stripe did not send it.") from None
         try:
             stripe.WebhookSignature.verify_header(body, header, secret, self.tolerance_s)
         except stripe.SignatureVerificationError as error:
-            raise SignatureRejected(f"{HEADER} does not verify: {_first_sentence(error)}") from None
+            raise SignatureRejected(self._explain(error)) from None
+
+    def _explain(self, error: stripe.SignatureVerificationError) -> str:
+        """The library's reason in words a person can act on (its text, never the secret)."""
+        reason = str(error.user_message or "")
+        if "tolerance" in reason:
+            return (
+                f"{HEADER}'s timestamp is more than {self.tolerance_s} s old: a replay, or the"
+                " hub's clock is wrong."
+            )
+        if "matching" in reason:
+            return (
+                f"{HEADER} matches no signature of this body with {self.secret_env}: the"
+                " secret is another endpoint's, or the body was changed on the way."
+            )
+        if "secret" in reason:
+            return f"{self.secret_env} is blank."
+        return _MALFORMED
 
     def parse(self, request: WebhookRequest, secret: str) -> Event | Reply:
-        data = json_object(request.body)
+        data = _json_object(request.body)
         event_id = required(data, "id")
         event_type = required(data, "type")
         if not isinstance(event_id, str) or not isinstance(event_type, str):
-            raise PayloadRejected("id and type should be strings.")
+            raise PayloadRejected("The event's id and type should be strings.")
         return self.event(
             type=event_type,
             idempotency_key=f"stripe:{event_id}",
-            entity_key=_entity(data),
-            occurred_at=parse_time(required(data, "created"), "created"),
+            entity_key=_entity(dig(data, ("data", "object"))),
+            occurred_at=_time(required(data, "created"), "created"),
             data=data,
         )
 
 
-def _entity(data: dict[str, Any]) -> str | None:
-    """``email:<customer email>`` when the object names one, else ``stripe-customer:<id>``."""
-    obj = data.get("data", {}).get("object") if isinstance(data.get("data"), dict) else None
-    if not isinstance(obj, dict):
-        return None
-    candidates = (
-        (obj.get("customer_details") or {}).get("email")
-        if isinstance(obj.get("customer_details"), dict)
-        else None,
-        obj.get("receipt_email"),
-        (obj.get("billing_details") or {}).get("email")
-        if isinstance(obj.get("billing_details"), dict)
-        else None,
-        obj.get("customer_email"),
-        obj.get("email"),
-    )
-    for email in candidates:
-        if isinstance(email, str) and "@" in email:
-            return f"email:{email.strip().lower()}"
-    customer = obj.get("customer")
-    if isinstance(customer, str) and customer:
-        return f"stripe-customer:{customer}"
-    return None
+def _entity(obj: Any) -> str | None:
+    """``email:<address>`` when the object names one, else ``stripe-customer:<cus_…>``."""
+    email = first_email(obj, _EMAIL_PATHS)
+    if email is not None:
+        return email
+    customer = first_text(obj, (("customer",), ("customer", "id")))  # an id, or expanded
+    return f"stripe-customer:{customer}" if customer else None
 
 
-def _first_sentence(error: Exception) -> str:
-    text = str(getattr(error, "user_message", None) or error)
-    return text.split(". ", maxsplit=1)[0].rstrip(".") + "."
+def _json_object(body: bytes) -> dict[str, Any]:
+    # Shared json_object lets RecursionError through for deeply nested arrays.
+    try:
+        return json_object(body)
+    except RecursionError:
+        raise PayloadRejected("The body is nested too deeply to be a Stripe event.") from None
+
+
+def _time(value: Any, field: str) -> datetime:
+    # Shared parse_time lets OverflowError/OSError/ValueError through for NaN or huge numbers.
+    try:
+        return parse_time(value, field)
+    except (OverflowError, OSError, ValueError):
+        raise PayloadRejected(f"{field} is not a time in range: {str(value)[:40]!r}.") from None
 
 
 PROVIDER = StripeProvider()

@@ -1,18 +1,23 @@
 """Typeform: ``Typeform-Signature`` = ``sha256=`` + base64 HMAC-SHA256 of the raw body.
 
 Body: ``{"event_id", "event_type": "form_response", "form_response": {form_id, token,
-submitted_at, answers, …}}``. The response token identifies a submission (the idempotency key);
-the entity is the first email answer, else the form.
+submitted_at, answers, hidden, …}}``. The response token names one submission and a
+redelivery repeats it: it is the idempotency key (``event_id`` when there is no token). The
+entity is the first answer of type email, else a hidden field ``email``, else the form.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from notionhub.errors import PayloadRejected
 from notionhub.ingest.body_signature import verify_body_hmac
 from notionhub.ingest.event import Event, Reply, WebhookRequest
+from notionhub.ingest.payload_fields import first_email, first_text
 from notionhub.ingest.provider import Provider, json_object, parse_time, required
+
+SUBMITTED = "form_response"
 
 
 class TypeformProvider(Provider):
@@ -25,21 +30,24 @@ class TypeformProvider(Provider):
         )
 
     def parse(self, request: WebhookRequest, secret: str) -> Event | Reply:
-        data = json_object(request.body)
+        data = _json_object(request.body)
         response = data.get("form_response")
         if not isinstance(response, dict):
             raise PayloadRejected("The body has no form_response object.")
-        token = response.get("token") or data.get("event_id")
-        if not isinstance(token, str) or not token:
-            raise PayloadRejected("The body has no form_response.token nor event_id.")
-        event_type = data.get("event_type") or "form_response"
+        token = first_text(response, (("token",),)) or first_text(data, (("event_id",),))
+        if token is None:
+            raise PayloadRejected("The body has neither form_response.token nor event_id.")
+        event_type = data.get("event_type") or SUBMITTED
+        if not isinstance(event_type, str):
+            raise PayloadRejected("event_type should be a string such as 'form_response'.")
+        # Another event type about the same response (a partial response) is another event.
+        key = f"typeform:{token}" if event_type == SUBMITTED else f"typeform:{event_type}:{token}"
+        submitted = required(data, "form_response", "submitted_at")
         return self.event(
-            type=str(event_type),
-            idempotency_key=f"typeform:{token}",
+            type=event_type,
+            idempotency_key=key,
             entity_key=_entity(response),
-            occurred_at=parse_time(
-                required(data, "form_response", "submitted_at"), "form_response.submitted_at"
-            ),
+            occurred_at=_time(submitted, "form_response.submitted_at"),
             data=data,
         )
 
@@ -47,11 +55,29 @@ class TypeformProvider(Provider):
 def _entity(response: dict[str, Any]) -> str | None:
     answers = response.get("answers")
     for answer in answers if isinstance(answers, list) else []:
-        email = answer.get("email") if isinstance(answer, dict) else None
-        if isinstance(email, str) and "@" in email:
-            return f"email:{email.strip().lower()}"
-    form = response.get("form_id")
-    return f"typeform-form:{form}" if isinstance(form, str) and form else None
+        if isinstance(answer, dict) and answer.get("type") == "email":
+            email = first_email(answer, (("email",),))
+            if email is not None:
+                return email
+    email = first_email(response, (("hidden", "email"),))
+    form = first_text(response, (("form_id",),))
+    return email or (f"typeform-form:{form}" if form else None)
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    # Shared json_object lets RecursionError through for deeply nested arrays.
+    try:
+        return json_object(body)
+    except RecursionError:
+        raise PayloadRejected("The body is nested too deeply to be a Typeform event.") from None
+
+
+def _time(value: Any, field: str) -> datetime:
+    # Shared parse_time lets OverflowError/OSError/ValueError through for NaN or huge numbers.
+    try:
+        return parse_time(value, field)
+    except (OverflowError, OSError, ValueError):
+        raise PayloadRejected(f"{field} is not a time in range: {str(value)[:40]!r}.") from None
 
 
 PROVIDER = TypeformProvider()
