@@ -4,6 +4,7 @@ and, for any body at all, correctly signed, answers an event, a reply or a 400, 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from notionhub.errors import PayloadRejected, SignatureRejected
 from notionhub.ingest.event import Event, Reply, WebhookRequest
+from notionhub.ingest.provider import check_timestamp, parse_time
 from notionhub.ingest.registry import get_provider, provider_names
 from tests.ingest.conftest import build_request
 from tests.ingest.signers import SECRETS, SIGNERS
@@ -141,3 +143,26 @@ def test_any_signed_bytes_are_an_event_a_reply_or_a_payload_error(
         assert provider in ("stripe", "hubspot")
         with pytest.raises(UnicodeDecodeError):
             body.decode()
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize(
+    "body", [b"[" * 100_000, b'{"id": NaN, "type": "x"}', b'{"created": Infinity}']
+)
+def test_hostile_json_is_a_payload_error(provider: str, body: bytes) -> None:
+    request = SIGNERS[provider](body)
+    assert get_provider(provider).handshake(request, SECRETS[provider]) is None
+    with pytest.raises(PayloadRejected):
+        check(request, provider)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-5", "1e400"])
+def test_impossible_timestamps_are_refused_not_crashed(value: str) -> None:
+    with pytest.raises(SignatureRejected, match="not a Unix timestamp"):
+        check_timestamp(value, datetime.now(UTC), 300, header="X-Test-Timestamp")
+
+
+@pytest.mark.parametrize("value", [float("nan"), 1e300, -1e300])
+def test_impossible_times_in_payloads_are_payload_errors(value: float) -> None:
+    with pytest.raises(PayloadRejected):
+        parse_time(value, "created")

@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -115,6 +116,8 @@ def check_timestamp(value: str, now: datetime, tolerance_s: int, *, header: str)
         number = float(value)
     except ValueError:
         raise SignatureRejected(f"{header} is not a Unix timestamp.") from None
+    if not math.isfinite(number) or number < 0:
+        raise SignatureRejected(f"{header} is not a Unix timestamp.")
     if number > 1e12:
         number /= 1000
     skew = abs(now.timestamp() - number)
@@ -125,15 +128,30 @@ def check_timestamp(value: str, now: datetime, tolerance_s: int, *, header: str)
     return datetime.fromtimestamp(number, tz=UTC)
 
 
-def json_object(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object; ``PayloadRejected`` with the parser's reason otherwise."""
+def json_value(body: bytes) -> Any:
+    """The body as JSON; ``PayloadRejected`` with the parser's reason otherwise.
+
+    NaN and Infinity are refused (they are not JSON), and so is nesting deep enough to exhaust
+    the parser's recursion.
+    """
     try:
-        value = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return json.loads(body, parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as error:
         raise PayloadRejected(f"The body is not valid JSON: {error}.") from None
+    except RecursionError:
+        raise PayloadRejected("The body is nested too deeply.") from None
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object; ``PayloadRejected`` with the reason otherwise."""
+    value = json_value(body)
     if not isinstance(value, dict):
         raise PayloadRejected("The body should be a JSON object.")
     return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def required(data: dict[str, Any], *path: str) -> Any:
@@ -149,8 +167,11 @@ def required(data: dict[str, Any], *path: str) -> Any:
 def parse_time(value: Any, field: str) -> datetime:
     """An ISO 8601 string or a Unix timestamp (s or ms) as an aware datetime."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value) / 1000 if value > 1e12 else float(value)
-        return datetime.fromtimestamp(number, tz=UTC)
+        try:
+            number = float(value) / 1000 if value > 1e12 else float(value)
+            return datetime.fromtimestamp(number, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise PayloadRejected(f"{field} is not a possible time: {value!r}.") from None
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -11,9 +11,6 @@ trigger or time), else a digest of the body. The entity is the first attendee's 
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from notionhub.errors import PayloadRejected
 from notionhub.ingest.body_signature import verify_body_hmac
 from notionhub.ingest.event import Event, Reply, WebhookRequest
@@ -38,7 +35,7 @@ class CalcomProvider(Provider):
         verify_body_hmac(request, secret, header="X-Cal-Signature-256", encoding="hex")
 
     def parse(self, request: WebhookRequest, secret: str) -> Event | Reply:
-        data = _json_object(request.body)
+        data = json_object(request.body)
         trigger = required(data, "triggerEvent")
         if not isinstance(trigger, str):
             raise PayloadRejected("triggerEvent should be a string such as 'BOOKING_CREATED'.")
@@ -58,26 +55,10 @@ class CalcomProvider(Provider):
             idempotency_key=key,
             entity_key=first_email(payload, _EMAIL_PATHS) or (f"booking:{uid}" if uid else None),
             occurred_at=(
-                _time(created, "createdAt") if created is not None else request.received_at
+                parse_time(created, "createdAt") if created is not None else request.received_at
             ),
             data=data,
         )
-
-
-def _json_object(body: bytes) -> dict[str, Any]:
-    # Shared json_object lets RecursionError through for deeply nested arrays.
-    try:
-        return json_object(body)
-    except RecursionError:
-        raise PayloadRejected("The body is nested too deeply to be a Cal.com event.") from None
-
-
-def _time(value: Any, field: str) -> datetime:
-    # Shared parse_time lets OverflowError/OSError/ValueError through for NaN or huge numbers.
-    try:
-        return parse_time(value, field)
-    except (OverflowError, OSError, ValueError):
-        raise PayloadRejected(f"{field} is not a time in range: {str(value)[:40]!r}.") from None
 
 
 PROVIDER = CalcomProvider()

@@ -11,7 +11,6 @@ all share one (else ``batch``), key = the event ids, entity = the object when th
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +20,7 @@ from notionhub.ingest.provider import (
     Provider,
     check_timestamp,
     hmac_sha256,
+    json_value,
     parse_time,
     require_header,
     same_base64_digest,
@@ -58,10 +58,7 @@ class HubSpotProvider(Provider):
             raise SignatureRejected("X-HubSpot-Signature-v3 does not match the request.")
 
     def parse(self, request: WebhookRequest, secret: str) -> Event | Reply:
-        try:
-            events = json.loads(request.body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise PayloadRejected(f"The body is not valid JSON: {error}.") from None
+        events = json_value(request.body)
         if not isinstance(events, list) or not events:
             raise PayloadRejected("The body should be a non-empty JSON array of events.")
         if not all(isinstance(e, dict) and e.get("eventId") is not None for e in events):

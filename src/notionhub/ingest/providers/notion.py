@@ -9,12 +9,10 @@ Events carry ids, not content: ``{id, timestamp, type, entity: {id, type}, data}
 
 from __future__ import annotations
 
-import json
-
 from notionhub.errors import PayloadRejected
 from notionhub.ingest.body_signature import verify_body_hmac
 from notionhub.ingest.event import Event, Reply, WebhookRequest
-from notionhub.ingest.provider import Provider, json_object, parse_time, required
+from notionhub.ingest.provider import Provider, json_object, json_value, parse_time, required
 
 
 class NotionProvider(Provider):
@@ -24,8 +22,8 @@ class NotionProvider(Provider):
     def handshake(self, request: WebhookRequest, secret: str | None) -> Reply | None:
         """The verification request: exactly ``{"verification_token": "<string>"}``."""
         try:
-            data = json.loads(request.body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            data = json_value(request.body)
+        except PayloadRejected:
             return None
         if not isinstance(data, dict) or set(data) != {"verification_token"}:
             return None
