@@ -1,46 +1,224 @@
-"""Notion: the verification handshake, then X-Notion-Signature on every delivery."""
+"""Notion: the verification handshake, then ``X-Notion-Signature`` on every delivery."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from notionhub.errors import PayloadRejected
-from notionhub.ingest.event import Event
+from notionhub.errors import PayloadRejected, SignatureRejected
+from notionhub.ingest.event import Event, Reply, WebhookRequest
 from notionhub.ingest.providers.notion import PROVIDER
-from tests.ingest.conftest import build_request
-from tests.ingest.payloads import NOTION_PAGE_UPDATED, dump
-from tests.ingest.signers import SECRETS, notion
+from tests.ingest.conftest import MakeRequest, build_request
 
-SECRET = SECRETS["notion"]
+SECRET = "secret_tMrlL1qK5vuQAh1b6cZGhFChZTSYJlce98V0pYn7yBl"
+HEADER = "X-Notion-Signature"
+PAYLOADS = Path(__file__).parent / "payloads" / "notion"
 
 
-def test_the_verification_request_captures_the_token() -> None:
-    reply = PROVIDER.handshake(build_request(dump({"verification_token": "secret_abc"})), None)
+def load(name: str) -> bytes:
+    return (PAYLOADS / f"{name}.json").read_bytes().rstrip(b"\n")
+
+
+def signed(body: bytes, secret: str = SECRET) -> WebhookRequest:
+    """What Notion sends: sha256= + hex HMAC-SHA256 of the raw body, keyed by the token."""
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return build_request(body, {HEADER: f"sha256={digest}"})
+
+
+def receive(request: WebhookRequest) -> Event | Reply:
+    reply = PROVIDER.handshake(request, SECRET)
+    if reply is not None:
+        return reply
+    PROVIDER.verify(request, SECRET)
+    return PROVIDER.parse(request, SECRET)
+
+
+def received_event(body: bytes) -> Event:
+    event = receive(signed(body))
+    assert isinstance(event, Event)
+    return event
+
+
+def edited(name: str, **changes: Any) -> bytes:
+    data = json.loads(load(name))
+    data.update(changes)
+    return json.dumps({k: v for k, v in data.items() if v is not None}).encode()
+
+
+def test_the_provider_is_named_and_configured_as_the_hub_expects() -> None:
+    assert (PROVIDER.name, PROVIDER.secret_env) == ("notion", "NOTION_WEBHOOK_VERIFICATION_TOKEN")
+
+
+def test_the_verification_request_is_answered_and_its_token_captured(
+    make_request: MakeRequest,
+) -> None:
+    reply = PROVIDER.handshake(make_request(load("verification")), None)
     assert reply is not None
-    assert (reply.status, reply.captured_secret) == (200, "secret_abc")
+    assert (reply.status, reply.body) == (200, {"ok": True})
+    assert reply.captured_secret == SECRET
+    assert SECRET not in reply.reason
 
 
-def test_only_that_exact_shape_is_a_handshake() -> None:
-    for body in (
-        {"verification_token": "secret_abc", "type": "page.created"},
+def test_a_verification_of_the_configured_token_captures_nothing(
+    make_request: MakeRequest,
+) -> None:
+    reply = PROVIDER.handshake(make_request(load("verification")), SECRET)
+    assert reply is not None
+    assert (reply.status, reply.captured_secret) == (200, None)
+
+
+def test_another_token_is_refused_while_one_is_configured(make_request: MakeRequest) -> None:
+    reply = PROVIDER.handshake(make_request(load("verification")), "secret_configured_before")
+    assert reply is not None
+    assert (reply.status, reply.captured_secret) == (409, None)
+    assert reply.body["error"] == "verification_token_configured"
+    assert SECRET not in reply.reason
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"verification_token": SECRET, "type": "page.created"},
+        {"verification_token": SECRET, "id": "x", "timestamp": "2026-11-20T09:00:00Z"},
         {"verification_token": ""},
+        {"verification_token": "   "},
         {"verification_token": 5},
-        NOTION_PAGE_UPDATED,
-    ):
-        assert PROVIDER.handshake(build_request(dump(body)), SECRET) is None
+        {"verification_token": [SECRET]},
+        {"Verification_Token": SECRET},
+        [{"verification_token": SECRET}],
+    ],
+)
+def test_nothing_else_is_a_handshake(make_request: MakeRequest, body: Any) -> None:
+    request = make_request(json.dumps(body).encode())
+    assert PROVIDER.handshake(request, SECRET) is None
+    assert PROVIDER.handshake(request, None) is None
+    with pytest.raises(SignatureRejected):  # so it must be signed, and is not
+        PROVIDER.verify(request, SECRET)
 
 
 def test_a_page_event_is_parsed() -> None:
-    request = notion(dump(NOTION_PAGE_UPDATED))
-    PROVIDER.verify(request, SECRET)
-    event = PROVIDER.parse(request, SECRET)
-    assert isinstance(event, Event)
+    body = load("page.properties_updated")
+    event = received_event(body)
+    assert event.provider == "notion"
     assert event.type == "page.properties_updated"
     assert event.idempotency_key == "notion:367cba44-b6f3-4c92-81e7-6a2e9659efd4"
     assert event.entity_key == "notion-page:153104cd-477e-809d-8dc4-ff2d96ae3090"
+    assert event.occurred_at == datetime(2026, 11, 20, 9, 12, tzinfo=UTC)
+    assert event.data == json.loads(body)
 
 
-def test_a_body_without_timestamp_is_a_payload_error() -> None:
-    body = {key: value for key, value in NOTION_PAGE_UPDATED.items() if key != "timestamp"}
-    with pytest.raises(PayloadRejected, match="timestamp"):
-        PROVIDER.parse(notion(dump(body)), SECRET)
+def test_events_about_one_page_share_its_entity_and_differ_in_key() -> None:
+    created = received_event(load("page.created"))
+    updated = received_event(load("page.properties_updated"))
+    assert created.entity_key == updated.entity_key
+    assert created.idempotency_key != updated.idempotency_key
+
+
+def test_a_comment_event_is_about_the_comment() -> None:
+    event = received_event(load("comment.created"))
+    assert event.entity_key == "notion-comment:2b4c5d6e-7f80-4a1b-9c2d-3e4f5a6b7c8d"
+
+
+def test_an_event_without_entity_has_no_entity_key() -> None:
+    assert received_event(edited("page.created", entity=None)).entity_key is None
+
+
+def test_a_redelivery_is_the_same_event() -> None:
+    first = received_event(load("page.created"))
+    again = received_event(edited("page.created", attempt_number=2))
+    assert first.idempotency_key == again.idempotency_key
+
+
+def test_an_uppercase_hex_signature_is_accepted(make_request: MakeRequest) -> None:
+    body = load("page.created")
+    digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest().upper()
+    PROVIDER.verify(make_request(body, {HEADER: f"sha256={digest}"}), SECRET)
+
+
+def test_a_wrong_secret_is_refused() -> None:
+    with pytest.raises(SignatureRejected, match=HEADER):
+        PROVIDER.verify(signed(load("page.created"), secret="secret_another"), SECRET)
+
+
+def test_a_changed_body_is_refused(make_request: MakeRequest) -> None:
+    request = signed(load("page.created"))
+    changed = make_request(request.body.replace(b"page.created", b"page.deleted"), request.headers)
+    with pytest.raises(SignatureRejected, match=HEADER):
+        PROVIDER.verify(changed, SECRET)
+
+
+def test_a_missing_header_is_refused(make_request: MakeRequest) -> None:
+    with pytest.raises(SignatureRejected, match=f"Missing {HEADER}"):
+        PROVIDER.verify(make_request(load("page.created")), SECRET)
+
+
+@pytest.mark.parametrize("value", ["sha256=zz", "sha1=00ff", "00ff", "sha256=", "sha256=0a0b"])
+def test_a_malformed_header_is_refused(make_request: MakeRequest, value: str) -> None:
+    with pytest.raises(SignatureRejected):
+        PROVIDER.verify(make_request(load("page.created"), {HEADER: value}), SECRET)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"not json", "not valid JSON"),
+        (b"[1, 2]", "JSON object"),
+        (edited("page.created", id=None), "no id"),
+        (edited("page.created", type=None), "no type"),
+        (edited("page.created", timestamp=None), "no timestamp"),
+        (edited("page.created", id=7), "strings"),
+        (edited("page.created", timestamp="yesterday"), "timestamp"),
+    ],
+)
+def test_a_signed_body_that_does_not_parse_is_a_payload_error(body: bytes, message: str) -> None:
+    request = signed(body)
+    PROVIDER.verify(request, SECRET)
+    with pytest.raises(PayloadRejected, match=message):
+        PROVIDER.parse(request, SECRET)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner),
+    max_leaves=20,
+)
+notion_bodies = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.uuids().map(str) | json_values,
+        "type": st.sampled_from(["page.created", "comment.created"]) | json_values,
+        "timestamp": st.datetimes().map(datetime.isoformat) | json_values,
+        "entity": st.fixed_dictionaries({}, optional={"id": json_values, "type": json_values})
+        | json_values,
+        "verification_token": json_values,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=json_values | notion_bodies)
+def test_any_signed_json_is_an_event_a_reply_or_a_payload_error(value: Any) -> None:
+    try:
+        result = receive(signed(json.dumps(value).encode()))
+    except PayloadRejected:
+        return
+    assert isinstance(result, Event | Reply)
+    if isinstance(result, Event):
+        assert result.idempotency_key.startswith("notion:")
+        assert result.occurred_at.tzinfo is not None
+
+
+@settings(max_examples=100, deadline=None)
+@given(body=st.binary(max_size=300))
+def test_any_signed_bytes_are_an_event_a_reply_or_a_payload_error(body: bytes) -> None:
+    with contextlib.suppress(PayloadRejected):
+        assert isinstance(receive(signed(body)), Event | Reply)

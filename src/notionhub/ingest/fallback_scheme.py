@@ -18,7 +18,7 @@ import hmac
 from urllib.parse import parse_qs, urlsplit
 
 from standardwebhooks import Webhook
-from standardwebhooks.webhooks import WebhookVerificationError
+from standardwebhooks.webhooks import EmptyWebhookSecretError, WebhookVerificationError
 
 from notionhub.errors import SignatureRejected
 from notionhub.ingest.event import WebhookRequest
@@ -60,7 +60,7 @@ def _standard_headers(request: WebhookRequest) -> dict[str, str] | None:
 def _verify_standard(request: WebhookRequest, secret: str, headers: dict[str, str]) -> None:
     try:
         webhook = Webhook(secret)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, EmptyWebhookSecretError):
         raise SignatureRejected(
             "The configured secret is not a Standard Webhooks secret (whsec_<base64>)."
         ) from None

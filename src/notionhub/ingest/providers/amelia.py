@@ -1,27 +1,28 @@
-"""Amelia (WordPress booking plugin): webhooks are not signed, so the delivery proves itself
-with Standard Webhooks (through a relay) or a secret token (``?token=`` in the webhook URL set
-in Amelia, or the ``X-Webhook-Token`` header): see ``ingest/fallback_scheme.py``.
+"""Amelia (the WordPress booking plugin).
 
-Amelia posts the appointment (or event) with its bookings; one webhook URL is set per action
-(booking completed, rescheduled, canceled, status updated), so the URL names the action:
-``/hooks/amelia?event=bookingCanceled&token=…``, else the body's ``type``/``action`` field.
+Amelia's webhooks are not signed and its settings take only a name, a URL, a type and an action,
+so a delivery proves itself with a secret token (``?token=`` in the URL, or the ``X-Webhook-Token``
+header from a relay) or with Standard Webhooks headers added by a relay: see
+``ingest/fallback_scheme.py`` and ``docs/providers/amelia.md``.
+
+The body is the reservation, under its type: ``{"appointment" | "event" | "package": {id,
+status, bookingStart, bookings: [{id, status, customer: {email, …}}], …}}``. It does not name the
+action, so each webhook's URL does: ``/hooks/amelia?event=bookingCanceled&token=…`` (else a
+top-level ``action``/``type`` field, as a relay may add).
 """
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from notionhub.errors import PayloadRejected
 from notionhub.ingest.event import Event, Reply, WebhookRequest
 from notionhub.ingest.fallback_scheme import verify_standard_or_token
-from notionhub.ingest.payload_fields import first_email, first_text
-from notionhub.ingest.provider import Provider, body_digest, json_object, parse_time
+from notionhub.ingest.payload_fields import first_text
+from notionhub.ingest.provider import Provider, body_digest, json_object
 
-_STAMPS: list[list[str | int]] = [
-    ["bookingStart"],
-    ["bookings", 0, "created"],
-    ["periods", 0, "periodStart"],
-]
+RESERVATION_KINDS = ("appointment", "event", "package")
 
 
 class AmeliaProvider(Provider):
@@ -33,43 +34,70 @@ class AmeliaProvider(Provider):
 
     def parse(self, request: WebhookRequest, secret: str) -> Event | Reply:
         data = json_object(request.body)
-        query = parse_qs(urlsplit(request.url).query)
-        named = query.get("event")
-        action = named[0] if named else first_text(data, [["type"], ["action"]])
-        if action is None:
-            raise PayloadRejected(
-                "The Amelia action is unknown: add ?event=<action> to the webhook URL."
+        action = _action(request.url, data)
+        kind, reservation = _reservation(data)
+        reservation_id = first_text(reservation, [["id"]])
+        bookings = [b for b in _list(reservation.get("bookings")) if isinstance(b, dict)]
+        if reservation_id is None:
+            key = f"amelia:{action}:{body_digest(request.body)}"
+        else:
+            # The appointment's state as this action left it: which bookings it holds, in which
+            # status, at which time. A redelivery repeats all of it; another change differs.
+            states = ",".join(
+                sorted(
+                    f"{first_text(b, [['id']]) or '?'}={first_text(b, [['status']]) or ''}"
+                    for b in bookings
+                )
             )
-        appointment = data.get("appointment") or data.get("event") or data
-        booking_id = first_text(appointment, [["id"], ["bookings", 0, "id"]])
-        stamp = first_text(
-            appointment,
-            [["bookingStart"], ["bookings", 0, "created"], ["periods", 0, "periodStart"]],
-        )
-        status = first_text(appointment, [["status"], ["bookings", 0, "status"]]) or ""
-        key = (
-            f"amelia:{action}:{booking_id}:{status}:{stamp}"
-            if booking_id
-            else f"amelia:{body_digest(request.body)}"
-        )
-        customer: list[list[str | int]] = [
-            ["bookings", 0, "customer", "email"],
-            ["customer", "email"],
-            ["email"],
-        ]
-        occurred = request.received_at
-        if stamp is not None:
-            try:
-                occurred = parse_time(stamp.replace(" ", "T"), "bookingStart")
-            except PayloadRejected:
-                occurred = request.received_at
+            start = first_text(reservation, [["bookingStart"], ["periods", 0, "periodStart"]])
+            status = first_text(reservation, [["status"]]) or ""
+            key = f"amelia:{action}:{kind}-{reservation_id}:{status}:{states}:{start or ''}"
         return self.event(
             type=action,
             idempotency_key=key,
-            entity_key=first_email(appointment, customer) or first_email(data, customer),
-            occurred_at=occurred,
+            entity_key=_entity(bookings, kind, reservation_id),
+            occurred_at=request.received_at,  # Amelia sends no time of the change itself
             data=data,
         )
+
+
+def _action(url: str, data: dict[str, Any]) -> str:
+    named = parse_qs(urlsplit(url).query).get("event")
+    action = named[0].strip() if named else first_text(data, [["action"], ["type"]])
+    if not action:
+        raise PayloadRejected(
+            "The Amelia action is unknown: add ?event=<action> to this webhook's URL in Amelia"
+            " (e.g. ?event=bookingCanceled)."
+        )
+    return action
+
+
+def _reservation(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    for kind in RESERVATION_KINDS:
+        value = data.get(kind)
+        if isinstance(value, dict):
+            return kind, value
+    raise PayloadRejected(
+        f"The body should hold the reservation under one of {', '.join(RESERVATION_KINDS)}."
+    )
+
+
+def _entity(bookings: list[dict[str, Any]], kind: str, reservation_id: str | None) -> str | None:
+    """The customer's email when the bookings have one customer; else the reservation."""
+    emails = {
+        email.strip().lower()
+        for booking in bookings
+        if isinstance(customer := booking.get("customer"), dict)
+        and isinstance(email := customer.get("email"), str)
+        and "@" in email
+    }
+    if len(emails) == 1:
+        return f"email:{emails.pop()}"
+    return f"amelia-{kind}:{reservation_id}" if reservation_id else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 PROVIDER = AmeliaProvider()

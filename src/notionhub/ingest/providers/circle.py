@@ -1,12 +1,20 @@
-"""Circle.so (community): deliveries prove themselves with Standard Webhooks (``webhook-*`` or
-``svix-*`` headers) or a secret token: see ``ingest/fallback_scheme.py`` and
+"""Circle.so (communities).
+
+Circle.so documents no signature for the webhooks its workflows send, so a delivery proves itself
+with a secret token (``?token=`` in the URL, or an ``X-Webhook-Token`` header) or Standard
+Webhooks headers added by a relay: see ``ingest/fallback_scheme.py`` and
 ``docs/providers/circle.md``.
 
-Body: ``{"id"?, "type" | "event", "data" | "payload": {…member, post…}}``; the event id (or a
-digest of the body) is the idempotency key, the member's email the entity.
+Circle's payload is not documented either, so parsing is lenient: the event type comes from the
+URL's ``?event=`` (each workflow posts to its own URL) or the body's ``type``/``event``/
+``event_type``/``activity_type``; the member's email from the usual places.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from notionhub.errors import PayloadRejected
 from notionhub.ingest.event import Event, Reply, WebhookRequest
@@ -14,13 +22,25 @@ from notionhub.ingest.fallback_scheme import verify_standard_or_token
 from notionhub.ingest.payload_fields import first_email, first_text
 from notionhub.ingest.provider import Provider, body_digest, json_object, parse_time
 
-_EMAILS = (
-    ("data", "email"),
-    ("data", "member", "email"),
-    ("data", "community_member", "email"),
-    ("payload", "email"),
-    ("payload", "member", "email"),
-)
+_TYPE_PATHS: list[list[str | int]] = [["type"], ["event"], ["event_type"], ["activity_type"]]
+_EMAIL_PATHS: list[list[str | int]] = [
+    ["email"],
+    ["member_email"],
+    ["member", "email"],
+    ["community_member", "email"],
+    ["user", "email"],
+    ["data", "email"],
+    ["data", "member", "email"],
+    ["data", "community_member", "email"],
+    ["payload", "email"],
+    ["payload", "member", "email"],
+]
+_TIME_PATHS: list[list[str | int]] = [
+    ["created_at"],
+    ["timestamp"],
+    ["data", "created_at"],
+    ["payload", "created_at"],
+]
 
 
 class CircleProvider(Provider):
@@ -32,18 +52,52 @@ class CircleProvider(Provider):
 
     def parse(self, request: WebhookRequest, secret: str) -> Event | Reply:
         data = json_object(request.body)
-        event_type = first_text(data, [["type"], ["event"], ["event_type"]])
-        if event_type is None:
-            raise PayloadRejected("The body has no type (or event).")
-        event_id = first_text(data, [["id"], ["event_id"]])
-        stamp = first_text(data, [["created_at"], ["data", "created_at"]])
+        named = parse_qs(urlsplit(request.url).query).get("event")
+        event_type = named[0].strip() if named else first_text(data, _TYPE_PATHS)
+        if not event_type:
+            raise PayloadRejected(
+                "The Circle event type is unknown: add ?event=<type> to the webhook URL"
+                " (e.g. ?event=member.created), or send a type field."
+            )
         return self.event(
             type=event_type,
-            idempotency_key=f"circle:{event_id or body_digest(request.body)}",
-            entity_key=first_email(data, [list(path) for path in _EMAILS]),
-            occurred_at=parse_time(stamp, "created_at") if stamp else request.received_at,
+            idempotency_key=_key(data, event_type, request.body),
+            entity_key=first_email(data, _EMAIL_PATHS),
+            occurred_at=_occurred_at(data, request.received_at),
             data=data,
         )
+
+
+def _key(data: dict[str, Any], event_type: str, body: bytes) -> str:
+    """``circle:<event id>``; without one, ``circle:<type>:<digest of the body>``.
+
+    The type is part of the digest form: one body posted by two workflows is two events.
+    """
+    event_id = _event_id(data)
+    return f"circle:{event_id}" if event_id else f"circle:{event_type}:{body_digest(body)}"
+
+
+def _event_id(data: dict[str, Any]) -> str | None:
+    """An id that names the event itself: ``event_id``, or ``id`` beside a data envelope.
+
+    A bare ``id`` may be the member's (the same for every event about them), so it is not used.
+    """
+    if (event_id := first_text(data, [["event_id"]])) is not None:
+        return event_id
+    if isinstance(data.get("data"), dict) or isinstance(data.get("payload"), dict):
+        return first_text(data, [["id"]])
+    return None
+
+
+def _occurred_at(data: dict[str, Any], default: datetime) -> datetime:
+    stamp = first_text(data, _TIME_PATHS)
+    if stamp is None:
+        return default
+    numeric = stamp.isascii() and stamp.isdecimal() and len(stamp) <= 15
+    try:
+        return parse_time(int(stamp) if numeric else stamp, "created_at")
+    except PayloadRejected:
+        return default  # an undocumented field: a time we cannot read is not worth a refusal
 
 
 PROVIDER = CircleProvider()

@@ -1,9 +1,9 @@
 """The coaching app's internal endpoint, ``POST /api/notion/notion-handler``.
 
-``Authorization: Bearer $INTERNAL_API_KEY``; body ``{"type": <one of TYPES>, "payload": {…}}``,
-where the payload is what the app received from Cal.com (bookings, meetings) or Stripe
-(checkout sessions). The booking uid (or session id) names the event; the attendee's or
-customer's email is the entity.
+``Authorization: Bearer $INTERNAL_API_KEY`` (constant-time compare); body ``{"type": <one of
+TYPES>, "payload": {…}}``, where the payload is what the app received: a Cal.com booking
+(``uid``, ``bookingId``, ``attendees: [{email}]``, …) for bookings and meetings, a Stripe Checkout
+Session (``id: cs_…``, ``customer_details.email``, …) or the whole Stripe event for checkouts.
 """
 
 from __future__ import annotations
@@ -21,12 +21,18 @@ TYPES = (
     "MEETING_ENDED",
     "CHECKOUT_SESSION_COMPLETE",
 )
-_EMAILS = (
-    ("attendees", 0, "email"),
-    ("customer_details", "email"),
-    ("customer_email",),
-    ("email",),
-)
+# What names the thing: a booking's uid (or id), a Checkout Session's id (or the Stripe event's).
+_ID_PATHS: list[list[str | int]] = [["uid"], ["bookingId"], ["id"], ["sessionId"]]
+# The attendee (Cal.com) or the customer (Stripe session, or a whole Stripe event).
+_EMAIL_PATHS: list[list[str | int]] = [
+    ["attendees", 0, "email"],
+    ["responses", "email", "value"],
+    ["customer_details", "email"],
+    ["customer_email"],
+    ["data", "object", "customer_details", "email"],
+    ["data", "object", "customer_email"],
+    ["email"],
+]
 
 
 class CoachingAppProvider(Provider):
@@ -39,18 +45,18 @@ class CoachingAppProvider(Provider):
     def parse(self, request: WebhookRequest, secret: str) -> Event | Reply:
         data = json_object(request.body)
         event_type = data.get("type")
-        if event_type not in TYPES:
-            raise PayloadRejected(f"type should be one of {', '.join(TYPES)}; got {event_type!r}.")
+        if not isinstance(event_type, str) or event_type not in TYPES:
+            got = repr(event_type)[:60]
+            raise PayloadRejected(f"type should be one of {', '.join(TYPES)}; got {got}.")
         payload = data.get("payload")
         if not isinstance(payload, dict):
             raise PayloadRejected("The body has no payload object.")
-        ident = first_text(payload, [["uid"], ["bookingId"], ["id"], ["sessionId"]])
-        key = f"coaching-app:{event_type}:{ident or body_digest(request.body)}"
+        ident = first_text(payload, _ID_PATHS) or body_digest(request.body)
         return self.event(
-            type=str(event_type),
-            idempotency_key=key,
-            entity_key=first_email(payload, [list(path) for path in _EMAILS]),
-            occurred_at=request.received_at,
+            type=event_type,
+            idempotency_key=f"coaching-app:{event_type}:{ident}",
+            entity_key=first_email(payload, _EMAIL_PATHS),
+            occurred_at=request.received_at,  # the payload's times are the meeting's
             data=data,
         )
 

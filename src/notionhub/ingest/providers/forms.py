@@ -1,8 +1,8 @@
 """Website form submissions, ``POST /api/forms/submit``, posted by the site's backend.
 
-``Authorization: Bearer $INTERNAL_API_KEY``; body ``{"form": "<name>", "submission_id"?:
-"…", "fields": {"email"?, "name"?, …}}``. Without a submission id the body's digest names the
-submission (the same post twice is one submission).
+``Authorization: Bearer $INTERNAL_API_KEY`` (constant-time compare); body ``{"form": "<name>",
+"submission_id"?: "…", "fields": {"email"?, "name"?, …}}``. Without a submission id the body's
+digest names the submission, so the same post twice is one submission.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from notionhub.ingest.bearer import verify_bearer
 from notionhub.ingest.event import Event, Reply, WebhookRequest
 from notionhub.ingest.payload_fields import first_email
 from notionhub.ingest.provider import Provider, body_digest, json_object, required
+
+MAX_FORM_NAME = 100
 
 
 class FormsProvider(Provider):
@@ -24,15 +26,27 @@ class FormsProvider(Provider):
     def parse(self, request: WebhookRequest, secret: str) -> Event | Reply:
         data = json_object(request.body)
         form = required(data, "form")
-        fields = data.get("fields")
-        if not isinstance(form, str) or not isinstance(fields, dict):
-            raise PayloadRejected("form should be a string and fields an object.")
+        valid_text = isinstance(form, str) and bool(form.strip()) and len(form) <= MAX_FORM_NAME
+        # The name is part of the key, "forms:<form>:<id>": a ':' in it could make two
+        # submissions of two forms share a key.
+        if not valid_text or ":" in form:
+            raise PayloadRejected(
+                f"form should be the form's name: text of at most {MAX_FORM_NAME} characters,"
+                " without ':'."
+            )
+        if not isinstance(data.get("fields"), dict):
+            raise PayloadRejected("fields should be an object of the submitted fields.")
         submission = data.get("submission_id")
-        ident = str(submission) if submission else body_digest(request.body)
+        if submission is None or submission == "":
+            ident = body_digest(request.body)
+        elif isinstance(submission, str | int) and not isinstance(submission, bool):
+            ident = str(submission)
+        else:
+            raise PayloadRejected("submission_id should be a string or a number.")
         return self.event(
             type="form.submitted",
-            idempotency_key=f"forms:{form}:{ident}",
-            entity_key=first_email(fields, [["email"]]) or f"form:{form}",
+            idempotency_key=f"forms:{form.strip()}:{ident}",
+            entity_key=first_email(data["fields"], [["email"]]),
             occurred_at=request.received_at,
             data=data,
         )

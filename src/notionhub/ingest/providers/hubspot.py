@@ -1,11 +1,14 @@
-"""HubSpot (signature v3): ``X-HubSpot-Signature-v3`` = base64 HMAC-SHA256, keyed by the app's
-client secret, of ``method + uri + body + timestamp``; ``X-HubSpot-Request-Timestamp`` (ms)
-within five minutes. HubSpot signs the URI with some percent-escapes decoded, so they are
-decoded here the same way.
+"""HubSpot webhooks, signature v3.
 
-A delivery is a JSON array of up to 100 events (``eventId``, ``subscriptionType``,
-``objectId``, ``occurredAt``, …). It is stored as one event: type = the subscription type when
-all share one (else ``batch``), key = the event ids, entity = the object when there is one.
+``X-HubSpot-Signature-v3`` = base64 HMAC-SHA256, keyed by the app's client secret, of
+``method + URI + body + X-HubSpot-Request-Timestamp``; the timestamp (milliseconds) must be within
+five minutes. HubSpot signs the URI with a few percent-escapes decoded (``SIGNED_URI_ESCAPES``),
+so they are decoded here the same way before computing the signature.
+
+A delivery is a JSON array of up to 100 events (``eventId``, ``subscriptionType``, ``objectId``,
+``occurredAt`` in ms, ``portalId`` …), stored as one event: its type is the subscription type
+when all share one (else ``batch``), its key names every event id, its entity is the object when
+there is only one.
 """
 
 from __future__ import annotations
@@ -26,15 +29,20 @@ from notionhub.ingest.provider import (
     same_base64_digest,
 )
 
-# The escapes HubSpot decodes in the URI before signing it.
-_DECODED = {
-    "%3A": ":", "%2F": "/", "%3F": "?", "%40": "@", "%21": "!", "%24": "$", "%27": "'",
-    "%28": "(", "%29": ")", "%2A": "*", "%2C": ",", "%3B": ";",
+SIGNATURE_HEADER = "X-HubSpot-Signature-v3"
+TIMESTAMP_HEADER = "X-HubSpot-Request-Timestamp"
+# The escapes HubSpot decodes in the request URI before signing it (its docs list exactly these).
+SIGNED_URI_ESCAPES = {
+    "%3A": ":", "%2F": "/", "%3F": "?", "%40": "@", "%21": "!", "%24": "$",
+    "%27": "'", "%28": "(", "%29": ")", "%2A": "*", "%2C": ",", "%3B": ";",
 }  # fmt: skip
+# Longer id lists are replaced by their digest (keys are at most 300 characters).
+_MAX_IDS_LENGTH = 200
 
 
 def signed_uri(url: str) -> str:
-    for escape, char in _DECODED.items():
+    """The URI as HubSpot signs it: the listed escapes decoded (either case), the rest kept."""
+    for escape, char in SIGNED_URI_ESCAPES.items():
         url = url.replace(escape, char).replace(escape.lower(), char)
     return url
 
@@ -44,55 +52,74 @@ class HubSpotProvider(Provider):
     secret_env = "HUBSPOT_CLIENT_SECRET"
 
     def verify(self, request: WebhookRequest, secret: str) -> None:
-        signature = require_header(request, "X-HubSpot-Signature-v3")
-        timestamp = require_header(request, "X-HubSpot-Request-Timestamp")
-        check_timestamp(
-            timestamp, request.received_at, self.tolerance_s, header="X-HubSpot-Request-Timestamp"
+        signature = require_header(request, SIGNATURE_HEADER)
+        timestamp = require_header(request, TIMESTAMP_HEADER)
+        check_timestamp(timestamp, request.received_at, self.tolerance_s, header=TIMESTAMP_HEADER)
+        # HubSpot signs the UTF-8 text; concatenating the raw bytes is the same for any body it
+        # sends, and leaves a body that is not UTF-8 to be refused as a payload error.
+        message = (
+            request.method.upper().encode()
+            + signed_uri(request.url).encode()
+            + request.body
+            + timestamp.encode()
         )
-        try:
-            body = request.body.decode()
-        except UnicodeDecodeError:
-            raise SignatureRejected("The body is not UTF-8 text: it cannot be HubSpot's.") from None
-        message = f"{request.method}{signed_uri(request.url)}{body}{timestamp}".encode()
         if not same_base64_digest(hmac_sha256(secret, message), signature):
-            raise SignatureRejected("X-HubSpot-Signature-v3 does not match the request.")
+            raise SignatureRejected(
+                f"{SIGNATURE_HEADER} does not match the request signed with the client secret."
+            )
 
     def parse(self, request: WebhookRequest, secret: str) -> Event | Reply:
         events = json_value(request.body)
         if not isinstance(events, list) or not events:
-            raise PayloadRejected("The body should be a non-empty JSON array of events.")
-        if not all(isinstance(e, dict) and e.get("eventId") is not None for e in events):
-            raise PayloadRejected("Every event should be an object with an eventId.")
-        types = {str(e.get("subscriptionType", "unknown")) for e in events}
-        ids = ",".join(sorted(str(e["eventId"]) for e in events))
-        key = f"hubspot:{ids}" if len(ids) < 280 else f"hubspot:{_digest(ids)}"
+            raise PayloadRejected("The body should be a non-empty JSON array of HubSpot events.")
+        ids: set[str] = set()
+        for position, item in enumerate(events):
+            event_id = item.get("eventId") if isinstance(item, dict) else None
+            if isinstance(event_id, bool) or not isinstance(event_id, int | str) or event_id == "":
+                raise PayloadRejected(f"Event {position} has no eventId (a number).")
+            ids.add(str(event_id))
+        joined = ",".join(sorted(ids))
+        if len(joined) > _MAX_IDS_LENGTH:
+            joined = f"{len(ids)}-events-{hashlib.sha256(joined.encode()).hexdigest()[:40]}"
+        types = {_subscription(e) for e in events}
         return self.event(
             type=types.pop() if len(types) == 1 else "batch",
-            idempotency_key=key,
-            entity_key=_entity(events),
+            idempotency_key=f"hubspot:{joined}",
+            entity_key=_single_object(events),
             occurred_at=_latest(events, request.received_at),
             data={"events": events},
         )
 
 
-def _entity(events: list[dict[str, Any]]) -> str | None:
-    objects = {
-        (str(e.get("subscriptionType", "")).split(".")[0], e.get("objectId")) for e in events
-    }
-    if len(objects) == 1:
-        kind, object_id = objects.pop()
-        if object_id is not None:
-            return f"hubspot-{kind or 'object'}:{object_id}"
-    return None
+def _single_object(events: list[dict[str, Any]]) -> str | None:
+    """``hubspot-<object type>:<objectId>`` when every event is about one object, else None."""
+    objects = {(_subscription(e).split(".")[0], _object_id(e)) for e in events}
+    if len(objects) != 1:
+        return None
+    kind, object_id = objects.pop()
+    return f"hubspot-{kind}:{object_id}" if object_id is not None else None
+
+
+def _object_id(event: dict[str, Any]) -> str | None:
+    value = event.get("objectId")
+    if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
+        return None
+    return str(value)
+
+
+def _subscription(event: dict[str, Any]) -> str:
+    """The event's ``subscriptionType`` (``contact.creation`` …), or ``unknown``."""
+    kind = event.get("subscriptionType")
+    return kind if isinstance(kind, str) and kind.strip() else "unknown"
 
 
 def _latest(events: list[dict[str, Any]], default: datetime) -> datetime:
-    stamps = [e["occurredAt"] for e in events if isinstance(e.get("occurredAt"), int | float)]
+    stamps = [
+        e["occurredAt"]
+        for e in events
+        if isinstance(e.get("occurredAt"), int | float) and not isinstance(e["occurredAt"], bool)
+    ]
     return parse_time(max(stamps), "occurredAt") if stamps else default
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
 PROVIDER = HubSpotProvider()

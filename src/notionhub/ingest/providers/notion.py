@@ -1,18 +1,24 @@
-"""Notion webhooks: a one-time verification POST, then ``X-Notion-Signature``.
+"""Notion webhooks: a one-time verification request, then ``X-Notion-Signature``.
 
-When a subscription is created, Notion posts ``{"verification_token": "secret_…"}`` unsigned;
-the hub saves the token to ``$NOTIONHUB_HOME/notion-verification-token`` (the operator pastes it
-into Notion and sets ``NOTION_WEBHOOK_VERIFICATION_TOKEN``). Every later delivery carries
-``X-Notion-Signature: sha256=<hex HMAC-SHA256 of the body, keyed by that token>``.
-Events carry ids, not content: ``{id, timestamp, type, entity: {id, type}, data}``.
+When a subscription is created, Notion posts ``{"verification_token": "secret_…"}`` unsigned; the
+hub answers 200 and saves the token (the operator pastes it into Notion's "Verify" dialog and sets
+``NOTION_WEBHOOK_VERIFICATION_TOKEN``). Only a body that is exactly that one string field is
+treated so: anything else must be signed. Every later delivery carries
+``X-Notion-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed by that token>``.
+
+Events carry ids, not content: ``{id, timestamp, type, entity: {id, type}, data, …}``.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from notionhub.errors import PayloadRejected
 from notionhub.ingest.body_signature import verify_body_hmac
 from notionhub.ingest.event import Event, Reply, WebhookRequest
 from notionhub.ingest.provider import Provider, json_object, json_value, parse_time, required
+
+SIGNATURE_HEADER = "X-Notion-Signature"
 
 
 class NotionProvider(Provider):
@@ -20,40 +26,63 @@ class NotionProvider(Provider):
     secret_env = "NOTION_WEBHOOK_VERIFICATION_TOKEN"
 
     def handshake(self, request: WebhookRequest, secret: str | None) -> Reply | None:
-        """The verification request: exactly ``{"verification_token": "<string>"}``."""
-        try:
-            data = json_value(request.body)
-        except PayloadRejected:
+        """The verification request: exactly ``{"verification_token": "<non-empty string>"}``."""
+        token = _verification_token(request.body)
+        if token is None:
             return None
-        if not isinstance(data, dict) or set(data) != {"verification_token"}:
-            return None
-        token = data["verification_token"]
-        if not isinstance(token, str) or not token.strip():
-            return None
+        if secret is not None and token == secret:
+            return Reply(200, {"ok": True}, reason="Notion verification token already configured")
+        if secret is not None:
+            # Unsigned, so anyone could send one: with a token configured, nothing is saved.
+            return Reply(
+                409,
+                {
+                    "error": "verification_token_configured",
+                    "message": "A Notion verification token is already configured"
+                    f" ({self.secret_env}); unset it to subscribe again.",
+                },
+                reason="Notion verification token refused: another one is configured",
+            )
         return Reply(
             200, {"ok": True}, reason="Notion verification token received", captured_secret=token
         )
 
     def verify(self, request: WebhookRequest, secret: str) -> None:
-        verify_body_hmac(
-            request, secret, header="X-Notion-Signature", encoding="hex", prefix="sha256="
-        )
+        verify_body_hmac(request, secret, header=SIGNATURE_HEADER, encoding="hex", prefix="sha256=")
 
     def parse(self, request: WebhookRequest, secret: str) -> Event | Reply:
         data = json_object(request.body)
         event_id, event_type = required(data, "id"), required(data, "type")
         if not isinstance(event_id, str) or not isinstance(event_type, str):
             raise PayloadRejected("id and type should be strings.")
-        entity = data.get("entity")
-        entity_id = entity.get("id") if isinstance(entity, dict) else None
-        entity_kind = entity.get("type", "page") if isinstance(entity, dict) else "page"
         return self.event(
             type=event_type,
             idempotency_key=f"notion:{event_id}",
-            entity_key=f"notion-{entity_kind}:{entity_id}" if entity_id else None,
+            entity_key=_entity_key(data.get("entity")),
             occurred_at=parse_time(required(data, "timestamp"), "timestamp"),
             data=data,
         )
+
+
+def _verification_token(body: bytes) -> str | None:
+    try:
+        data = json_value(body)
+    except PayloadRejected:
+        return None
+    if not isinstance(data, dict) or set(data) != {"verification_token"}:
+        return None
+    token = data["verification_token"]
+    return token if isinstance(token, str) and token.strip() else None
+
+
+def _entity_key(entity: Any) -> str | None:
+    """``notion-<entity.type>:<entity.id>`` (``notion-page:…`` for page events), else None."""
+    if not isinstance(entity, dict):
+        return None
+    entity_id, kind = entity.get("id"), entity.get("type") or "page"
+    if not isinstance(entity_id, str) or not entity_id or not isinstance(kind, str):
+        return None
+    return f"notion-{kind}:{entity_id}"
 
 
 PROVIDER = NotionProvider()

@@ -1,0 +1,217 @@
+"""Circle.so: no documented signature, so a secret token or Standard Webhooks (a relay)."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from notionhub.errors import PayloadRejected, SignatureRejected
+from notionhub.ingest.event import Event, Reply, WebhookRequest
+from notionhub.ingest.providers.circle import PROVIDER
+from tests.ingest.conftest import MakeRequest, build_request
+
+TOKEN = "circle-7a9c2e4f6b8d0a1c3e5f7b9d1f3a5c7e"
+RELAY_SECRET = "whsec_" + base64.b64encode(b"circle-relay-signing-key-32bytes").decode()
+HOOK = "https://hub.example.com/hooks/circle"
+PAYLOADS = Path(__file__).parent / "payloads" / "circle"
+
+
+def load(name: str) -> bytes:
+    return (PAYLOADS / f"{name}.json").read_bytes().rstrip(b"\n")
+
+
+def with_token(body: bytes, token: str = TOKEN, url: str = HOOK) -> WebhookRequest:
+    """What a Circle workflow's webhook action sends with the custom header set."""
+    return build_request(body, {"X-Webhook-Token": token}, url=url)
+
+
+def relayed(
+    body: bytes, secret: str = RELAY_SECRET, age: timedelta = timedelta(0)
+) -> WebhookRequest:
+    """Standard Webhooks, computed by hand: base64 HMAC of "{id}.{timestamp}.{body}"."""
+    stamp = str(int((datetime.now(UTC) - age).timestamp()))
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    digest = hmac.new(key, f"msg_7.{stamp}.".encode() + body, hashlib.sha256).digest()
+    headers = {
+        "webhook-id": "msg_7",
+        "webhook-timestamp": stamp,
+        "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+    }
+    return build_request(body, headers, url=HOOK)
+
+
+def receive(request: WebhookRequest, secret: str = TOKEN) -> Event | Reply:
+    PROVIDER.verify(request, secret)
+    return PROVIDER.parse(request, secret)
+
+
+def received_event(request: WebhookRequest, secret: str = TOKEN) -> Event:
+    event = receive(request, secret)
+    assert isinstance(event, Event)
+    return event
+
+
+def test_the_provider_is_named_and_configured_as_the_hub_expects() -> None:
+    assert (PROVIDER.name, PROVIDER.secret_env) == ("circle", "CIRCLE_WEBHOOK_SECRET")
+
+
+def test_a_new_member_is_parsed() -> None:
+    body = load("member_created")
+    event = received_event(with_token(body))
+    assert event.provider == "circle"
+    assert event.type == "community_member.created"
+    assert event.idempotency_key == "circle:evt_9876"
+    assert event.entity_key == "email:jane.doe@example.com"
+    assert event.occurred_at == datetime(2026, 11, 20, 9, 20, tzinfo=UTC)
+    assert event.data == json.loads(body)
+
+
+def test_a_flat_body_takes_its_type_from_the_url_and_its_key_from_the_body() -> None:
+    body = load("new_member_flat")
+    event = received_event(with_token(body, url=f"{HOOK}?event=member.joined"))
+    assert event.type == "member.joined"
+    assert event.idempotency_key.startswith("circle:member.joined:")
+    assert event.entity_key == "email:jane.doe@example.com"
+    again = received_event(with_token(body, url=f"{HOOK}?event=member.joined"))
+    assert again.idempotency_key == event.idempotency_key
+    other = received_event(with_token(body, url=f"{HOOK}?event=member.left"))
+    assert other.idempotency_key != event.idempotency_key
+
+
+def test_a_bare_id_is_not_taken_for_an_event_id() -> None:
+    # Without an envelope, "id" may be the member's: two events about them must not collide.
+    first = {"type": "member.updated", "id": 555, "email": "jane@example.com", "headline": "A"}
+    second = {**first, "headline": "B"}
+    keys = {
+        received_event(with_token(json.dumps(b).encode())).idempotency_key for b in (first, second)
+    }
+    assert len(keys) == 2
+
+
+def test_an_unreadable_time_falls_back_to_the_time_received() -> None:
+    data = {**json.loads(load("member_created")), "created_at": "sometime"}
+    event = received_event(with_token(json.dumps(data).encode()))
+    assert abs((event.occurred_at - datetime.now(UTC)).total_seconds()) < 3600
+
+
+def test_a_token_in_the_url_is_accepted() -> None:
+    request = build_request(load("member_created"), url=f"{HOOK}?token={TOKEN}")
+    assert received_event(request).type == "community_member.created"
+
+
+def test_a_relay_signing_with_standard_webhooks_is_accepted() -> None:
+    event = received_event(relayed(load("member_created")), RELAY_SECRET)
+    assert event.idempotency_key == "circle:evt_9876"
+
+
+def test_a_wrong_token_is_refused() -> None:
+    with pytest.raises(SignatureRejected, match="token"):
+        PROVIDER.verify(with_token(load("member_created"), token="circle-guess"), TOKEN)
+
+
+def test_a_wrong_relay_secret_is_refused() -> None:
+    other = "whsec_" + base64.b64encode(b"some-other-relay-signing-key-32b").decode()
+    with pytest.raises(SignatureRejected, match="Standard Webhooks"):
+        PROVIDER.verify(relayed(load("member_created"), secret=other), RELAY_SECRET)
+
+
+def test_a_changed_body_is_refused_with_standard_webhooks(make_request: MakeRequest) -> None:
+    request = relayed(load("member_created"))
+    changed = make_request(request.body.replace(b"Jane", b"Joan"), request.headers, url=HOOK)
+    with pytest.raises(SignatureRejected, match="Standard Webhooks"):
+        PROVIDER.verify(changed, RELAY_SECRET)
+
+
+def test_a_stale_standard_webhooks_timestamp_is_refused() -> None:
+    with pytest.raises(SignatureRejected, match="too old"):
+        PROVIDER.verify(relayed(load("member_created"), age=timedelta(minutes=10)), RELAY_SECRET)
+
+
+def test_no_proof_is_refused(make_request: MakeRequest) -> None:
+    with pytest.raises(SignatureRejected, match="No signature"):
+        PROVIDER.verify(make_request(load("member_created"), url=HOOK), TOKEN)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"webhook-timestamp": "1", "webhook-signature": "v1,AAAA"},
+        {"webhook-id": "m", "webhook-timestamp": "x", "webhook-signature": "v1,AAAA"},
+        {"svix-id": "m", "svix-timestamp": "1", "svix-signature": "v1"},
+    ],
+)
+def test_malformed_standard_headers_are_refused(
+    make_request: MakeRequest, headers: dict[str, str]
+) -> None:
+    with pytest.raises(SignatureRejected):
+        PROVIDER.verify(make_request(load("member_created"), headers, url=HOOK), RELAY_SECRET)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"not json", "not valid JSON"),
+        (b"[]", "JSON object"),
+        (b'{"email": "jane@example.com"}', r"\?event="),
+        (b'{"type": ["x"], "email": "jane@example.com"}', r"\?event="),
+    ],
+)
+def test_a_body_that_does_not_parse_is_a_payload_error(body: bytes, message: str) -> None:
+    request = with_token(body)
+    PROVIDER.verify(request, TOKEN)
+    with pytest.raises(PayloadRejected, match=message):
+        PROVIDER.parse(request, TOKEN)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner),
+    max_leaves=20,
+)
+circle_bodies = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": json_values,
+        "event_id": json_values,
+        "type": st.just("member.created") | json_values,
+        "created_at": st.datetimes().map(datetime.isoformat) | st.text(max_size=20) | json_values,
+        "email": json_values,
+        "data": st.fixed_dictionaries({}, optional={"email": json_values}) | json_values,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=json_values | circle_bodies, query=st.sampled_from(["", "?event=member.created"]))
+def test_any_json_with_the_token_is_an_event_or_a_payload_error(value: Any, query: str) -> None:
+    try:
+        event = receive(with_token(json.dumps(value).encode(), url=HOOK + query))
+    except PayloadRejected:
+        return
+    assert isinstance(event, Event)
+    assert event.idempotency_key.startswith("circle:")
+    assert event.occurred_at.tzinfo is not None
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=json_values | circle_bodies)
+def test_any_relayed_json_is_an_event_or_a_payload_error(value: Any) -> None:
+    with contextlib.suppress(PayloadRejected):
+        assert isinstance(receive(relayed(json.dumps(value).encode()), RELAY_SECRET), Event)
+
+
+@settings(max_examples=100, deadline=None)
+@given(body=st.binary(max_size=300))
+def test_any_bytes_with_the_token_are_an_event_or_a_payload_error(body: bytes) -> None:
+    with contextlib.suppress(PayloadRejected):
+        assert isinstance(receive(with_token(body)), Event)
