@@ -1,8 +1,9 @@
-"""The index planner only narrows: a query answers the same with it as without it.
+"""The index answers as the filter engine does: it only narrows, or it is exact.
 
 Many filters (dates with times and zones, substrings, ranges on one property, compounds) run
-over pages with awkward values twice: through the planner, and with the planner switched off
-so the filter engine reads every page. Both must find the same pages.
+over pages with awkward values twice: through the planner (and the exact SQL path), and with
+both switched off so the filter engine reads every page. Both must find the same pages, and
+with sorts and cursors, in the same order.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from notionhub.localnotion import databases, page_index, pages, query
+from notionhub.errors import ValidationFailed
+from notionhub.localnotion import databases, page_index, pages, query, query_exact
 from notionhub.localnotion.storage import Storage
 from notionhub.localnotion.workspace import Workspace
 
@@ -45,9 +49,8 @@ SCHEMA: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def filled(tmp_path: Path) -> Iterator[tuple[Workspace, str]]:
-    storage = Storage(tmp_path / "notion.sqlite3")
+def _fill(path: Path) -> tuple[Workspace, str]:
+    storage = Storage(path / "notion.sqlite3")
     ws = Workspace(storage, clock=lambda: NOW)
     page_index.ensure_index(storage)
     db = databases.create_database(
@@ -82,8 +85,29 @@ def filled(tmp_path: Path) -> Iterator[tuple[Workspace, str]]:
             pages.update_page(ws, page.id, {"properties": {"Amount": {"number": 5}}})
         if index % 41 == 0:
             pages.update_page(ws, page.id, {"in_trash": True})
+    return ws, ds_id
+
+
+@pytest.fixture
+def filled(tmp_path: Path) -> Iterator[tuple[Workspace, str]]:
+    ws, ds_id = _fill(tmp_path)
     yield ws, ds_id
-    storage.close()
+    ws.storage.close()
+
+
+@pytest.fixture(scope="module")
+def shared_filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace, str]]:
+    """The same pages, for tests that only read (hypothesis runs many queries over them)."""
+    ws, ds_id = _fill(tmp_path_factory.mktemp("shared"))
+    yield ws, ds_id
+    ws.storage.close()
+
+
+def _engine_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switch the index off: the filter engine reads, filters and sorts every page."""
+    monkeypatch.setattr(query, "_exact_answer", lambda *args, **kwargs: None)
+    monkeypatch.setattr(query, "candidate_pages", lambda *args, **kwargs: None)
+    monkeypatch.setattr(query, "_ordered_by", lambda *args: None)
 
 
 def _leaves() -> list[dict[str, Any]]:
@@ -108,6 +132,15 @@ def _leaves() -> list[dict[str, Any]]:
             leaves.append({"property": "Due", "date": {op: day}})
     for relative in ("past_week", "past_month", "this_week", "next_week"):
         leaves.append({"property": "Due", "date": {relative: {}}})
+    # Negations (exact in SQL: no row that matches) and their awkward cases.
+    for arg in ("harbor", "x", "école"):
+        leaves.append({"property": "Name", "title": {"does_not_contain": arg}})
+        leaves.append({"property": "Notes", "rich_text": {"does_not_equal": arg * 2}})
+    leaves.append({"property": "Amount", "number": {"does_not_equal": 10}})
+    leaves.append({"property": "Stage", "select": {"does_not_equal": "Won"}})
+    leaves.append({"property": "Tags", "multi_select": {"does_not_contain": "red"}})
+    for flag in (True, False):
+        leaves.append({"property": "Done", "checkbox": {"does_not_equal": flag}})
     return leaves
 
 
@@ -141,7 +174,7 @@ def test_the_planner_never_loses_a_match(
     ws, ds_id = filled
     filters = _filters()
     planned = [sorted(_all_ids(ws, ds_id, {"filter": f})) for f in filters]
-    monkeypatch.setattr(query, "candidate_pages", lambda *args, **kwargs: None)
+    _engine_only(monkeypatch)
     for query_filter, found in zip(filters, planned, strict=True):
         assert found == sorted(_all_ids(ws, ds_id, {"filter": query_filter})), query_filter
 
@@ -156,7 +189,7 @@ def test_sorted_results_are_the_same_pages_in_order(
         "page_size": 7,
     }
     planned = _all_ids(ws, ds_id, body)
-    monkeypatch.setattr(query, "candidate_pages", lambda *args, **kwargs: None)
+    _engine_only(monkeypatch)
     everything = _all_ids(ws, ds_id, body)
     assert sorted(planned) == sorted(everything)
     amounts = {
@@ -217,6 +250,7 @@ def test_reading_in_sort_order_answers_the_first_page_alike(
         if rng.random() < 0.4 or f is None
     ]
     bodies = [{k: v for k, v in body.items() if v is not None} for body in bodies]
+    monkeypatch.setattr(query, "_exact_answer", lambda *args, **kwargs: None)
     fast = [_first_page(ws, ds_id, body) for body in bodies]
     monkeypatch.setattr(query, "_ordered_by", lambda *args: None)
     for body, answer in zip(bodies, fast, strict=True):
@@ -233,3 +267,114 @@ def test_pages_after_a_fast_first_page_follow_on(filled: tuple[Workspace, str]) 
         everything = query.query_data_source(ws, ds_id, {"page_size": 100}, [])
         total = len(_all_ids(ws, ds_id, {"page_size": 100}))
         assert len(listed) == total, (sorts, everything[1])
+
+
+def test_exact_sql_lists_the_same_pages_in_the_same_order(
+    filled: tuple[Workspace, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Filtered, sorted and paginated by SQL alone: the engine's pages, order and cursors."""
+    ws, ds_id = filled
+    used: list[int] = []
+    exact_page = query_exact.exact_page
+
+    def counted(*args: Any, **kwargs: Any) -> tuple[list[str], str | None]:
+        used.append(1)
+        return exact_page(*args, **kwargs)
+
+    monkeypatch.setattr(query, "exact_page", counted)
+    rng = random.Random(7)
+    sorts = [*SORTS, _by("Done asc", "Amount asc"), [], *TIMESTAMP_SORTS]
+    bodies = [
+        {"filter": f, "sorts": s, "page_size": rng.choice((7, 30, 100))}
+        for f in rng.sample(_filters(), 50)
+        for s in rng.sample(sorts, 2)
+    ]
+    bodies += [{**body, "in_trash": True} for body in bodies[:10]]
+    listed = [_all_ids(ws, ds_id, body) for body in bodies]
+    assert len(used) > len(bodies) // 2  # most of these are exact in SQL
+    _engine_only(monkeypatch)
+    for body, ids in zip(bodies, listed, strict=True):
+        assert ids == _all_ids(ws, ds_id, body), body
+
+
+TIMESTAMP_SORTS = [
+    [{"timestamp": "last_edited_time", "direction": "descending"}],
+    [{"timestamp": "created_time", "direction": "ascending"}, *_by("Amount desc")],
+]
+
+_leaf = st.sampled_from(_leaves())
+_filter = st.one_of(
+    st.none(),
+    _leaf,
+    st.builds(lambda parts: {"and": parts}, st.lists(_leaf, max_size=3)),
+    st.builds(lambda parts: {"or": parts}, st.lists(_leaf, min_size=1, max_size=3)),
+    st.builds(
+        lambda leaf, parts: {"and": [leaf, {"or": parts}]}, _leaf, st.lists(_leaf, max_size=2)
+    ),
+)
+_step = st.one_of(
+    st.builds(
+        lambda name, way: {"property": name, "direction": way},
+        st.sampled_from(["Amount", "Due", "Done"]),
+        st.sampled_from(["ascending", "descending"]),
+    ),
+    st.builds(
+        lambda name, way: {"timestamp": name, "direction": way},
+        st.sampled_from(["created_time", "last_edited_time"]),
+        st.sampled_from(["ascending", "descending"]),
+    ),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    query_filter=_filter,
+    sorts=st.lists(_step, max_size=3),
+    page_size=st.sampled_from([2, 9, 100]),
+    in_trash=st.booleans(),
+)
+def test_exact_sql_path_matches_the_reference_path(
+    shared_filled: tuple[Workspace, str],
+    query_filter: dict[str, Any] | None,
+    sorts: list[dict[str, Any]],
+    page_size: int,
+    in_trash: bool,
+) -> None:
+    """Any exact filter and sorts: same pages, same order, same cursors as the engine's path.
+
+    The pages hold few distinct values (and one creation time), so sorts tie often.
+    """
+    ws, ds_id = shared_filled
+    body: dict[str, Any] = {"sorts": sorts, "page_size": page_size}
+    if query_filter is not None:
+        body["filter"] = query_filter
+    if in_trash:
+        body["in_trash"] = True
+    fast = _listing(ws, ds_id, body)
+    with pytest.MonkeyPatch.context() as patch:
+        _engine_only(patch)
+        assert fast == _listing(ws, ds_id, body), body
+
+
+def _listing(ws: Workspace, ds_id: str, body: dict[str, Any]) -> list[tuple[list[str], str | None]]:
+    """Every page of a listing, with the cursor each answer gave."""
+    answers = []
+    cursor = None
+    while True:
+        request = dict(body, start_cursor=cursor) if cursor else body
+        results, cursor = query.query_data_source(ws, ds_id, request, [])
+        answers.append(([page["id"] for page in results], cursor))
+        if cursor is None:
+            return answers
+
+
+def test_an_invalid_cursor_is_refused_by_the_exact_path(filled: tuple[Workspace, str]) -> None:
+    ws, ds_id = filled
+    body = {"filter": {"property": "Done", "checkbox": {"equals": True}}, "page_size": 5}
+    unchecked = query.query_data_source(
+        ws, ds_id, {"filter": {"property": "Done", "checkbox": {"equals": False}}}, []
+    )[0][0]["id"]
+    with pytest.raises(ValidationFailed, match="start_cursor provided is invalid"):
+        query.query_data_source(ws, ds_id, {**body, "start_cursor": unchecked}, [])

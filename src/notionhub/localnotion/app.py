@@ -55,6 +55,47 @@ class LocalNotionConfig:
     rate_burst: int = 3
 
 
+class GroupCommit:
+    """One COMMIT for the writes of every request handled in one turn of the event loop.
+
+    The first writing request of a turn opens a group transaction (``Storage.open_group``)
+    and schedules its commit for the end of the turn; each request's own transaction is a
+    savepoint in it, undone alone if the request fails. A request is answered only once the
+    group is committed, so every answered write is as durable as before; a request that
+    reads waits for an open group first, so no answer shows uncommitted data. With several
+    clients, the requests that arrived together share the cost of committing.
+    """
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+        self._committed: asyncio.Future[None] | None = None
+
+    def join(self) -> asyncio.Future[None]:
+        """Open the turn's group if needed; the future is done once it is committed."""
+        if self._committed is None:
+            loop = asyncio.get_running_loop()
+            self._storage.open_group()
+            self._committed = loop.create_future()
+            loop.call_soon(self._commit)
+        return self._committed
+
+    async def settled(self) -> None:
+        """Wait until no group is open (committed or not: the writers answer for it)."""
+        while self._committed is not None:
+            await asyncio.wait({self._committed})
+
+    def _commit(self) -> None:
+        committed, self._committed = self._committed, None
+        if committed is None:
+            return
+        try:
+            self._storage.commit_group()
+        except Exception as error:
+            committed.set_exception(error)
+        else:
+            committed.set_result(None)
+
+
 @dataclass
 class ServerState:
     """What the running server holds besides its data: counters, faults, limits."""
@@ -64,6 +105,7 @@ class ServerState:
     stats: RequestStats = field(default_factory=RequestStats)
     faults: FaultPlan = field(default_factory=FaultPlan)
     limiter: RateLimiter | None = None
+    group: GroupCommit | None = None
 
 
 class FastJSONResponse(JSONResponse):
@@ -135,7 +177,7 @@ def _endpoint(
             await _apply_limits(state, token)
             raw = await request.body() if request.method in ("POST", "PATCH") else b""
             call = Call(state.workspace, request.path_params, request.query_params, parse_body(raw))
-            result = handler(call)
+            result = await _handle(state, route, handler, call)
             status = 200
             return FastJSONResponse(result)
         except NotionAPIError as error:
@@ -155,6 +197,28 @@ def _endpoint(
             state.stats.record(route, status, (token or "")[-4:])
 
     return serve
+
+
+# Routes that only read; every other route may write and joins the turn's group commit.
+_READ_ONLY = ("GET ", "POST /v1/search", "POST /v1/data_sources/{data_source_id}/query")
+
+
+async def _handle(
+    state: ServerState, route: str, handler: Callable[[Call], Any], call: Call
+) -> Any:
+    """Run the handler; a write is answered after its group commits, a read after any group."""
+    group = state.group
+    if group is None:
+        return handler(call)
+    if route.startswith(_READ_ONLY):
+        await group.settled()
+        return handler(call)
+    committed = group.join()
+    try:
+        result = handler(call)
+    finally:
+        await asyncio.shield(committed)
+    return result
 
 
 def _admin_routes(state: ServerState) -> list[Route]:
@@ -223,7 +287,9 @@ def create_app(config: LocalNotionConfig) -> Starlette:
     workspace = Workspace(storage, public_url=config.public_url)
     if ensure_index(storage):
         log.info("property_index_rebuilt", version=INDEX_VERSION)
-    state = ServerState(workspace=workspace, tokens=frozenset(config.tokens))
+    state = ServerState(
+        workspace=workspace, tokens=frozenset(config.tokens), group=GroupCommit(storage)
+    )
     if config.rate_limit is not None:
         state.limiter = RateLimiter(config.rate_limit, config.rate_burst)
     routes = [

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from notionhub.errors import ValidationFailed
+from notionhub.localnotion import index_queries
 from notionhub.localnotion.ids import new_id, parse_id
 from notionhub.localnotion.property_schema import apply_schema_update, normalize_schema_on_create
 from notionhub.localnotion.request_body import (
@@ -243,7 +244,7 @@ def update_data_source(ws: Workspace, raw_id: str, body: dict[str, Any]) -> Stor
             )
             _check_relations(ws, obj.id, change.schema, "body.properties")
             for prop_id in [*change.removed, *change.retyped]:
-                ws.storage.drop_index_of_property(obj.id, prop_id)
+                index_queries.drop_property(ws.storage, obj.id, prop_id)
             new_body["properties"] = change.schema
         updated = replace(
             ws.touch(obj, in_trash=trash_flag(body, obj.in_trash)),

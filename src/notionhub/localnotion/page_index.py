@@ -1,15 +1,16 @@
-"""The property index: which pages a filter can possibly match, read from SQLite.
+"""The property index: which pages a filter matches, read from SQLite.
 
-The planner only ever narrows: the pages it returns are a superset of the matches, and the
-filter engine then decides exactly. Text is indexed lower-cased, so a case-sensitive or a
-case-insensitive comparison are both supersets of what SQL returns. Dates are indexed by the
-start of the span the filter engine compares (epoch milliseconds); a span is at most one day
-long, so date conditions widen by a day where the span's end matters.
+``index_rows`` says what a page puts in the index (stored by ``index_queries``); the conditions
+the index answers are in ``index_conditions``. The planner answers with SQL (``Selection``):
 
-The planner answers with SQL (``Selection``). For ``and``, it counts how many index rows each
-condition has (counting reads a small part of the index), reads the rows of the smallest, and
-checks every other condition with one look-up per row in the index by page, all in one
-statement; ``or`` is a ``UNION``.
+- ``candidate_selection`` only narrows: the pages it returns are a superset of the matches,
+  and the filter engine then decides exactly;
+- ``exact_selection`` answers only when every condition of the filter is exact in SQL, and
+  then returns exactly the matching pages (trashed ones included: the caller decides).
+
+For ``and``, the planner counts how many index rows each condition has (counting reads a small
+part of the index), reads the rows of the smallest, and checks every other condition with one
+look-up per row in the index by page, all in one statement; ``or`` is a ``UNION``.
 """
 
 from __future__ import annotations
@@ -19,25 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from notionhub.localnotion.ids import is_id, parse_id
-from notionhub.localnotion.query_dates import (
-    DAY_MS,
-    RELATIVE_RANGES,
-    Span,
-    parse_span,
-    relative_span,
-)
+from notionhub.localnotion import index_queries
+from notionhub.localnotion.index_conditions import SEARCHABLE, TEXT_TYPES, Leaf, leaf_of
+from notionhub.localnotion.index_queries import IndexRow
 from notionhub.localnotion.query_filter_values import date_span
 from notionhub.localnotion.rich_text import plain_text
-from notionhub.localnotion.storage import IndexRow, Storage
-
-_TEXT_TYPES = {"title", "rich_text", "email", "url", "phone_number"}
-_SEARCHABLE = {"title"}
-_LIKE_ESCAPE = " ESCAPE '\\'"
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+from notionhub.localnotion.storage import Storage
 
 
 def _text_rows(prop_id: str, value: dict[str, Any], kind: str) -> list[IndexRow]:
@@ -45,22 +33,26 @@ def _text_rows(prop_id: str, value: dict[str, Any], kind: str) -> list[IndexRow]
     text = plain_text(raw) if isinstance(raw, list) else (raw or "")
     # Titles are what people search in: only they go to the substring index, which costs a
     # share of every write; other text types answer ``contains`` by reading their values.
-    return [IndexRow(prop_id, text_value=text.lower(), searchable=kind in _SEARCHABLE)]
+    return [IndexRow(prop_id, text_value=text.lower(), searchable=kind in SEARCHABLE)]
 
 
 def _number_rows(prop_id: str, value: dict[str, Any], kind: str) -> list[IndexRow]:
     number = value.get(kind)
     if kind == "unique_id":
         number = (number or {}).get("number")
-    if kind == "checkbox":
-        number = 1.0 if number else 0.0
     return [IndexRow(prop_id, number_value=float(number))] if number is not None else []
+
+
+def _checkbox_rows(prop_id: str, value: dict[str, Any], kind: str) -> list[IndexRow]:
+    # Only checked boxes: "unchecked" is having no row, which also covers pages written
+    # before the property existed (they read as unchecked too).
+    return [IndexRow(prop_id, number_value=1.0)] if value.get(kind) is True else []
 
 
 def _option_rows(prop_id: str, value: dict[str, Any], kind: str) -> list[IndexRow]:
     raw = value.get(kind)
     options = raw if isinstance(raw, list) else [raw] if raw else []
-    return [IndexRow(prop_id, text_value=str(o["name"]).lower()) for o in options]
+    return [IndexRow(prop_id, text_value=str(o["name"])) for o in options]
 
 
 def _date_rows(prop_id: str, value: dict[str, Any], kind: str) -> list[IndexRow]:
@@ -74,9 +66,9 @@ def _id_rows(prop_id: str, value: dict[str, Any], kind: str) -> list[IndexRow]:
 
 
 _ROW_MAKERS: dict[str, Callable[[str, dict[str, Any], str], list[IndexRow]]] = {
-    **dict.fromkeys(_TEXT_TYPES, _text_rows),
+    **dict.fromkeys(TEXT_TYPES, _text_rows),
     "number": _number_rows,
-    "checkbox": _number_rows,
+    "checkbox": _checkbox_rows,
     "unique_id": _number_rows,
     "select": _option_rows,
     "status": _option_rows,
@@ -93,18 +85,14 @@ def index_rows(schema: dict[str, dict[str, Any]], values: dict[str, Any]) -> lis
     for prop in schema.values():
         maker = _ROW_MAKERS.get(prop["type"])
         value = values.get(prop["id"])
-        if maker is None:
-            continue
-        if value is None or value.get("type") != prop["type"]:
-            if prop["type"] == "checkbox":  # an unset checkbox is false and must be findable
-                rows.append(IndexRow(prop["id"], number_value=0.0))
+        if maker is None or value is None or value.get("type") != prop["type"]:
             continue
         rows.extend(maker(prop["id"], value, prop["type"]))
     return rows
 
 
 # Bump when index_rows changes what it stores: ensure_index then rebuilds the index.
-INDEX_VERSION = "3"
+INDEX_VERSION = "4"
 _VERSION_KEY = "property_index_version"
 
 
@@ -116,117 +104,34 @@ def ensure_index(storage: Storage) -> bool:
     if storage.get_meta(_VERSION_KEY) == INDEX_VERSION:
         return False
     with storage.transaction():
-        storage.clear_index()
+        index_queries.clear(storage)
         for ds_id in storage.ids_of_kind("data_source"):
             ds = storage.get(ds_id)
             if ds is None:
                 continue
             schema: dict[str, dict[str, Any]] = ds.body["properties"]
             for page in storage.iter_pages_of(ds_id):
-                storage.replace_index(ds_id, page.id, index_rows(schema, page.body["values"]))
+                rows = index_rows(schema, page.body["values"])
+                index_queries.replace_rows(storage, ds_id, page.id, rows, new=True)
         storage.set_meta(_VERSION_KEY, INDEX_VERSION)
     return True
 
 
 @dataclass(frozen=True)
-class _Leaf:
-    """One condition the index can answer for one property.
-
-    ``where``/``args`` select index rows of ``prop_id``; ``pieces``, when there are any, are the
-    three-character pieces a substring condition needs, for the text search index.
-    """
-
-    prop_id: str
-    where: str
-    args: tuple[Any, ...]
-    single: bool  # one index row per page: conditions on this property can share a row
-    pieces: tuple[str, ...] = ()
-    kind: str = ""  # the property's type
-
-
-# A condition the index can answer: (SQL over text_value/number_value, its arguments).
-Condition = tuple[str, tuple[Any, ...]]
-_NUMBER_OPS = {
-    "equals": "number_value = ?",
-    "greater_than": "number_value > ?",
-    "less_than": "number_value < ?",
-    "greater_than_or_equal_to": "number_value >= ?",
-    "less_than_or_equal_to": "number_value <= ?",
-}
-_SINGLE_VALUED = {*_TEXT_TYPES, "number", "unique_id", "checkbox", "select", "status", "date"}
-_SUBSTRING_OPS = {"contains": "%{}%", "starts_with": "{}%", "ends_with": "%{}"}
-_PIECE = 3  # the trigram tokenizer's piece length
-_FIRST_COUNT_LIMIT = 512
-_COUNT_ORDER = {**dict.fromkeys(_TEXT_TYPES, 0), "number": 2, "date": 2, "checkbox": 3}
-_SMALL_ENOUGH = 1024  # index rows: below this, a condition leads a substring search
-
-
-def _text_condition(op: str, arg: object) -> tuple[str, tuple[Any, ...], tuple[str, ...]] | None:
-    if not isinstance(arg, str) or not arg:
-        return None
-    text = arg.lower()
-    if op == "equals":
-        return "text_value = ?", (text,), ()
-    if op in _SUBSTRING_OPS:
-        pattern = _SUBSTRING_OPS[op].format(_escape_like(text))
-        # Text holding the argument holds each of its pieces: a superset for the search index.
-        pieces = tuple(dict.fromkeys(text[i : i + _PIECE] for i in range(len(text) - _PIECE + 1)))
-        where = "text_value IS NOT NULL AND text_value LIKE ?" + _LIKE_ESCAPE
-        return where, (pattern,), pieces
-    return None
-
-
-def _date_condition(op: str, arg: object, now: datetime | None) -> Condition | None:
-    """Index rows hold a span's start; a page's span is a millisecond or a day long."""
-    target: Span | None
-    if op in RELATIVE_RANGES:
-        if now is None or arg != {}:
-            return None
-        target, op = relative_span(op, now), "equals"  # relative ranges test overlap
-    else:
-        target = parse_span(arg)
-    if target is None:
-        return None
-    start, end, day = float(target.start), float(target.end), float(DAY_MS)
-    conditions: dict[str, Condition] = {
-        "equals": ("number_value > ? AND number_value < ?", (start - day, end)),
-        "before": ("number_value < ?", (start,)),
-        "after": ("number_value >= ?", (end,)),
-        "on_or_before": ("number_value < ?", (end,)),
-        "on_or_after": ("number_value > ?", (start - day,)),
-    }
-    return conditions.get(op)
-
-
-def _condition(kind: str, op: str, arg: object, now: datetime | None) -> Condition | None:
-    is_number = isinstance(arg, (int, float)) and not isinstance(arg, bool)
-    if kind in ("number", "unique_id") and op in _NUMBER_OPS and is_number:
-        return _NUMBER_OPS[op], (float(arg),)  # type: ignore[arg-type]
-    if kind == "checkbox" and op == "equals" and isinstance(arg, bool):
-        return "number_value = ?", (1.0 if arg else 0.0,)
-    if kind == "date":
-        return _date_condition(op, arg, now)
-    if kind in ("select", "status") and op == "equals" and isinstance(arg, str) and arg:
-        return "text_value = ?", (arg.lower(),)
-    if kind == "multi_select" and op == "contains" and isinstance(arg, str) and arg:
-        return "text_value = ?", (arg.lower(),)
-    if kind in ("relation", "people") and op == "contains" and is_id(arg):
-        return "text_value = ?", (parse_id(arg, "filter"),)
-    return None
-
-
-def _find_prop(schema: dict[str, dict[str, Any]], ref: object) -> dict[str, Any] | None:
-    if not isinstance(ref, str):
-        return None
-    return schema.get(ref) or next((p for p in schema.values() if p["id"] == ref), None)
-
-
-@dataclass(frozen=True)
 class Selection:
-    """A SQL ``SELECT`` of the column ``page_id`` (page ids, possibly repeated), and its args."""
+    """A SQL ``SELECT`` of the column ``page_id`` (page ids, possibly repeated), and its args.
+
+    ``everything``: it selects every page of the data source (no condition narrowed it);
+    ``lead_rows``: how many index rows it starts from, counted up to ``BROAD`` (None: unknown).
+    """
 
     sql: str
     args: tuple[Any, ...]
+    everything: bool = False
+    lead_rows: int | None = None
+
+
+BROAD = 4096  # index rows: a selection that starts from this many is broad
 
 
 def candidate_selection(
@@ -255,16 +160,40 @@ def candidate_pages(
 ) -> set[str] | None:
     """Page ids that may match ``filter_json``, or ``None`` when the index cannot narrow it."""
     selection = candidate_selection(storage, data_source_id, schema, filter_json, now=now)
-    return None if selection is None else storage.selected_pages(selection.sql, selection.args)
+    if selection is None:
+        return None
+    return index_queries.selected_pages(storage, selection.sql, selection.args)
+
+
+def exact_selection(
+    storage: Storage,
+    data_source_id: str,
+    schema: dict[str, dict[str, Any]],
+    filter_json: object,
+    *,
+    now: datetime,
+) -> Selection | None:
+    """Exactly the pages (trashed or not) that match a valid, compiled ``filter_json``.
+
+    ``None`` when some condition has no exact SQL form (formulas, people, …).
+    """
+    if filter_json is None:
+        return all_pages(data_source_id)
+    return _Planner(storage, data_source_id, schema, now).exact(filter_json)
 
 
 def all_pages(data_source_id: str) -> Selection:
-    """Every page of a data source that is not in the trash."""
+    """Every page of a data source, trashed ones included."""
     return Selection(
-        "SELECT id AS page_id FROM objects WHERE data_source_id = ? AND kind = 'page'"
-        " AND in_trash = 0",
+        "SELECT d.id AS page_id FROM objects AS d WHERE d.data_source_id = ? AND d.kind = 'page'",
         (data_source_id,),
+        everything=True,
     )
+
+
+_FIRST_COUNT_LIMIT = 512
+_COUNT_ORDER = {**dict.fromkeys(TEXT_TYPES, 0), "number": 2, "date": 2, "checkbox": 3}
+_SMALL_ENOUGH = 1024  # index rows: below this, a condition leads a substring search
 
 
 @dataclass(frozen=True)
@@ -273,6 +202,11 @@ class _Planner:
     ds_id: str
     schema: dict[str, dict[str, Any]]
     now: datetime | None
+
+    def leaf(self, node: object) -> Leaf | None:
+        return leaf_of(node, self.schema, self.now, self.storage.text_search)
+
+    # -- narrowing (a superset) ------------------------------------------------------------
 
     def narrow(self, node: object) -> Selection | None:
         if not isinstance(node, dict):
@@ -285,12 +219,12 @@ class _Planner:
                 return None
             return _compound("UNION", [p for p in parts if p is not None])
         leaf = self.leaf(node)
-        return None if leaf is None else self.select([leaf])
+        return None if leaf is None or leaf.negated else self.select([leaf], [])
 
     def narrow_and(self, children: list[Any]) -> Selection | None:
-        leaves = _merge_rows([leaf for child in children if (leaf := self.leaf(child))])
-        if leaves:
-            return self.select(leaves)
+        leaves = [leaf for child in children if (leaf := self.leaf(child))]
+        if any(not leaf.negated for leaf in leaves):
+            return self.select(leaves, [])
         nested = [
             part
             for child in children
@@ -299,72 +233,112 @@ class _Planner:
         ]
         return _compound("INTERSECT", nested) if nested else None
 
-    def leaf(self, node: object) -> _Leaf | None:
-        if not isinstance(node, dict) or "property" not in node:
+    # -- exact -----------------------------------------------------------------------------
+
+    def exact(self, node: object) -> Selection | None:
+        if not isinstance(node, dict):
             return None
-        prop = _find_prop(self.schema, node["property"])
-        if prop is None:
-            return None
-        kind = prop["type"]
-        body = node.get(kind)
-        if not isinstance(body, dict) or len(body) != 1:
-            return None
-        ((op, arg),) = body.items()
-        single = kind in _SINGLE_VALUED
-        if kind in _TEXT_TYPES:
-            text = _text_condition(op, arg)
-            if text is None:
+        if not node:
+            return all_pages(self.ds_id)
+        if isinstance(node.get("and"), list):
+            return self.exact_and(node["and"])
+        if isinstance(node.get("or"), list):
+            parts = [self.exact(child) for child in node["or"]]
+            if not parts or any(p is not None and p.everything for p in parts):
+                return all_pages(self.ds_id)  # an empty group, or one part matches everything
+            if any(p is None for p in parts):
                 return None
-            where, args, pieces = text
-            searchable = self.storage.text_search and kind in _SEARCHABLE and len(pieces) > 0
-            return _Leaf(prop["id"], where, args, single, pieces if searchable else (), kind)
-        condition = _condition(kind, op, arg, self.now)
-        if condition is None:
-            return None
-        return _Leaf(prop["id"], condition[0], condition[1], single, kind=kind)
+            return _compound("UNION", [p for p in parts if p is not None])
+        leaf = self.leaf(node)
+        return None if leaf is None or not leaf.exact else self.select([leaf], [])
 
-    def count(self, leaf: _Leaf, limit: int) -> int:
-        return self.storage.count_indexed(self.ds_id, leaf.prop_id, leaf.where, leaf.args, limit)
+    def exact_and(self, children: list[Any]) -> Selection | None:
+        leaves: list[Leaf] = []
+        nested: list[Selection] = []
+        for child in children:
+            if isinstance(child, dict) and ("and" in child or "or" in child):
+                part = self.exact(child)
+                if part is None:
+                    return None
+                if not part.everything:
+                    nested.append(part)
+                continue
+            leaf = self.leaf(child)
+            if leaf is None or not leaf.exact:
+                return None
+            leaves.append(leaf)
+        if not leaves and not nested:
+            return all_pages(self.ds_id)
+        if not leaves and len(nested) == 1:
+            return nested[0]
+        return self.select(leaves, nested)
 
-    def select(self, leaves: list[_Leaf]) -> Selection:
+    # -- SQL -------------------------------------------------------------------------------
+
+    def count(self, leaf: Leaf, limit: int) -> int:
+        return index_queries.count_rows(
+            self.storage, self.ds_id, leaf.prop_id, leaf.where, leaf.args, limit
+        )
+
+    def select(self, leaves: list[Leaf], nested: list[Selection]) -> Selection:
         """Read the rows of the smallest condition; each other one is a probe per row.
 
         A probe looks the page's row of that property up in the index by page, so its cost
-        follows the rows read, not the size of the probed condition.
+        follows the rows read, not the size of the probed condition. Negated conditions are
+        probes only; with nothing else to lead, every page of the data source is read.
         """
-        searches = [leaf for leaf in leaves if leaf.pieces]
-        indexed = [leaf for leaf in leaves if not leaf.pieces]
+        leaves = _merge_rows(leaves)
+        positive = [leaf for leaf in leaves if not leaf.negated]
+        probes = [leaf for leaf in leaves if leaf.negated]
+        searches = [leaf for leaf in positive if leaf.pieces]
+        indexed = [leaf for leaf in positive if not leaf.pieces]
         if len(indexed) == 1 and not searches:
-            ordered = [(indexed[0], 0)]  # nothing to choose between: no need to count
+            # Nothing to choose between; counted (cheaply, to a limit) to tell broad ones.
+            ordered = [(indexed[0], self.count(indexed[0], BROAD))]
         else:
             ordered = sorted(self.sizes(indexed), key=lambda item: item[1])
+        page = "d.page_id"
+        lead_rows: int | None = None
+        if not positive:
+            lead = all_pages(self.ds_id)
+            sql, args, page, lead_rows = lead.sql, lead.args, "d.id", BROAD
         # A substring search leads unless an index condition is already small.
-        if searches and not (ordered and ordered[0][1] < _SMALL_ENOUGH):
-            first, rest = searches[0], [leaf for leaf, _ in ordered] + searches[1:]
+        elif searches and not (ordered and ordered[0][1] < _SMALL_ENOUGH):
+            first = searches[0]
+            probes += [leaf for leaf, _ in ordered] + searches[1:]
+            # The search's rows first (CROSS JOIN keeps that order); in the subquery, the
+            # text search's own column does not hide the index row's text_value.
             sql = (
-                "SELECT d.page_id AS page_id FROM property_text AS t"
-                " JOIN property_index AS d ON d.rowid = t.rowid"
-                " WHERE property_text MATCH ? AND d.data_source_id = ? AND d.prop_id = ?"
+                "SELECT d.page_id AS page_id FROM (SELECT rowid AS found FROM property_text"
+                " WHERE property_text MATCH ?) AS t CROSS JOIN property_index AS d"
+                " ON d.rowid = t.found"
+                f" WHERE d.data_source_id = ? AND d.prop_id = ? AND ({first.where})"
             )
-            args: tuple[Any, ...] = (_match(first.pieces), self.ds_id, first.prop_id)
+            args = (_match(first.pieces), self.ds_id, first.prop_id, *first.args)
         else:
-            first, rest = ordered[0][0], [leaf for leaf, _ in ordered[1:]] + searches
+            first, lead_rows = ordered[0]
+            probes += [leaf for leaf, _ in ordered[1:]] + searches
             sql = (
                 "SELECT d.page_id AS page_id FROM property_index AS d"
                 f" WHERE d.data_source_id = ? AND d.prop_id = ? AND ({first.where})"
             )
             args = (self.ds_id, first.prop_id, *first.args)
-        for leaf in rest:
+        for leaf in probes:
             # Inside the probe, text_value and number_value name the probed row's columns. A
             # page's rows all carry its data source, so the probe reads the index alone.
+            exists = "NOT EXISTS" if leaf.negated else "EXISTS"
             sql += (
-                " AND EXISTS (SELECT 1 FROM property_index AS p INDEXED BY property_index_by_page"
-                f" WHERE p.page_id = d.page_id AND p.prop_id = ? AND ({leaf.where}))"
+                f" AND {exists} (SELECT 1 FROM property_index AS p"
+                " INDEXED BY property_index_by_page"
+                f" WHERE p.page_id = {page} AND p.prop_id = ? AND ({leaf.where}))"
             )
             args += (leaf.prop_id, *leaf.args)
-        return Selection(sql, args)
+        for part in nested:
+            sql += f" AND {page} IN (SELECT page_id FROM ({part.sql}))"
+            args += part.args
+        return Selection(sql, args, lead_rows=lead_rows)
 
-    def sizes(self, leaves: list[_Leaf]) -> list[tuple[_Leaf, int]]:
+    def sizes(self, leaves: list[Leaf]) -> list[tuple[Leaf, int]]:
         """Each leaf with its number of index rows, or a lower bound of it for large ones.
 
         Counts stop at a limit that grows until one condition is under it; the others are
@@ -395,24 +369,25 @@ def _compound(operator: str, parts: list[Selection]) -> Selection:
     return Selection(sql, tuple(arg for part in parts for arg in part.args))
 
 
-def _merge_rows(leaves: list[_Leaf]) -> list[_Leaf]:
+def _merge_rows(leaves: list[Leaf]) -> list[Leaf]:
     """Join conditions on one single-valued property into one: they must hold on one row."""
-    merged: dict[str, _Leaf] = {}
-    others: list[_Leaf] = []
+    merged: dict[str, Leaf] = {}
+    others: list[Leaf] = []
     for leaf in leaves:
-        if not leaf.single or leaf.pieces:
+        if not leaf.single or leaf.pieces or leaf.negated:
             others.append(leaf)
             continue
         seen = merged.get(leaf.prop_id)
         merged[leaf.prop_id] = (
             leaf
             if seen is None
-            else _Leaf(
+            else Leaf(
                 leaf.prop_id,
                 f"({seen.where}) AND ({leaf.where})",
                 seen.args + leaf.args,
                 single=True,
                 kind=leaf.kind,
+                exact=seen.exact and leaf.exact,
             )
         )
     return [*merged.values(), *others]

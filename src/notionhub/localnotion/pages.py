@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from notionhub.errors import ValidationFailed
+from notionhub.localnotion import index_queries
 from notionhub.localnotion.block_types import check_children_fit, normalize_children
 from notionhub.localnotion.blocks import store_children
 from notionhub.localnotion.ids import is_id, new_id, parse_id
@@ -87,7 +88,7 @@ def create_page(ws: Workspace, body: dict[str, Any]) -> StoredObject:
                 "values": values,
             },
         )
-        _save(ws, page, title)
+        _save(ws, page, title, new=True)
         store_children(ws, page, children, after=None)
     return page
 
@@ -192,16 +193,18 @@ def _sync_relation(
         _save(ws, updated, None)
 
 
-def _save(ws: Workspace, page: StoredObject, title: str | None) -> None:
-    """Store a page with its search title and, in a data source, its index rows."""
+def _save(ws: Workspace, page: StoredObject, title: str | None, *, new: bool = False) -> None:
+    """Store a page with its search title and, in a data source, its index rows.
+
+    ``new``: the page was just created, so nothing of it is stored yet.
+    """
     if title is None:
         title = _plain_title(ws, page)
-    ws.storage.put(page, title=title)
+    ws.storage.put(page, title=title, new=new)
     if page.data_source_id is not None:
         schema = shared_schema(ws, page.data_source_id)
-        ws.storage.replace_index(
-            page.data_source_id, page.id, index_rows(schema, page.body["values"])
-        )
+        rows = index_rows(schema, page.body["values"])
+        index_queries.replace_rows(ws.storage, page.data_source_id, page.id, rows, new=new)
 
 
 def _plain_title(ws: Workspace, page: StoredObject) -> str:

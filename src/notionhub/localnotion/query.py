@@ -1,4 +1,8 @@
-"""Data source queries and search: narrow with the index, decide with the filter engine."""
+"""Data source queries and search.
+
+A query whose filter and sorts all have an exact SQL form is answered by SQLite alone
+(``query_exact``); any other is narrowed with the index and decided by the filter engine.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,17 @@ from datetime import datetime
 from typing import Any
 
 from notionhub.errors import ValidationFailed
+from notionhub.localnotion import index_queries
 from notionhub.localnotion.ids import is_id, parse_id
-from notionhub.localnotion.page_index import all_pages, candidate_pages, candidate_selection
+from notionhub.localnotion.page_index import (
+    BROAD,
+    all_pages,
+    candidate_pages,
+    candidate_selection,
+    exact_selection,
+)
 from notionhub.localnotion.pagination import PageRequest, paginate, parse_page_request
+from notionhub.localnotion.query_exact import exact_page, sort_keys
 from notionhub.localnotion.query_filter import PageFilter, compile_filter, find_property
 from notionhub.localnotion.query_sort import compile_sorts
 from notionhub.localnotion.render import render_data_source, render_page, render_properties
@@ -36,7 +48,12 @@ def query_data_source(
     sort = compile_sorts(body.get("sorts"), schema)
     in_trash = body.get("in_trash") is True or body.get("archived") is True
     needed = _read_properties(schema, body.get("filter"), body.get("sorts"))
-    if needed is None:  # formulas or rollups involved: they read other properties and pages
+    exact = _exact_answer(ws, ds.id, schema, body, now, request, in_trash)
+    if exact is not None:
+        ids, next_cursor = exact
+        found = ws.storage.get_many(ids)
+        results = [render_page(ws, found[i], schema=schema, data_source=ds) for i in ids]
+    elif needed is None:  # formulas or rollups involved: they read other properties and pages
         candidates = _candidates(ws, ds.id, schema, body, now, in_trash, keys=None)
         rendered = [render_page(ws, page, schema=schema, data_source=ds) for page in candidates]
         matching = sort([page for page in rendered if page_filter.matches(page)])
@@ -62,6 +79,31 @@ def query_data_source(
     if filter_properties:
         results = [_only_properties(page, filter_properties) for page in results]
     return results, next_cursor
+
+
+def _exact_answer(
+    ws: Workspace,
+    ds_id: str,
+    schema: dict[str, dict[str, Any]],
+    body: dict[str, Any],
+    now: datetime,
+    request: PageRequest,
+    in_trash: bool,
+) -> tuple[list[str], str | None] | None:
+    """The page's ids and next cursor from SQL alone, or ``None`` if that cannot be exact."""
+    keys = sort_keys(schema, body.get("sorts"))
+    if keys is None:
+        return None
+    selection = exact_selection(ws.storage, ds_id, schema, body.get("filter"), now=now)
+    if selection is None:
+        return None
+    # A broad first page ordered by an indexed value is cheaper read in that order, stopping
+    # early (``_first_in_order``), than ordered in full by SQL.
+    broad = selection.everything or (selection.lead_rows or 0) >= BROAD
+    first_page = request.start_cursor is None and not in_trash
+    if broad and first_page and _ordered_by(schema, body.get("sorts")) is not None:
+        return None
+    return exact_page(ws.storage, ds_id, selection, keys, request, in_trash=in_trash)
 
 
 def _data_source(ws: Workspace, raw_id: str) -> StoredObject:
@@ -140,6 +182,7 @@ def _first_in_order(
     same first page, and the same next cursor, as sorting every match.
     """
     prop, descending = ordered_by
+    empty = 0.0 if prop.get("type") == "checkbox" else None  # unchecked boxes have no row
     selection = candidate_selection(ws.storage, ds_id, schema, body.get("filter"), now=now)
     if selection is None:
         selection = all_pages(ds_id)
@@ -148,8 +191,14 @@ def _first_in_order(
     matched = 0
     boundary: object = _NOT_YET
     previous = ""  # a page named twice by the selection comes twice in a row
-    batches = ws.storage.selected_pages_by_value(
-        selection.sql, selection.args, prop["id"], descending=descending, first=wanted
+    batches = index_queries.selected_pages_by_value(
+        ws.storage,
+        selection.sql,
+        selection.args,
+        prop["id"],
+        descending=descending,
+        empty=empty,
+        first=wanted,
     )
     with closing(batches):
         for rows in batches:

@@ -1,24 +1,27 @@
 """SQLite storage of the local Notion server: one connection, WAL, explicit transactions.
 
 Every Notion object lives in ``objects`` as its stored JSON. Children keep their order by
-``position``; pages of a data source carry ``data_source_id``. ``property_index`` holds one row
-per (page, property, value) for the property types a query can narrow on, so a selective
-filter over a large data source reads only the matching pages; ``property_text`` (SQLite FTS5,
-trigram tokenizer) indexes the text values among them by their three-character pieces, so a
-``contains`` filter on a text property finds its pages without reading every value.
+``position``; pages of a data source carry ``data_source_id``. The property index (its tables
+and queries) is in ``index_queries``.
+
+Transactions can be grouped (``open_group``/``commit_group``): the transactions made until
+the group commits become savepoints of one SQLite transaction, so writes that arrive together
+share one COMMIT (one pass over the log for the index pages they all touch).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Collection, Generator, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from notionhub.localnotion.index_queries import create_index_tables
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,35 +40,8 @@ CREATE TABLE IF NOT EXISTS objects (
 CREATE INDEX IF NOT EXISTS objects_parent ON objects (parent_id, position);
 CREATE INDEX IF NOT EXISTS objects_data_source ON objects (data_source_id, created_time);
 CREATE INDEX IF NOT EXISTS objects_kind_edited ON objects (kind, last_edited_time);
-CREATE TABLE IF NOT EXISTS property_index (
-    data_source_id TEXT NOT NULL,
-    prop_id TEXT NOT NULL,
-    page_id TEXT NOT NULL,
-    text_value TEXT,
-    number_value REAL
-);
--- A row holds a text or a number, so each value index only has the rows with its kind of
--- value; both end with page_id, so narrowing a query reads the index alone.
-DROP INDEX IF EXISTS property_index_text;
-DROP INDEX IF EXISTS property_index_number;
-CREATE INDEX IF NOT EXISTS property_index_texts
-    ON property_index (data_source_id, prop_id, text_value, page_id)
-    WHERE text_value IS NOT NULL;
-CREATE INDEX IF NOT EXISTS property_index_numbers
-    ON property_index (data_source_id, prop_id, number_value, page_id)
-    WHERE number_value IS NOT NULL;
--- By page: a page's rows (to replace them), and one property's value of a page (a probe).
-DROP INDEX IF EXISTS property_index_page;
-CREATE INDEX IF NOT EXISTS property_index_by_page
-    ON property_index (page_id, prop_id, number_value, text_value);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
-# Text values of property_index, by the same rowid; absent when SQLite lacks FTS5 or its
-# trigram tokenizer (3.34+), and then substring filters read the value index instead.
-_TEXT_SEARCH_DDL = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS property_text"
-    " USING fts5(text_value, tokenize='trigram', detail='none')"
-)
 
 
 @dataclass(frozen=True)
@@ -82,19 +58,6 @@ class StoredObject:
     body: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class IndexRow:
-    """One indexed value of a page property (text or number).
-
-    ``searchable`` text is also indexed for substring search (``property_text``).
-    """
-
-    prop_id: str
-    text_value: str | None = None
-    number_value: float | None = None
-    searchable: bool = False
-
-
 _COLUMNS = "id, kind, parent_id, data_source_id, in_trash, created_time, last_edited_time, body"
 
 
@@ -107,6 +70,9 @@ _PRAGMAS = (
     # The log starts over after each complete checkpoint; past this it is cut back to it.
     "PRAGMA journal_size_limit=67108864",  # 64 MiB
 )
+# (begin, undo on failure, end) of a transaction alone, and of one inside a group.
+_TOP_LEVEL = ("BEGIN IMMEDIATE", ("ROLLBACK",), "COMMIT")
+_IN_GROUP = ("SAVEPOINT request", ("ROLLBACK TO request", "RELEASE request"), "RELEASE request")
 # Decoded objects kept by ``get_shared`` (data sources: few, large, read by every page).
 _SHARED_CACHE_SIZE = 64
 
@@ -204,11 +170,8 @@ class Storage:
         for pragma in _PRAGMAS:
             self._conn.execute(pragma)
         self._conn.executescript(_DDL)
-        try:
-            self._conn.execute(_TEXT_SEARCH_DDL)
-            self.text_search = True
-        except sqlite3.OperationalError:  # no FTS5, or no trigram tokenizer
-            self.text_search = False
+        self.text_search = create_index_tables(self._conn)
+        self._group = False  # a group transaction is open (see open_group)
         self._shared: dict[str, tuple[tuple[Any, ...], StoredObject]] = {}
         # Checkpoints run in the background (see _Checkpointer), not inside a request's COMMIT.
         self._conn.execute("PRAGMA wal_autocheckpoint=0")
@@ -219,11 +182,23 @@ class Storage:
             self._checkpointer.stop()
             self._checkpointer = None
         with self._lock:
+            if self._group:
+                self.commit_group()
             self._conn.close()
 
     @contextmanager
+    def locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection, for this thread alone while the block runs (for ``index_queries``)."""
+        with self._lock:
+            yield self._conn
+
+    @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All or nothing: nested calls join the outer transaction."""
+        """All or nothing: nested calls join the outer transaction.
+
+        Inside a group (``open_group``) it is a savepoint: its changes are undone alone if it
+        fails, and become durable when the group commits.
+        """
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -232,17 +207,50 @@ class Storage:
                 finally:
                     self._depth -= 1
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
+            begin, undo, end = _TOP_LEVEL if not self._group else _IN_GROUP
+            self._conn.execute(begin)
             self._depth = 1
             try:
                 yield
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                for statement in undo:
+                    self._conn.execute(statement)
                 raise
             else:
-                self._conn.execute("COMMIT")
+                self._conn.execute(end)
             finally:
                 self._depth = 0
+
+    def open_group(self) -> None:
+        """Start one SQLite transaction that the following transactions join as savepoints.
+
+        The calling thread holds the storage until ``commit_group``: other threads wait, so
+        none of them reads or writes inside a transaction that is not committed yet.
+        """
+        self._lock.acquire()
+        if self._group or self._depth:
+            self._lock.release()
+            raise RuntimeError("a transaction is already open")
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
+        self._group = True
+
+    def commit_group(self) -> None:
+        """Commit the group's transaction (from the thread that opened it), if still open."""
+        if not self._group:
+            return
+        try:
+            self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._group = False
+            self._lock.release()
 
     # -- objects -------------------------------------------------------------------------
 
@@ -311,22 +319,33 @@ class Storage:
         return found
 
     def put(
-        self, obj: StoredObject, *, title: str | None = None, position: int | None = None
+        self,
+        obj: StoredObject,
+        *,
+        title: str | None = None,
+        position: int | None = None,
+        new: bool = False,
     ) -> None:
         """Insert or update ``obj``; ``title=None`` keeps the stored search title.
 
-        A new child goes after its siblings unless ``position`` places it.
+        A new child goes after its siblings unless ``position`` places it. ``new`` says the
+        object was just made (a new id): nothing stored to look up, and a clash fails.
         """
         with self.transaction():
-            existing = self._conn.execute(
-                "SELECT position, title FROM objects WHERE id = ?", (obj.id,)
-            ).fetchone()
+            existing = (
+                None
+                if new
+                else self._conn.execute(
+                    "SELECT position, title FROM objects WHERE id = ?", (obj.id,)
+                ).fetchone()
+            )
             if position is None:
                 position = existing[0] if existing else self._next_position(obj.parent_id)
             if title is None:
                 title = existing[1] if existing else ""
+            verb = "INSERT" if new else "INSERT OR REPLACE"
             self._conn.execute(
-                "INSERT OR REPLACE INTO objects (id, kind, parent_id, data_source_id, position,"
+                f"{verb} INTO objects (id, kind, parent_id, data_source_id, position,"
                 " in_trash, title, created_time, last_edited_time, body)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -439,112 +458,6 @@ class Storage:
                 (*kinds, pattern),
             ).fetchall()
         return [_row(r) for r in rows]
-
-    # -- property index --------------------------------------------------------------------
-
-    def replace_index(self, data_source_id: str, page_id: str, rows: Iterable[IndexRow]) -> None:
-        rows = list(rows)
-        with self.transaction():
-            if self.text_search:
-                self._conn.execute(
-                    "DELETE FROM property_text WHERE rowid IN"
-                    " (SELECT rowid FROM property_index WHERE page_id = ?)",
-                    (page_id,),
-                )
-            self._conn.execute("DELETE FROM property_index WHERE page_id = ?", (page_id,))
-            self._conn.executemany(
-                "INSERT INTO property_index (data_source_id, prop_id, page_id, text_value,"
-                " number_value) VALUES (?, ?, ?, ?, ?)",
-                [(data_source_id, r.prop_id, page_id, r.text_value, r.number_value) for r in rows],
-            )
-            searchable = [r.prop_id for r in rows if r.searchable and r.text_value is not None]
-            if self.text_search and searchable:
-                marks = ",".join("?" * len(searchable))
-                self._conn.execute(
-                    "INSERT INTO property_text (rowid, text_value) SELECT rowid, text_value"
-                    f" FROM property_index WHERE page_id = ? AND prop_id IN ({marks})"
-                    " AND text_value IS NOT NULL",
-                    (page_id, *searchable),
-                )
-
-    def drop_index_of_property(self, data_source_id: str, prop_id: str) -> None:
-        with self.transaction():
-            if self.text_search:
-                self._conn.execute(
-                    "DELETE FROM property_text WHERE rowid IN (SELECT rowid FROM property_index"
-                    " WHERE data_source_id = ? AND prop_id = ?)",
-                    (data_source_id, prop_id),
-                )
-            self._conn.execute(
-                "DELETE FROM property_index WHERE data_source_id = ? AND prop_id = ?",
-                (data_source_id, prop_id),
-            )
-
-    def clear_index(self) -> None:
-        """Empty the property index (before rebuilding it)."""
-        with self.transaction():
-            self._conn.execute("DELETE FROM property_index")
-            if self.text_search:
-                self._conn.execute("DELETE FROM property_text")
-
-    def count_indexed(
-        self, data_source_id: str, prop_id: str, where: str, args: tuple[Any, ...], limit: int
-    ) -> int:
-        """How many index rows of ``prop_id`` satisfy ``where``, counting no further than ``limit``.
-
-        Counting reads the value index alone, so it costs a small part of reading the rows.
-        """
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM property_index WHERE data_source_id = ?"
-                f" AND prop_id = ? AND ({where}) LIMIT ?)",
-                (data_source_id, prop_id, *args, limit),
-            ).fetchone()
-        return int(row[0])
-
-    def selected_pages(self, sql: str, args: tuple[Any, ...]) -> set[str]:
-        """The page ids a planner's selection (a SELECT of ``page_id``) returns."""
-        with self._lock:
-            rows = self._conn.execute(sql, args).fetchall()
-        return {r[0] for r in rows}
-
-    def selected_pages_by_value(
-        self,
-        sql: str,
-        args: tuple[Any, ...],
-        prop_id: str,
-        *,
-        descending: bool,
-        first: int = 128,
-        batch: int = 256,
-    ) -> Generator[list[tuple[str, float | None]], None, None]:
-        """A selection's pages with their indexed number of ``prop_id``, ordered by it.
-
-        Pages without one come last; ties are in page id order, so a page the selection names
-        twice comes twice in a row (the caller skips repeats). Rows come in batches (``first``
-        rows, then ``batch`` at a time), read only as far as the caller goes.
-        """
-        order = "DESC" if descending else "ASC"
-        query = (
-            "SELECT c.page_id, (SELECT v.number_value FROM property_index AS v"
-            " INDEXED BY property_index_by_page"
-            " WHERE v.page_id = c.page_id AND v.prop_id = ? AND v.number_value IS NOT NULL)"
-            f" AS value FROM ({sql}) AS c"
-            f" ORDER BY value IS NULL, value {order}, c.page_id"
-        )
-        with self._lock:
-            cursor = self._conn.execute(query, (prop_id, *args))
-        try:
-            size = first
-            while True:
-                with self._lock:
-                    rows = cursor.fetchmany(size)
-                if not rows:
-                    return
-                yield rows
-                size = batch
-        finally:
-            cursor.close()
 
     # -- counters and meta -------------------------------------------------------------------
 
