@@ -106,6 +106,10 @@ class EventLogUnavailable(IngestError):
     status = 503
 
 
+class EventNotUsable(NotionhubError):
+    """A stored event lacks what a flow needs (e.g. a booking without its uid): not retried."""
+
+
 class EventNotFound(NotionhubError):
     """No stored event has that id."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 
 from notionhub.hubdb.engine import read_connection
 from notionhub.hubdb.tables import page_mirror
@@ -48,6 +48,20 @@ class PageMirror:
                         page_id=page_id, data_source_id=data_source_id, values_json=encoded
                     )
                 )
+
+    def of_data_source(self, data_source_id: str) -> list[tuple[str, Values]]:
+        """(page id, values) of every page known in a data source."""
+        with read_connection(self.engine) as conn:
+            rows = conn.execute(
+                select(page_mirror.c.page_id, page_mirror.c.values_json)
+                .where(page_mirror.c.data_source_id == data_source_id)
+                .order_by(page_mirror.c.page_id)
+            ).all()
+        return [(row.page_id, orjson.loads(row.values_json)) for row in rows]
+
+    def forget(self, page_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(page_mirror).where(page_mirror.c.page_id == page_id))
 
     def merge(self, page_id: str, data_source_id: str, changed: Values) -> None:
         """Record that ``changed`` was written on top of what was known."""

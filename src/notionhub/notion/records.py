@@ -8,8 +8,9 @@ the last write (the page mirror) and no request at all when nothing did.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -19,7 +20,14 @@ from notionhub.errors import AmbiguousWrite, ConfigurationError, ObjectNotFound
 from notionhub.notion.gateway import NotionGateway
 from notionhub.notion.key_index import KeyIndex, KeyLease
 from notionhub.notion.mirror import PageMirror
-from notionhub.notion.schema import NotionModel, from_page, key_of, key_value, to_properties
+from notionhub.notion.schema import (
+    NotionModel,
+    from_page,
+    key_of,
+    key_value,
+    properties_of,
+    to_properties,
+)
 
 M = TypeVar("M", bound=NotionModel)
 log = structlog.get_logger("notionhub.records")
@@ -63,16 +71,47 @@ class Records:
 
     # -- upsert ------------------------------------------------------------------------
 
-    def upsert(self, record: NotionModel) -> UpsertResult:
-        """Create or update the page of ``record``'s key; returns what was done."""
+    def upsert(self, record: NotionModel, *, only: Collection[str] | None = None) -> UpsertResult:
+        """Create or update the page of ``record``'s key; returns what was done.
+
+        ``only`` names the fields to write (e.g. to leave a relation Notion keeps on the other
+        side, or a column people edit, alone); by default every writable property is written.
+        """
         model = type(record)
         key = key_value(record)
         if key is None:
             raise ConfigurationError(f"{model.__name__} has no key value to upsert by.")
+        result = self.upsert_computed(model, key, lambda: record, only=only)
+        assert result is not None  # the builder always gives the record
+        return result
+
+    def upsert_computed(
+        self,
+        model: type[M],
+        key: str,
+        build: Callable[[], M | None],
+        *,
+        only: Collection[str] | None = None,
+    ) -> UpsertResult | None:
+        """Upsert the record ``build()`` returns for ``key``, built while holding the key's lease.
+
+        Whatever ``build`` reads was committed before the lease was taken, so when writers of a
+        key race, the last one to write saw everything the others saw: a record computed from
+        shared state (facts, other rows) never ends older than that state. ``None`` from
+        ``build`` writes nothing.
+        """
         data_source_id = self.data_source_of(model)
-        desired = to_properties(record)
         fresh = self._index_is_fresh(model)  # may sync first: never while holding a lease
         with self.index.lease(data_source_id, key) as lease:
+            record = build()
+            if record is None:
+                return None
+            if key_value(record) != key:
+                raise ConfigurationError(
+                    f"{model.__name__}: the record built for key {key!r} has key"
+                    f" {key_value(record)!r}."
+                )
+            desired = to_properties(record, only=only)
             if lease.page_id is None and (lease.uncertain or not fresh):
                 self._adopt_from_notion(model, lease)
             if lease.page_id is None:
@@ -83,6 +122,48 @@ class Records:
                 log.warning("page_gone_recreating", key=key, page_id=lease.page_id)
                 self.index.set_page(lease, None)
                 return self._create(model, lease, desired)
+
+    def archive(self, model: type[NotionModel], key: str) -> str | None:
+        """Move the page of ``key`` to the trash (when there is one); returns its id.
+
+        Its relations are emptied in the same request, so the pages it pointed to stop listing
+        it in their two-way relations.
+        """
+        data_source_id = self.data_source_of(model)
+        fresh = self._index_is_fresh(model)
+        with self.index.lease(data_source_id, key) as lease:
+            if lease.page_id is None and (lease.uncertain or not fresh):
+                self._adopt_from_notion(model, lease)
+            page_id = lease.page_id
+            if page_id is None:
+                return None
+            unlinked: dict[str, Any] = {
+                field_.name: {"relation": []}
+                for field_ in properties_of(model)
+                if field_.spec.type == "relation"
+            }
+            body: dict[str, Any] = {"in_trash": True}
+            if unlinked:
+                body["properties"] = unlinked
+            with contextlib.suppress(ObjectNotFound):  # already gone
+                self.gateway.update_page(page_id, body)
+            self.index.set_page(lease, None)
+            self.mirror.forget(page_id)
+            return page_id
+
+    def known(self, model: type[M]) -> list[M]:
+        """Every record of the model as last written or synced (the mirror): no request.
+
+        The key index is brought up to date first when it is stale (every ``sync_interval``),
+        so pages made or edited by people in Notion are seen too.
+        """
+        data_source_id = self.data_source_of(model)
+        if not self._index_is_fresh(model):
+            self._learn(model, since=None)
+        return [
+            from_page(model, {"id": page_id, "properties": _typed(values)})
+            for page_id, values in self.mirror.of_data_source(data_source_id)
+        ]
 
     def _create(
         self, model: type[NotionModel], lease: KeyLease, desired: dict[str, Any]
@@ -179,6 +260,18 @@ class Records:
             self._learn(model, since=synced_at - SYNC_OVERLAP)
         return True
 
+    def sync(self, model: type[NotionModel], *, older_than: float) -> bool:
+        """Learn pages edited in Notion since the last sync, if that is over ``older_than`` s old.
+
+        For a look-up that missed: a row a person just added is found without waiting for the
+        periodic sync, and misses cost at most one query per ``older_than`` seconds.
+        """
+        synced_at = self.index.synced_at(self.data_source_of(model))
+        if synced_at is not None and self.clock() - synced_at <= older_than:
+            return False
+        self._learn(model, since=None if synced_at is None else synced_at - SYNC_OVERLAP)
+        return True
+
     def reindex(self, model: type[NotionModel]) -> int:
         """Rebuild the key index and mirror of a database from Notion; returns pages seen."""
         data_source_id = self.data_source_of(model)
@@ -207,6 +300,15 @@ class Records:
                 self.mirror.put(page["id"], data_source_id, to_properties(record))
         self.index.mark_synced(data_source_id, started)
         return seen
+
+
+def _typed(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Property values as sent (``{"Name": {"title": …}}``) in the shape pages are read in."""
+    return {
+        name: {"type": kind, kind: inner}
+        for name, value in values.items()
+        for kind, inner in value.items()
+    }
 
 
 @dataclass(frozen=True)

@@ -10,29 +10,39 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from fnmatch import fnmatchcase
+
+from sqlalchemy import Engine
 
 from notionhub.errors import ConfigurationError
 from notionhub.ingest.event import Event
 from notionhub.notion.gateway import NotionGateway
 from notionhub.notion.records import Records
 from notionhub.notion.schema import NotionModel
+from notionhub.settings import Settings
 
 _PACK_MODULES = {
+    "coaching": "notionhub.packs.coaching",
     "echo": "notionhub.packs.echo",
 }
 
 
 @dataclass(frozen=True)
 class FlowContext:
-    """What a flow may use: typed upserts and reads, and the gateway for anything else."""
+    """What a flow may use: typed upserts and reads, the gateway for anything else, the hub
+    database for a pack's own tables, the settings, and the clock."""
 
     records: Records
     gateway: NotionGateway
+    engine: Engine
+    settings: Settings
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 # A flow returns a one-line account of what it did (for the event's history), or None.
 Flow = Callable[[Event, FlowContext], str | None]
+Upkeep = Callable[[FlowContext], str | None]
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,9 @@ class Pack:
     models: tuple[type[NotionModel], ...]
     # "provider:type" patterns (shell-style: "stripe:charge.*", "*") → the flow to run.
     flows: Mapping[str, Flow] = field(default_factory=dict)
+    # Work that follows events rather than one event (recomputing a dashboard): run after
+    # events were processed, at most every NOTIONHUB_UPKEEP_SECONDS, and at least hourly.
+    upkeep: Upkeep | None = None
 
     def flows_for(self, event: Event) -> list[Flow]:
         """The flows whose pattern matches ``provider:type`` of the event, in declared order."""

@@ -146,7 +146,12 @@ class EventProcessor(DBOSConfiguredInstance):
                 PageMirror(context.notion.engine),
                 remembered_data_sources(context.notion.engine),
             )
-            flow_context = FlowContext(records=records, gateway=gateway)
+            flow_context = FlowContext(
+                records=records,
+                gateway=gateway,
+                engine=context.notion.engine,
+                settings=context.notion.settings,
+            )
             notes.extend(
                 f"{pack.name}: {flow(event, flow_context) or 'done'}" for pack, flow in flows
             )

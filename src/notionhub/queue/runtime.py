@@ -22,7 +22,7 @@ from notionhub.hubdb.engine import queue_sqlite_writers
 from notionhub.metrics import Metrics
 from notionhub.notion.connection import NotionConnection, open_notion
 from notionhub.notion.provision import Provisioner, ProvisionReport
-from notionhub.packs import Pack, load_packs
+from notionhub.packs import FlowContext, Pack, load_packs
 from notionhub.queue.dispatcher import Dispatcher
 from notionhub.queue.processor import (
     EventProcessor,
@@ -31,6 +31,7 @@ from notionhub.queue.processor import (
     enqueue_event,
 )
 from notionhub.queue.store import EventStore, StoredEvent
+from notionhub.queue.upkeep import PackUpkeep
 from notionhub.settings import Settings
 
 log = structlog.get_logger("notionhub.runtime")
@@ -104,6 +105,7 @@ class Runtime:
     store: EventStore | None = None
     provision_report: ProvisionReport | None = None
     dispatcher: Dispatcher | None = None
+    upkeep: PackUpkeep | None = None
     # True while webhooks arrive in a burst (set by the hub to its intake's measure).
     ingest_pressure: Callable[[], bool] = lambda: False
     _queue: Queue | None = None
@@ -134,7 +136,7 @@ class Runtime:
                 packs=packs,
                 metrics=self.metrics,
                 schedule=self.schedule,
-                on_finished=self.dispatcher.wake,
+                on_finished=self._finished,
             )
         )
         config = dbos_config(self.settings)
@@ -149,9 +151,15 @@ class Runtime:
             on_conflict="always_update",
         )
         self.dispatcher.start()
+        self.upkeep = PackUpkeep(
+            packs, self._flow_context, interval=self.settings.notionhub_upkeep_seconds
+        )
+        self.upkeep.start()
         log.info("runtime_started", packs=[pack.name for pack in packs])
 
     def stop(self) -> None:
+        if self.upkeep is not None:
+            self.upkeep.stop()
         if self.dispatcher is not None:
             self.dispatcher.stop()
         engine = self._dbos_engine
@@ -164,6 +172,22 @@ class Runtime:
     def wake(self, count: int = 0) -> None:
         if self.dispatcher is not None:
             self.dispatcher.wake(count)
+
+    def _finished(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+        if self.upkeep is not None:
+            self.upkeep.poke()
+
+    def _flow_context(self) -> FlowContext:
+        if self.notion is None:
+            raise RuntimeError("The runtime is not started.")
+        return FlowContext(
+            records=self.notion.records(),
+            gateway=self.notion.gateway,
+            engine=self.notion.engine,
+            settings=self.settings,
+        )
 
     def _under_pressure(self) -> bool:
         return self.ingest_pressure()  # looked up each time: the hub sets it once it starts

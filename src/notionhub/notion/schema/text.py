@@ -46,10 +46,20 @@ def split_text(text: str, limit: int = MAX_ITEM_UNITS) -> list[str]:
 
 
 def join_text(items: Any) -> str:
-    """The plain text of a rendered rich-text array (mentions and equations included)."""
+    """The plain text of a rich-text array (mentions and equations included).
+
+    Read pages carry ``plain_text``; values as written (the page mirror) carry ``text.content``.
+    """
     if not isinstance(items, list):
         raise PropertyValueError(f"a rich-text array was expected, instead was {items!r}.")
-    return "".join(str(item.get("plain_text") or "") for item in items if isinstance(item, dict))
+    return "".join(_plain(item) for item in items if isinstance(item, dict))
+
+
+def _plain(item: dict[str, Any]) -> str:
+    if "plain_text" in item:
+        return str(item["plain_text"] or "")
+    text = item.get("text")
+    return str(text.get("content") or "") if isinstance(text, dict) else ""
 
 
 @dataclass(frozen=True)

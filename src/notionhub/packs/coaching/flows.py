@@ -1,0 +1,30 @@
+"""The coaching pack's flows: one for every event it reads, one upkeep for the dashboard."""
+
+from __future__ import annotations
+
+from notionhub.ingest.event import Event
+from notionhub.packs import FlowContext
+from notionhub.packs.coaching.coach import Coach
+from notionhub.packs.coaching.facts import FactStore
+from notionhub.packs.coaching.metrics import refresh_metrics
+from notionhub.packs.coaching.readings import read_fact
+
+
+def keep_rows(event: Event, context: FlowContext) -> str:
+    """Store the event's fact; recompute the clients, sessions and invoices it concerns."""
+    fact = read_fact(event)
+    if fact is None:
+        return "not a type the coaching pack reads"
+    coach = Coach(
+        context.records,
+        FactStore(context.engine),
+        attendance_minutes=context.settings.coaching_attendance_minutes,
+    )
+    done = coach.apply(fact)
+    return "; ".join(done) if done else "no change"
+
+
+def refresh_dashboard(context: FlowContext) -> str:
+    """Recompute the Dashboard Metrics; write the ones that changed."""
+    written = refresh_metrics(context.records, now=context.now, zone=context.settings.coaching_zone)
+    return ", ".join(written) if written else "no change"
