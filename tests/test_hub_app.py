@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import structlog.testing
-import uvicorn
 from fastapi import HTTPException, Request
 
 from notionhub.hub_app import create_hub_app
@@ -20,17 +16,11 @@ from notionhub.ingest.event import MAX_BODY_BYTES
 from notionhub.packs.echo import PACK as ECHO
 from notionhub.queue.processor import EventProcessor
 from notionhub.queue.runtime import Runtime
-from tests.conftest import free_port
+from tests.hub_server import Hub, serve_hub
 from tests.queue.conftest import FAST_SCHEDULE, hub_settings, wait_until_drained
 from tests.signing import STRIPE_SECRET, stripe_event, stripe_headers
 
 INTERNAL_KEY = "internal-key"
-
-
-class Hub(httpx.Client):
-    """An HTTP client of a hub served by uvicorn in a thread, with its runtime at hand."""
-
-    runtime: Runtime
 
 
 @pytest.fixture
@@ -41,24 +31,8 @@ def hub(tmp_path: Path, processor: EventProcessor) -> Iterator[Hub]:
         internal_api_key=INTERNAL_KEY,
     )
     runtime = Runtime(settings, processor, packs=[ECHO], schedule=FAST_SCHEDULE)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(
-        uvicorn.Config(create_hub_app(runtime, url), port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the hub did not start"
-        time.sleep(0.02)
-    with Hub(
-        base_url=url, timeout=30, headers={"Authorization": f"Bearer {INTERNAL_KEY}"}
-    ) as client:
-        client.runtime = runtime
+    with serve_hub(runtime, bearer=INTERNAL_KEY) as client:
         yield client
-    server.should_exit = True
-    thread.join(timeout=30)
 
 
 def post_stripe(client: Hub, body: bytes, **headers: str) -> tuple[int, dict[str, object]]:

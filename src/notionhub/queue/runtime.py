@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,8 @@ class Runtime:
     provision_report: ProvisionReport | None = None
     dispatcher: Dispatcher | None = None
     upkeep: PackUpkeep | None = None
+    # The packs' clock (what "this month" is to a dashboard); tests set a fixed one.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # True while webhooks arrive in a burst (set by the hub to its intake's measure).
     ingest_pressure: Callable[[], bool] = lambda: False
     _queue: Queue | None = None
@@ -187,6 +190,7 @@ class Runtime:
             gateway=self.notion.gateway,
             engine=self.notion.engine,
             settings=self.settings,
+            now=self.clock,
         )
 
     def _under_pressure(self) -> bool:

@@ -175,13 +175,10 @@ class Coach:
             if current == "Past"
             else ("Active" if paid or current == "Active" else "Prospect")
         )
-        starts = []
-        for uid in sorted({f.booking_uid for f in facts if f.booking_uid}):
-            linked, booking_facts = self.facts.appointment(uid)
-            session = appointment(linked, booking_facts)
-            if session.cancelled is None and session.when is not None:
-                starts.append(session.when.start)
-        first_booking = min(starts) if starts else None
+        # When the client first booked (not when the session is): it does not move when a
+        # session is rescheduled or cancelled.
+        booked = [f.occurred_at for f in facts if f.kind in BOOKING_KINDS]
+        first_booking = min(booked) if booked else None
         return Client(
             name=next((f.name for f in facts if f.name), email.split("@", maxsplit=1)[0]),
             email=email,
