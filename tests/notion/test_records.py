@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from notionhub.errors import AmbiguousWrite, NotionUnreachable
+from notionhub.errors import AmbiguousWrite, ConfigurationError, NotionUnreachable
 from notionhub.hubdb.engine import create_hub_engine
 from notionhub.notion.gateway import NotionGateway
 from notionhub.notion.key_index import KeyIndex
@@ -210,3 +210,77 @@ def test_a_dead_writer_mid_create_leaves_the_key_uncertain(hub_engine: Engine) -
     taken = index._try_acquire("ds", "k", owner="next")
     assert taken is not None
     assert (taken.page_id, taken.uncertain) == (None, True)  # so it looks in Notion first
+
+
+def test_only_writes_the_named_fields_and_leaves_the_rest_to_people(
+    make_gateway: GatewayFactory, server: RunningServer, hub_engine: Engine
+) -> None:
+    records = provisioned(make_gateway(server), hub_engine)
+    created = records.upsert(Customer(name="Ada", email="ada@example.com", notes="from a person"))
+    records.upsert(Customer(name="Ada L.", email="ada@example.com"), only=("name", "email"))
+    stored = records.find(Customer, "ada@example.com")
+    assert stored is not None and (stored.name, stored.notes) == ("Ada L.", "from a person")
+    assert stored.page_id == created.page_id
+
+
+def test_upsert_computed_builds_the_record_inside_the_lease(
+    make_gateway: GatewayFactory, server: RunningServer, hub_engine: Engine
+) -> None:
+    records = provisioned(make_gateway(server), hub_engine)
+    data_source = records.data_source_of(Customer)
+    held: list[bool] = []
+
+    def build() -> Customer:
+        # Another writer of the key cannot take it while the record is built.
+        probe = KeyIndex(hub_engine)
+        held.append(probe._try_acquire(data_source, "ada@example.com", "someone-else") is None)
+        return Customer(name="Ada", email="ada@example.com")
+
+    result = records.upsert_computed(Customer, "ada@example.com", build)
+    assert result is not None and result.action == "created" and held == [True]
+    assert records.upsert_computed(Customer, "bob@example.com", lambda: None) is None
+    assert records.find(Customer, "bob@example.com") is None
+    with pytest.raises(ConfigurationError, match="built for key"):
+        records.upsert_computed(
+            Customer, "carl@example.com", lambda: Customer(name="D", email="dan@example.com")
+        )
+
+
+def test_archive_trashes_the_page_unlinks_it_and_forgets_the_key(
+    make_gateway: GatewayFactory, server: RunningServer, hub_engine: Engine
+) -> None:
+    records = provisioned(make_gateway(server), hub_engine)
+    ada = records.upsert(Customer(name="Ada", email="ada@example.com"))
+    order = records.upsert(Order(title="o1", order_id="o1", amount=5, customer=[ada.page_id]))
+    assert records.archive(Order, "o1") == order.page_id
+    assert [c.orders for c in records.all(Customer)] == [[]]  # the two-way side let go
+    assert list(records.all(Order)) == []
+    assert records.archive(Order, "o1") is None  # nothing left to archive
+    again = records.upsert(Order(title="o1", order_id="o1", amount=5))
+    assert again.action == "created" and again.page_id != order.page_id
+
+
+def test_known_reads_the_mirror_and_sync_finds_rows_made_by_people(
+    make_gateway: GatewayFactory, server: RunningServer, hub_engine: Engine
+) -> None:
+    gateway = make_gateway(server)
+    records = provisioned(gateway, hub_engine)
+    records.upsert(Customer(name="Ada", email="ada@example.com", tier="Pro"))
+    server.admin("POST", "/_admin/reset-stats")
+    assert [(c.email, c.tier) for c in records.known(Customer)] == [("ada@example.com", "Pro")]
+    assert requests(server) == {}  # the index is complete (just provisioned): no request
+    gateway.create_page(
+        {
+            "parent": {"data_source_id": records.data_source_of(Customer)},
+            "properties": {
+                "Name": {"title": [{"text": {"content": "Bob"}}]},
+                "Email": {"email": "bob@example.com"},
+            },
+        }
+    )
+    assert records.sync(Customer, older_than=3600) is False  # synced recently: not again
+    assert records.sync(Customer, older_than=0) is True
+    assert sorted(c.email for c in records.known(Customer)) == [
+        "ada@example.com",
+        "bob@example.com",
+    ]

@@ -8,6 +8,7 @@ without its Checkout Session) is ``EventNotUsable``, which fails the event witho
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from typing import Any
@@ -228,7 +229,7 @@ def _time(value: Any) -> datetime | None:
 
 
 def _major(minor: Any, currency: str | None) -> float | None:
-    if isinstance(minor, bool) or not isinstance(minor, int | float):
+    if isinstance(minor, bool) or not isinstance(minor, int | float) or not math.isfinite(minor):
         return None
     if currency in _ZERO_DECIMAL:
         return float(minor)
