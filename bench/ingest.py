@@ -28,7 +28,7 @@ import httpx
 
 from bench import BenchOptions
 from bench.load import LoadResult, http_request, post_all
-from bench.localnotion import free_port
+from bench.processes import free_port, stop
 from bench.report import Report, Table, Target
 
 SECRET = "whsec_bench_secret"
@@ -89,12 +89,7 @@ def running(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> It
                 time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process, grace=30)
 
 
 def measure(url: str, requests: list[bytes], warm_up: list[bytes]) -> LoadResult:

@@ -23,7 +23,6 @@ import math
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ import httpx
 from notion_client import Client
 
 from bench import BenchOptions
+from bench.processes import free_port, stop
 from bench.report import Report, Table, Target
 
 NAME = "localnotion"
@@ -297,12 +297,6 @@ QUERIES: list[Query] = [
 # -- the server process --------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class ServerProcess:
     """``notionhub notion-server`` running in a child process."""
@@ -360,12 +354,7 @@ def running_server(data_dir: Path) -> Iterator[ServerProcess]:
         _wait_until_up(server)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop(process)
 
 
 def _wait_until_up(server: ServerProcess, timeout: float = 60.0) -> None:
