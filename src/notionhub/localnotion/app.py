@@ -112,7 +112,8 @@ class FastJSONResponse(JSONResponse):
     """A JSON response encoded by orjson: the same JSON as Starlette's, several times faster.
 
     orjson refuses what it cannot encode (e.g. an integer beyond 64 bits), and then the
-    standard encoder answers as Starlette's would.
+    standard encoder answers as Starlette's would. Parts already encoded (``orjson.Fragment``)
+    come only in content orjson encodes whole (``query.query_data_source_encoded``).
     """
 
     def render(self, content: Any) -> bytes:

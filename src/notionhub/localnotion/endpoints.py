@@ -87,7 +87,7 @@ def data_sources_update(call: Call) -> dict[str, Any]:
 
 
 def data_sources_query(call: Call) -> dict[str, Any]:
-    results, cursor = query.query_data_source(
+    results, cursor = query.query_data_source_encoded(
         call.ws, call.path["data_source_id"], call.body, call.query.getlist("filter_properties")
     )
     return list_body(results, cursor, "page_or_data_source")

@@ -119,7 +119,8 @@ def ensure_index(storage: Storage) -> bool:
 
 @dataclass(frozen=True)
 class Selection:
-    """A SQL ``SELECT`` of the column ``page_id`` (page ids, possibly repeated), and its args.
+    """A SQL ``SELECT`` of the column ``page_id``, and its args: ids of pages of the data
+    source it was planned for (trashed ones too), possibly repeated.
 
     ``everything``: it selects every page of the data source (no condition narrowed it);
     ``lead_rows``: how many index rows it starts from, counted up to ``BROAD`` (None: unknown).

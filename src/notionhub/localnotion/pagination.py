@@ -63,8 +63,8 @@ def paginate(
     return list(items[start:end]), next_cursor
 
 
-def list_body(results: list[dict[str, Any]], next_cursor: str | None, kind: str) -> dict[str, Any]:
-    """Notion's list object."""
+def list_body(results: list[Any], next_cursor: str | None, kind: str) -> dict[str, Any]:
+    """Notion's list object; ``results`` are objects or their JSON (``orjson.Fragment``)."""
     return {
         "object": "list",
         "results": results,

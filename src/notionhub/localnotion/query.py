@@ -7,8 +7,11 @@ A query whose filter and sorts all have an exact SQL form is answered by SQLite 
 from __future__ import annotations
 
 from contextlib import closing
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from notionhub.errors import ValidationFailed
 from notionhub.localnotion import index_queries
@@ -26,14 +29,63 @@ from notionhub.localnotion.query_filter import PageFilter, compile_filter, find_
 from notionhub.localnotion.query_sort import compile_sorts
 from notionhub.localnotion.render import render_data_source, render_page, render_properties
 from notionhub.localnotion.request_body import optional_object
-from notionhub.localnotion.storage import StoredObject
+from notionhub.localnotion.storage import StoredObject, decode_row
 from notionhub.localnotion.workspace import Workspace
 
 
 def query_data_source(
     ws: Workspace, raw_id: str, body: dict[str, Any], filter_properties: list[str]
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """``POST /v1/data_sources/{id}/query``: one page of matching pages and the next cursor.
+    """``POST /v1/data_sources/{id}/query``: one page of matching pages and the next cursor."""
+    answer = _answer(ws, raw_id, body)
+    results = answer.rendered
+    if results is None:
+        pages = answer.pages
+        pages.update(ws.storage.get_many(i for i in answer.ids if i not in pages))
+        results = [
+            render_page(ws, pages[i], schema=answer.schema, data_source=answer.data_source)
+            for i in answer.ids
+            if i in pages
+        ]
+    if filter_properties:
+        results = [_only_properties(page, filter_properties) for page in results]
+    return results, answer.next_cursor
+
+
+def query_data_source_encoded(
+    ws: Workspace, raw_id: str, body: dict[str, Any], filter_properties: list[str]
+) -> tuple[list[dict[str, Any] | orjson.Fragment], str | None]:
+    """Like ``query_data_source``, the pages possibly as their encoded JSON (``encoded_pages``).
+
+    For the endpoint, whose answer is encoded by orjson: the JSON is the same either way.
+    """
+    if filter_properties:
+        results, next_cursor = query_data_source(ws, raw_id, body, filter_properties)
+        return list(results), next_cursor
+    answer = _answer(ws, raw_id, body)
+    if answer.rendered is not None:
+        return list(answer.rendered), answer.next_cursor
+    return _encoded(ws, answer), answer.next_cursor
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """The requested page of a query, before its pages are rendered.
+
+    ``ids``: the pages, in order; ``pages``: those of them (and others) already read whole;
+    ``rendered``: the page objects themselves, when answering needed them rendered already.
+    """
+
+    data_source: StoredObject
+    schema: dict[str, dict[str, Any]]
+    ids: list[str]
+    pages: dict[str, StoredObject]
+    rendered: list[dict[str, Any]] | None
+    next_cursor: str | None
+
+
+def _answer(ws: Workspace, raw_id: str, body: dict[str, Any]) -> _Answer:
+    """Which pages answer a query, in order.
 
     The filter and sorts read only the page properties they name, so candidates are read and
     rendered with just those (``_sortable``); the full page object is rendered for the results
@@ -48,37 +100,69 @@ def query_data_source(
     sort = compile_sorts(body.get("sorts"), schema)
     in_trash = body.get("in_trash") is True or body.get("archived") is True
     needed = _read_properties(schema, body.get("filter"), body.get("sorts"))
+    pages: dict[str, StoredObject] = {}
     exact = _exact_answer(ws, ds.id, schema, body, now, request, in_trash)
     if exact is not None:
         ids, next_cursor = exact
-        found = ws.storage.get_many(ids)
-        results = [render_page(ws, found[i], schema=schema, data_source=ds) for i in ids]
-    elif needed is None:  # formulas or rollups involved: they read other properties and pages
+        return _Answer(ds, schema, ids, pages, None, next_cursor)
+    if needed is None:  # formulas or rollups involved: they read other properties and pages
         candidates = _candidates(ws, ds.id, schema, body, now, in_trash, keys=None)
         rendered = [render_page(ws, page, schema=schema, data_source=ds) for page in candidates]
         matching = sort([page for page in rendered if page_filter.matches(page)])
         results, next_cursor = paginate(matching, request, lambda page: str(page["id"]))
+        ids = [str(page["id"]) for page in results]
+        return _Answer(ds, schema, ids, pages, results, next_cursor)
+    keys = [schema[name]["id"] for name in needed]
+    ordered_by = _ordered_by(schema, body.get("sorts"))
+    if ordered_by is not None and request.start_cursor is None and not in_trash:
+        sortable = _first_in_order(
+            ws, ds.id, schema, body, now, needed, ordered_by, page_filter, request, pages
+        )
     else:
-        keys = [schema[name]["id"] for name in needed]
-        ordered_by = _ordered_by(schema, body.get("sorts"))
-        pages: dict[str, StoredObject] = {}
-        if ordered_by is not None and request.start_cursor is None and not in_trash:
-            sortable = _first_in_order(
-                ws, ds.id, schema, body, now, needed, ordered_by, page_filter, request, pages
-            )
-        else:
-            candidates = _candidates(ws, ds.id, schema, body, now, in_trash, keys=keys)
-            sortable = [_sortable(ws, page, schema, needed) for page in candidates]
-        matching = sort([page for page in sortable if page_filter.matches(page)])
-        window, next_cursor = paginate(matching, request, lambda page: str(page["id"]))
-        missing = [page["id"] for page in window if page["id"] not in pages]
-        pages.update(ws.storage.get_many(missing))
-        results = [
-            render_page(ws, pages[page["id"]], schema=schema, data_source=ds) for page in window
-        ]
-    if filter_properties:
-        results = [_only_properties(page, filter_properties) for page in results]
-    return results, next_cursor
+        candidates = _candidates(ws, ds.id, schema, body, now, in_trash, keys=keys)
+        sortable = [_sortable(ws, page, schema, needed) for page in candidates]
+    matching = sort([page for page in sortable if page_filter.matches(page)])
+    window, next_cursor = paginate(matching, request, lambda page: str(page["id"]))
+    return _Answer(ds, schema, [str(page["id"]) for page in window], pages, None, next_cursor)
+
+
+def _encoded(ws: Workspace, answer: _Answer) -> list[dict[str, Any] | orjson.Fragment]:
+    """The answer's pages, each as JSON kept in ``ws.encoded_pages`` when it can be kept.
+
+    Pages are read again as rows, not decoded: a kept page is reused only for an equal row.
+    Formulas and rollups compute part of a page at read time, so their pages are not kept.
+    Should one page not be orjson's JSON (see ``app.FastJSONResponse``), every page is
+    answered as an object, for the standard encoder.
+    """
+    rows = ws.storage.get_many_rows(answer.ids)
+    ds, schema = answer.data_source, answer.schema
+    kept = ws.encoded_pages if not any(p["type"] in _AT_READ for p in schema.values()) else None
+    results: list[dict[str, Any] | bytes] = []
+    for page_id in answer.ids:
+        row = rows.get(page_id)
+        if row is None:
+            continue
+        encoded = kept.get(row, ds) if kept is not None else None
+        if encoded is not None:
+            results.append(encoded)
+            continue
+        page = render_page(ws, decode_row(row), schema=schema, data_source=ds)
+        if kept is None:
+            results.append(page)
+            continue
+        try:
+            encoded = orjson.dumps(page)
+        except TypeError:
+            results.append(page)
+            continue
+        kept.keep(row, ds, encoded)
+        results.append(encoded)
+    if all(isinstance(page, bytes) for page in results):
+        return [orjson.Fragment(page) for page in results]
+    return [orjson.loads(page) if isinstance(page, bytes) else page for page in results]
+
+
+_AT_READ = ("formula", "rollup")
 
 
 def _exact_answer(

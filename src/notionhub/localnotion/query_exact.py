@@ -25,7 +25,11 @@ from notionhub.localnotion.storage import Storage
 
 _INDEXED_NUMBER = (
     "(SELECT v.number_value FROM property_index AS v INDEXED BY property_index_by_page"
-    " WHERE v.page_id = o.id AND v.prop_id = ? AND v.number_value IS NOT NULL)"
+    " WHERE v.page_id = c.page_id AND v.prop_id = ? AND v.number_value IS NOT NULL)"
+)
+# The data source's trashed pages, from an index of the trashed objects alone.
+_TRASHED = (
+    "(SELECT id FROM objects INDEXED BY objects_trashed WHERE data_source_id = ? AND in_trash = 1)"
 )
 _SORTABLE_TYPES = {"number", "unique_id", "date"}
 _TIMESTAMPS = ("created_time", "last_edited_time")
@@ -33,15 +37,19 @@ _TIMESTAMPS = ("created_time", "last_edited_time")
 
 @dataclass(frozen=True)
 class SortKey:
-    """One sort as SQL over an ``objects`` row ``o``; ``NULL`` is an empty value."""
+    """One sort as SQL over a matching page ``c.page_id``; ``NULL`` is an empty value.
+
+    ``row``: the key reads the page's ``objects`` row, ``o`` (a timestamp).
+    """
 
     sql: str
     args: tuple[Any, ...]
     descending: bool
+    row: bool = False
 
 
 # No sorts: newest created first (``query_sort``'s default).
-_DEFAULT = [SortKey("o.created_time", (), descending=True)]
+_DEFAULT = [SortKey("o.created_time", (), descending=True, row=True)]
 
 
 def sort_keys(schema: dict[str, dict[str, Any]], sorts_json: object) -> list[SortKey] | None:
@@ -56,7 +64,7 @@ def sort_keys(schema: dict[str, dict[str, Any]], sorts_json: object) -> list[Sor
             return None
         descending = item.get("direction") == "descending"
         if item.get("timestamp") in _TIMESTAMPS:
-            keys.append(SortKey(f"o.{item['timestamp']}", (), descending))
+            keys.append(SortKey(f"o.{item['timestamp']}", (), descending, row=True))
             continue
         reference = item.get("property")
         prop = find_property(schema, reference) if isinstance(reference, str) else None
@@ -77,24 +85,36 @@ def exact_page(
     *,
     in_trash: bool,
 ) -> tuple[list[str], str | None]:
-    """The ids of the requested page of matches, in order, and the next cursor."""
+    """The ids of the requested page of matches, in order, and the next cursor.
+
+    The selection's pages are pages of the data source (the planner's selections are), so
+    only the trashed ones are left out (or kept), by the index of trashed objects; a page's
+    ``objects`` row is read only for a sort on a timestamp.
+    """
     columns = ", ".join(f"{key.sql} AS k{index}" for index, key in enumerate(keys))
-    matching = (
-        f"SELECT o.id AS id, {columns}"
-        f" FROM (SELECT DISTINCT page_id FROM ({selection.sql})) AS c"
-        " CROSS JOIN objects AS o ON o.id = c.page_id"
-        " WHERE o.kind = 'page' AND o.data_source_id = ? AND o.in_trash = ?"
-    )
+    pages = f"(SELECT DISTINCT page_id FROM ({selection.sql})) AS c"
+    if any(key.row for key in keys):
+        matching = (
+            f"SELECT c.page_id AS id, {columns} FROM {pages}"
+            " CROSS JOIN objects AS o ON o.id = c.page_id"
+            " WHERE o.kind = 'page' AND o.data_source_id = ? AND o.in_trash = ?"
+        )
+        where_args: tuple[Any, ...] = (data_source_id, int(in_trash))
+    else:
+        trashed = "IN" if in_trash else "NOT IN"
+        matching = (
+            f"SELECT c.page_id AS id, {columns} FROM {pages} WHERE c.page_id {trashed} {_TRASHED}"
+        )
+        where_args = (data_source_id,)
     args: tuple[Any, ...] = (
         *(arg for key in keys for arg in key.args),
         *selection.args,
-        data_source_id,
-        int(in_trash),
+        *where_args,
     )
     after, after_args = "", ()
     if request.start_cursor is not None:
         found = index_queries.selected_rows(
-            storage, f"{matching} AND o.id = ?", (*args, request.start_cursor)
+            storage, f"{matching} AND c.page_id = ?", (*args, request.start_cursor)
         )
         if not found:
             raise ValidationFailed(f"start_cursor provided is invalid: {request.start_cursor}")

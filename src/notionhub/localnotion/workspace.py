@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from notionhub.errors import ObjectNotFound, ValidationFailed
+from notionhub.localnotion.encoded_pages import EncodedPages
 from notionhub.localnotion.formula import FormulaCache
 from notionhub.localnotion.ids import new_id, parse_id
 from notionhub.localnotion.rich_text import normalize_rich_text
@@ -60,6 +61,8 @@ class Workspace:
         self.public_url = public_url.rstrip("/")
         self._users: dict[str, dict[str, Any]] = {}
         self.formulas = FormulaCache()
+        # Rendered pages as JSON, for query answers (depends on public_url: one per workspace).
+        self.encoded_pages = EncodedPages()
         self._bootstrap()
 
     # -- first start -------------------------------------------------------------------
