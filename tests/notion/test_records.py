@@ -181,6 +181,19 @@ def test_reindex_rebuilds_the_index_from_notion(
     fresh_engine.dispose()
 
 
+def test_reindex_forgets_pages_trashed_in_notion(
+    make_gateway: GatewayFactory, server: RunningServer, hub_engine: Engine
+) -> None:
+    gateway = make_gateway(server)
+    records = provisioned(gateway, hub_engine)
+    kept = records.upsert(Order(title="kept", order_id="kept"))
+    gone = records.upsert(Order(title="gone", order_id="gone"))
+    gateway.update_page(gone.page_id, {"in_trash": True})  # by a person, in Notion
+    assert len(records.known(Order)) == 2  # the mirror cannot know yet
+    assert records.reindex(Order) == 1
+    assert [o.page_id for o in records.known(Order)] == [kept.page_id]
+
+
 class ManualClock:
     def __init__(self) -> None:
         self.now = 0.0

@@ -63,6 +63,11 @@ class PageMirror:
         with self.engine.begin() as conn:
             conn.execute(delete(page_mirror).where(page_mirror.c.page_id == page_id))
 
+    def clear(self, data_source_id: str) -> None:
+        """Forget every page of a data source (before a full reindex)."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(page_mirror).where(page_mirror.c.data_source_id == data_source_id))
+
     def merge(self, page_id: str, data_source_id: str, changed: Values) -> None:
         """Record that ``changed`` was written on top of what was known."""
         self.put(page_id, data_source_id, {**(self.get(page_id) or {}), **changed})

@@ -273,9 +273,13 @@ class Records:
         return True
 
     def reindex(self, model: type[NotionModel]) -> int:
-        """Rebuild the key index and mirror of a database from Notion; returns pages seen."""
+        """Rebuild the key index and mirror of a database from Notion; returns pages seen.
+
+        Pages trashed in Notion since are forgotten (an incremental sync cannot see them).
+        """
         data_source_id = self.data_source_of(model)
         self.index.clear(data_source_id)
+        self.mirror.clear(data_source_id)
         return self._learn(model, since=None)
 
     def _learn(self, model: type[NotionModel], since: float | None) -> int:
