@@ -22,6 +22,10 @@ from notionhub.hubdb.engine import create_hub_engine
 from notionhub.localnotion.app import DEFAULT_TOKEN, LocalNotionConfig, create_app
 from notionhub.queue.processor import EventProcessor
 
+# Shared assertions outside test modules report what differed, as asserts in tests do; registered
+# here, before any test folder imports them.
+pytest.register_assert_rewrite("tests.ingest.harness")
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
 import hashlib
 import hmac
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 import pytest
@@ -17,18 +16,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.datastructures import Headers
 
-from notionhub.errors import PayloadRejected, SignatureRejected
-from notionhub.ingest.event import Event, Reply, WebhookRequest
+from notionhub.ingest.event import Event, WebhookRequest
 from notionhub.ingest.providers.hubspot import PROVIDER, signed_uri
+from tests.ingest import harness
 from tests.ingest.conftest import build_request
+from tests.ingest.harness import finite_json_values
 
 SECRET = "9f3b2c1d-hubspot-client-secret"
 URL = "https://hub.example.com/hooks/hubspot"
-PAYLOADS = Path(__file__).parent / "payloads" / "hubspot"
-
-
-def load(name: str) -> bytes:
-    return (PAYLOADS / f"{name}.json").read_bytes().rstrip(b"\n")
+load = partial(harness.load_payload, "hubspot")
+receive = partial(harness.receive, PROVIDER, secret=SECRET)
 
 
 def signed(
@@ -49,15 +46,8 @@ def signed(
     return build_request(body, headers, url=url, method=method, received_at=now)
 
 
-def receive(request: WebhookRequest) -> Event | Reply:
-    PROVIDER.verify(request, SECRET)
-    return PROVIDER.parse(request, SECRET)
-
-
 def received_event(body: bytes) -> Event:
-    event = receive(signed(body))
-    assert isinstance(event, Event)
-    return event
+    return harness.receive_event(PROVIDER, signed(body), SECRET)
 
 
 def replaced(request: WebhookRequest, **changes: Any) -> WebhookRequest:
@@ -69,10 +59,6 @@ def replaced(request: WebhookRequest, **changes: Any) -> WebhookRequest:
 def with_header(request: WebhookRequest, name: str, value: str) -> WebhookRequest:
     headers = {k: v for k, v in request.headers.items() if k != name.lower()}
     return replaced(request, headers={**headers, name: value})
-
-
-def test_the_provider_is_named_and_configured_as_the_hub_expects() -> None:
-    assert (PROVIDER.name, PROVIDER.secret_env) == ("hubspot", "HUBSPOT_CLIENT_SECRET")
 
 
 def test_a_contact_creation_is_parsed() -> None:
@@ -134,27 +120,33 @@ def test_the_uri_is_signed_as_hubspot_decodes_it() -> None:
 
 def test_another_uri_or_method_is_refused() -> None:
     request = signed(load("contact.creation"))
-    with pytest.raises(SignatureRejected, match="X-HubSpot-Signature-v3"):
-        PROVIDER.verify(replaced(request, url=URL + "?x=1"), SECRET)
-    with pytest.raises(SignatureRejected):
-        PROVIDER.verify(replaced(request, method="PUT"), SECRET)
+    harness.assert_refused(
+        PROVIDER, replaced(request, url=URL + "?x=1"), SECRET, "X-HubSpot-Signature-v3"
+    )
+    harness.assert_refused(PROVIDER, replaced(request, method="PUT"), SECRET)
 
 
 def test_a_wrong_secret_is_refused() -> None:
-    with pytest.raises(SignatureRejected, match="X-HubSpot-Signature-v3"):
-        PROVIDER.verify(signed(load("contact.creation"), secret="another-secret"), SECRET)
+    harness.assert_refused(
+        PROVIDER,
+        signed(load("contact.creation"), secret="another-secret"),
+        SECRET,
+        "X-HubSpot-Signature-v3",
+    )
 
 
 def test_a_changed_body_is_refused() -> None:
     request = signed(load("contact.creation"))
-    with pytest.raises(SignatureRejected):
-        PROVIDER.verify(replaced(request, body=request.body.replace(b"123", b"124")), SECRET)
+    harness.assert_refused(
+        PROVIDER, replaced(request, body=request.body.replace(b"123", b"124")), SECRET
+    )
 
 
 @pytest.mark.parametrize("age", [timedelta(minutes=6), timedelta(minutes=-6)])
 def test_a_stale_or_future_timestamp_is_refused(age: timedelta) -> None:
-    with pytest.raises(SignatureRejected, match="X-HubSpot-Request-Timestamp"):
-        PROVIDER.verify(signed(load("contact.creation"), age=age), SECRET)
+    harness.assert_refused(
+        PROVIDER, signed(load("contact.creation"), age=age), SECRET, "X-HubSpot-Request-Timestamp"
+    )
 
 
 def test_a_timestamp_within_five_minutes_is_accepted() -> None:
@@ -164,16 +156,19 @@ def test_a_timestamp_within_five_minutes_is_accepted() -> None:
 def test_a_changed_timestamp_is_refused() -> None:
     request = signed(load("contact.creation"))
     stamp = str(int(request.headers["X-HubSpot-Request-Timestamp"]) - 1000)
-    with pytest.raises(SignatureRejected, match="X-HubSpot-Signature-v3"):
-        PROVIDER.verify(with_header(request, "X-HubSpot-Request-Timestamp", stamp), SECRET)
+    harness.assert_refused(
+        PROVIDER,
+        with_header(request, "X-HubSpot-Request-Timestamp", stamp),
+        SECRET,
+        "X-HubSpot-Signature-v3",
+    )
 
 
 @pytest.mark.parametrize("missing", ["X-HubSpot-Signature-v3", "X-HubSpot-Request-Timestamp"])
 def test_a_missing_header_is_refused(missing: str) -> None:
     request = signed(load("contact.creation"))
     headers = {k: v for k, v in request.headers.items() if k.lower() != missing.lower()}
-    with pytest.raises(SignatureRejected, match=missing):
-        PROVIDER.verify(replaced(request, headers=headers), SECRET)
+    harness.assert_refused(PROVIDER, replaced(request, headers=headers), SECRET, missing)
 
 
 @pytest.mark.parametrize(
@@ -188,8 +183,7 @@ def test_a_missing_header_is_refused(missing: str) -> None:
 )
 def test_a_malformed_header_is_refused(header: str, value: str) -> None:
     request = signed(load("contact.creation"))
-    with pytest.raises(SignatureRejected):
-        PROVIDER.verify(with_header(request, header, value), SECRET)
+    harness.assert_refused(PROVIDER, with_header(request, header, value), SECRET)
 
 
 @pytest.mark.parametrize(
@@ -205,47 +199,26 @@ def test_a_malformed_header_is_refused(header: str, value: str) -> None:
     ],
 )
 def test_a_signed_body_that_does_not_parse_is_a_payload_error(body: bytes, message: str) -> None:
-    request = signed(body)
-    PROVIDER.verify(request, SECRET)
-    with pytest.raises(PayloadRejected, match=message):
-        PROVIDER.parse(request, SECRET)
+    harness.assert_payload_refused(PROVIDER, signed(body), SECRET, message)
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner),
-    max_leaves=20,
-)
 hubspot_events = st.lists(
     st.fixed_dictionaries(
         {},
         optional={
-            "eventId": st.integers() | json_values,
+            "eventId": st.integers() | finite_json_values,
             "subscriptionType": st.sampled_from(["contact.creation", "deal.deletion"])
-            | json_values,
-            "objectId": st.integers() | json_values,
-            "occurredAt": st.integers(min_value=0, max_value=2**53) | json_values,
+            | finite_json_values,
+            "objectId": st.integers() | finite_json_values,
+            "occurredAt": st.integers(min_value=0, max_value=2**53) | finite_json_values,
         },
     )
-    | json_values,
+    | finite_json_values,
     max_size=5,
 )
 
 
 @settings(max_examples=150, deadline=None)
-@given(value=json_values | hubspot_events)
+@given(value=finite_json_values | hubspot_events)
 def test_any_signed_json_is_an_event_or_a_payload_error(value: Any) -> None:
-    try:
-        event = receive(signed(json.dumps(value).encode()))
-    except PayloadRejected:
-        return
-    assert isinstance(event, Event)
-    assert event.idempotency_key.startswith("hubspot:")
-    assert event.occurred_at.tzinfo is not None
-
-
-@settings(max_examples=100, deadline=None)
-@given(body=st.binary(max_size=300))
-def test_any_signed_bytes_are_an_event_or_a_payload_error(body: bytes) -> None:
-    with contextlib.suppress(PayloadRejected):
-        assert isinstance(receive(signed(body)), Event)
+    harness.event_or_payload_error(PROVIDER, signed(json.dumps(value).encode()), SECRET)

@@ -10,15 +10,14 @@ import copy
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from notionhub.ingest.event import Event
 from notionhub.ingest.registry import get_provider
+from tests.ingest.harness import PAYLOADS, receive_event
 from tests.ingest.signers import SECRETS, SIGNERS
 
 COACH_HOST_ID = "x1yCzABCDEfg23HiJKl4mN"
-PAYLOADS = Path(__file__).parents[2] / "ingest" / "payloads"
 
 
 def _iso(moment: datetime) -> str:
@@ -36,12 +35,8 @@ class Delivery:
 
     def event(self) -> Event:
         """What ingest makes of it: verified with the provider's scheme, then parsed."""
-        provider = get_provider(self.provider)
         request = SIGNERS[self.provider](self.body)
-        provider.verify(request, SECRETS[self.provider])
-        parsed = provider.parse(request, SECRETS[self.provider])
-        assert isinstance(parsed, Event), parsed
-        return parsed
+        return receive_event(get_provider(self.provider), request, SECRETS[self.provider])
 
 
 @dataclass
