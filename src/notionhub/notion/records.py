@@ -112,8 +112,7 @@ class Records:
                     f" {key_value(record)!r}."
                 )
             desired = to_properties(record, only=only)
-            if lease.page_id is None and (lease.uncertain or not fresh):
-                self._adopt_from_notion(model, lease)
+            self._settle(model, lease, fresh)
             if lease.page_id is None:
                 return self._create(model, lease, desired)
             try:
@@ -132,8 +131,7 @@ class Records:
         data_source_id = self.data_source_of(model)
         fresh = self._index_is_fresh(model)
         with self.index.lease(data_source_id, key) as lease:
-            if lease.page_id is None and (lease.uncertain or not fresh):
-                self._adopt_from_notion(model, lease)
+            self._settle(model, lease, fresh)
             page_id = lease.page_id
             if page_id is None:
                 return None
@@ -161,9 +159,21 @@ class Records:
         if not self._index_is_fresh(model):
             self._learn(model, since=None)
         return [
-            from_page(model, {"id": page_id, "properties": _typed(values)})
+            _mirrored(model, page_id, values)
             for page_id, values in self.mirror.of_data_source(data_source_id)
         ]
+
+    def mirrored(self, model: type[M], key: str) -> M | None:
+        """The record of ``key`` as last written or synced (the mirror), without a request."""
+        page_id = self.index.page_id(self.data_source_of(model), key)
+        values = self.mirror.get(page_id) if page_id is not None else None
+        return None if page_id is None or values is None else _mirrored(model, page_id, values)
+
+    def _settle(self, model: type[NotionModel], lease: KeyLease, fresh: bool) -> None:
+        """Make the lease's page id certain: a miss is asked of Notion once, unless the index
+        is known complete and no create of the key may have gone through unrecorded."""
+        if lease.page_id is None and (lease.uncertain or not fresh):
+            self._adopt_from_notion(model, lease)
 
     def _create(
         self, model: type[NotionModel], lease: KeyLease, desired: dict[str, Any]
@@ -306,13 +316,14 @@ class Records:
         return seen
 
 
-def _typed(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Property values as sent (``{"Name": {"title": …}}``) in the shape pages are read in."""
-    return {
+def _mirrored(model: type[M], page_id: str, values: Mapping[str, Any]) -> M:
+    """A record from mirrored values: as sent (``{"Name": {"title": …}}``), read as a page."""
+    properties = {
         name: {"type": kind, kind: inner}
         for name, value in values.items()
         for kind, inner in value.items()
     }
+    return from_page(model, {"id": page_id, "properties": properties})
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from notion_client import Client
+from notion_client.helpers import collect_paginated_api
 
 from notionhub.ingest.event import Event
 from notionhub.notion.connection import NotionConnection, open_notion
@@ -88,17 +89,8 @@ class Coaching:
 
     def pages(self, database: str) -> list[dict[str, Any]]:
         """Every page of a database, as notion-client reads it (trashed pages are not listed)."""
-        pages: list[dict[str, Any]] = []
-        cursor = None
-        while True:
-            body: dict[str, Any] = {"page_size": 100}
-            if cursor:
-                body["start_cursor"] = cursor
-            answer: Any = self.notion.data_sources.query(self.data_sources[database], **body)
-            pages.extend(answer["results"])
-            if not answer["has_more"]:
-                return pages
-            cursor = answer["next_cursor"]
+        query = self.notion.data_sources.query
+        return list(collect_paginated_api(query, data_source_id=self.data_sources[database]))
 
     def rows(self, model: type[NotionModel]) -> list[Any]:
         return [from_page(model, page) for page in self.pages(model.__database__.name)]

@@ -6,7 +6,6 @@ scenario needs, so the bodies keep every field the providers send.
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,7 +13,7 @@ from typing import Any
 
 from notionhub.ingest.event import Event
 from notionhub.ingest.registry import get_provider
-from tests.ingest.harness import PAYLOADS, receive_event
+from tests.ingest.harness import load_payload, receive_event
 from tests.ingest.signers import SECRETS, SIGNERS
 
 COACH_HOST_ID = "x1yCzABCDEfg23HiJKl4mN"
@@ -25,7 +24,7 @@ def _iso(moment: datetime) -> str:
 
 
 def _template(provider: str, name: str) -> dict[str, Any]:
-    return copy.deepcopy(json.loads((PAYLOADS / provider / f"{name}.json").read_text()))
+    return dict(json.loads(load_payload(provider, name)))
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,11 @@ from notionhub.queue.processor import EventProcessor
 from notionhub.queue.runtime import Runtime
 from tests.conftest import RunningServer
 from tests.hub_server import Hub, serve_hub
+from tests.ingest.harness import load_payload
 from tests.ingest.signers import SECRETS, SIGNERS
 from tests.packs.coaching.conftest import NOW, PACKAGES, coaching_settings, fresh_page
 from tests.packs.coaching.day import a_day
-from tests.packs.coaching.scenario import PAYLOADS, Delivery
+from tests.packs.coaching.scenario import Delivery
 from tests.queue.conftest import FAST_SCHEDULE, wait_until_drained
 
 INTERNAL_KEY = SECRETS["coaching-app"]
@@ -115,9 +116,8 @@ def test_a_day_of_signed_webhooks_becomes_the_coachs_notion(hub: Hub, notion: Cl
     # Redeliveries are acknowledged and stored once.
     assert all(post(hub, delivery)["duplicate"] for delivery in deliveries[:5])
     # The coaching app's own endpoint: a booking for a fourth client, and her payment.
-    app = PAYLOADS / "coaching_app"
     for name in ("booking_created", "checkout_session_complete"):
-        body = json.loads((app / f"{name}.json").read_text())
+        body = json.loads(load_payload("coaching_app", name))
         answer = hub.post("/api/notion/notion-handler", json=body)
         assert answer.status_code == 202, answer.text
     assert hub.runtime.store is not None

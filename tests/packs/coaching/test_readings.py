@@ -16,13 +16,14 @@ from notionhub.ingest.event import Event
 from notionhub.packs.coaching import PACK
 from notionhub.packs.coaching.facts import Fact
 from notionhub.packs.coaching.readings import read_fact
-from tests.packs.coaching.scenario import PAYLOADS, Delivery
+from tests.ingest.harness import load_payload
+from tests.packs.coaching.scenario import Delivery
 
 RECEIVED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def payload(provider: str, name: str) -> bytes:
-    return (PAYLOADS / provider.replace("-", "_") / f"{name}.json").read_bytes()
+    return load_payload(provider.replace("-", "_"), name)
 
 
 def fact_of(provider: str, name: str) -> Any:

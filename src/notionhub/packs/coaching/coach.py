@@ -168,7 +168,8 @@ class Coach:
         facts = [f for f in self.facts.where("email", [email]) if f.kind in CLIENT_FACTS]
         if not facts:
             return None
-        current = self._known_status(email)
+        shown = self.records.mirrored(Client, email)
+        current = shown.status if shown is not None else None
         paid = any(f.kind == "checkout" and f.paid for f in facts)
         status = (
             current
@@ -188,13 +189,6 @@ class Coach:
             first_booking=None if first_booking is None else NotionDate(first_booking),
             stripe_customer_id=next((f.customer_id for f in facts if f.customer_id), ""),
         )
-
-    def _known_status(self, email: str) -> str | None:
-        data_source_id = self.records.data_source_of(Client)
-        page_id = self.records.index.page_id(data_source_id, email)
-        known = self.records.mirror.get(page_id) if page_id else None
-        select = ((known or {}).get("Status") or {}).get("select")
-        return select.get("name") if isinstance(select, dict) else None
 
     # -- invoices ---------------------------------------------------------------------------
 
