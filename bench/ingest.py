@@ -137,7 +137,7 @@ def run(options: BenchOptions) -> Report:
             *python,
             "import sys, uvicorn; from bench.bare_app import create_bare_app;"
             " uvicorn.run(create_bare_app(), host='127.0.0.1', port=int(sys.argv[1]),"
-            " log_level='warning')",
+            " log_level='warning', http='httptools', loop='uvloop')",  # as notionhub serve
         ]
         with running(bare_command, env, home, home / "bare.log") as url:
             host = url.removeprefix("http://")

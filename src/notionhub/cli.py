@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from starlette.types import ASGIApp
 
 from notionhub import __version__
 from notionhub.cli_reports import print_events, print_provision_report
@@ -33,6 +34,13 @@ app = typer.Typer(
     help="notionhub: signed webhooks in, correct Notion pages out.", no_args_is_help=True
 )
 console = Console(stderr=True)
+
+
+def _serve(asgi_app: ASGIApp, host: str, port: int) -> None:
+    """Serve with uvicorn's C HTTP parser (httptools) and event loop (uvloop), both pinned."""
+    uvicorn.run(
+        asgi_app, host=host, port=port, log_level="warning", http="httptools", loop="uvloop"
+    )
 
 
 @app.command()
@@ -70,7 +78,7 @@ def notion_server(
     )
     server_app = create_app(config)
     typer.echo(f"Local Notion server: {base_url}  (data in {data}, API version 2025-09-03)")
-    uvicorn.run(server_app, host=host, port=port, log_level="warning")
+    _serve(server_app, host, port)
 
 
 @app.command()
@@ -102,7 +110,7 @@ def serve(
 
     runtime = Runtime(settings, EventProcessor())
     hub = create_hub_app(runtime, public_url, announce)
-    uvicorn.run(hub, host=host, port=port, log_level="warning")
+    _serve(hub, host, port)
 
 
 @app.command()
