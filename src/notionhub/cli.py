@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +18,7 @@ from notionhub.cli_reports import print_events, print_provision_report
 from notionhub.errors import NotionhubError
 from notionhub.hub_app import LOCAL_NOTION_MOUNT, create_hub_app
 from notionhub.hubdb.engine import create_hub_engine
-from notionhub.localnotion.app import DEFAULT_TOKEN, LocalNotionConfig, create_app
+from notionhub.localnotion.app import API_VERSION, DEFAULT_TOKEN, LocalNotionConfig, create_app
 from notionhub.logging_setup import configure_logging
 from notionhub.notion.connection import NotionConnection, open_notion
 from notionhub.notion.provision import Provisioner
@@ -70,14 +69,15 @@ def notion_server(
     burst: Annotated[int, typer.Option(help="Requests allowed at once under --rate-limit.")] = 3,
 ) -> None:
     """Run the local Notion-compatible server alone; prints its base URL."""
-    configure_logging(os.environ.get("LOG_LEVEL", "info"))
-    tokens = tuple(token or [os.environ.get("LOCAL_NOTION_TOKEN") or DEFAULT_TOKEN])
+    settings = Settings()
+    configure_logging(settings.log_level)
+    tokens = tuple(token or [settings.local_notion_token.get_secret_value() or DEFAULT_TOKEN])
     base_url = f"http://{host}:{port}"
     config = LocalNotionConfig(
         data_dir=data, tokens=tokens, public_url=base_url, rate_limit=rate_limit, rate_burst=burst
     )
     server_app = create_app(config)
-    typer.echo(f"Local Notion server: {base_url}  (data in {data}, API version 2025-09-03)")
+    typer.echo(f"Local Notion server: {base_url}  (data in {data}, API version {API_VERSION})")
     _serve(server_app, host, port)
 
 
@@ -191,7 +191,7 @@ def provision(
     models = _models(pack or settings.notionhub_packs)
     with _notion(settings) as notion:
         parent_id = parent or notion.parent_page_id()
-        report = Provisioner(notion.gateway, notion.engine, os.environ).run(
+        report = Provisioner(notion.gateway, notion.engine, settings.database_variables()).run(
             models, parent_id, fix=fix
         )
     if as_json:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -12,12 +15,15 @@ from notionhub.localnotion.app import DEFAULT_TOKEN
 
 DEFAULT_HOME = Path(".notionhub")
 DEFAULT_NOTION_BASE_URL = "https://api.notion.com"
+DOTENV = ".env"
+# NOTION_<NAME>_DB: the Notion database a declared one is bound to (notion/provision.py).
+_DATABASE_VARIABLE = re.compile(r"NOTION_[A-Z0-9_]+_DB")
 
 
 class Settings(BaseSettings):
     """notionhub's configuration; every field is read from the environment (or ``.env``)."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=DOTENV, extra="ignore")
 
     notion_token: SecretStr | None = Field(
         default=None,
@@ -96,6 +102,20 @@ class Settings(BaseSettings):
         if not isinstance(value, SecretStr) or not value.get_secret_value():
             return None
         return value.get_secret_value()
+
+    def database_variables(self) -> dict[str, str]:
+        """The ``NOTION_<NAME>_DB`` variables, from ``.env`` and the environment (which wins).
+
+        Their names come from the packs' models, not from fields here, so they are read apart;
+        from the same places as every field, so a ``.env`` line binds a database too.
+        """
+        found = {
+            name: value
+            for name, value in (dotenv_values(DOTENV) if Path(DOTENV).is_file() else {}).items()
+            if value is not None
+        }
+        found.update(os.environ)
+        return {name: value for name, value in found.items() if _DATABASE_VARIABLE.fullmatch(name)}
 
     @property
     def uses_local_notion(self) -> bool:

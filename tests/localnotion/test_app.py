@@ -41,6 +41,20 @@ def test_missing_version_is_400_missing_version(notion_server: RunningServer) ->
     assert answer.json()["code"] == "missing_version"
 
 
+@pytest.mark.parametrize("version", ["2022-06-28", "2026-03-11", "latest", ""])
+def test_a_version_this_server_does_not_speak_is_400(
+    notion_server: RunningServer, version: str
+) -> None:
+    answer = httpx.get(
+        f"{notion_server.base_url}/v1/users/me", headers={**HEADERS, "Notion-Version": version}
+    )
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["code"] == "validation_error"
+    assert "speaks `2025-09-03` only" in body["message"]
+    assert f"instead was `{version}`" in body["message"]
+
+
 def test_unknown_route_is_invalid_request_url(notion_server: RunningServer) -> None:
     answer = httpx.get(f"{notion_server.base_url}/v1/nothing-here", headers=HEADERS)
     assert answer.status_code == 400
@@ -121,6 +135,22 @@ def test_fault_shares_are_validated(notion_server: RunningServer) -> None:
     answer = notion_server.admin("POST", "/_admin/faults", {"rate_limited": 2})
     assert answer.status_code == 400
     assert "rate_limited" in answer.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [({"rate": "fast"}, "rate"), ({"rate": 1, "burst": 1.5}, "burst"), ({"rate": -1}, "rate")],
+)
+def test_rate_limit_settings_are_validated(
+    notion_server: RunningServer, body: dict[str, object], named: str
+) -> None:
+    answer = notion_server.admin("POST", "/_admin/rate-limit", body)
+    assert answer.status_code == 400
+    error = answer.json()
+    assert (error["object"], error["status"], error["code"]) == ("error", 400, "validation_error")
+    assert named in error["message"]
+    assert error["request_id"]
+    assert notion_server.admin("POST", "/_admin/rate-limit", {"rate": None}).status_code == 200
 
 
 def test_rate_limit_answers_429_with_retry_after(tmp_path: object) -> None:

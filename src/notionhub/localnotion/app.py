@@ -31,6 +31,7 @@ from notionhub.errors import (
     RateLimited,
     ServiceUnavailable,
     Unauthorized,
+    ValidationFailed,
 )
 from notionhub.localnotion.endpoints import ENDPOINTS, Call
 from notionhub.localnotion.operations import FaultPlan, RateLimiter, RequestStats
@@ -40,6 +41,7 @@ from notionhub.localnotion.storage import Storage
 from notionhub.localnotion.workspace import Workspace
 
 DEFAULT_TOKEN = "local-notion-token"
+API_VERSION = "2025-09-03"  # the Notion-Version this server speaks (what notion-client 3 sends)
 DATABASE_FILE = "notion.sqlite3"
 log = structlog.get_logger("notionhub.localnotion")
 
@@ -130,6 +132,24 @@ def _error_response(error: NotionAPIError) -> JSONResponse:
     return JSONResponse(error.to_body(request_id=str(uuid.uuid4())), error.status, headers)
 
 
+def _check_version(version: str | None) -> None:
+    """Refuse a request without ``Notion-Version``, or for a version this server doesn't speak.
+
+    Versions change what requests and answers mean (2025-09-03 moved queries to data sources),
+    so a client written for another version is told plainly instead of being misunderstood.
+    """
+    if version is None:
+        raise MissingVersion(
+            "Notion-Version header failed validation: Notion-Version header should be"
+            " defined, instead was `undefined`."
+        )
+    if version.strip() != API_VERSION:
+        raise ValidationFailed(
+            f"Notion-Version header failed validation: this local Notion server speaks"
+            f" `{API_VERSION}` only, instead was `{version}`."
+        )
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -170,11 +190,7 @@ def _endpoint(
         try:
             if token is None or token not in state.tokens:
                 raise Unauthorized("API token is invalid.")
-            if "notion-version" not in request.headers:
-                raise MissingVersion(
-                    "Notion-Version header failed validation: Notion-Version header should be"
-                    " defined, instead was `undefined`."
-                )
+            _check_version(request.headers.get("notion-version"))
             await _apply_limits(state, token)
             raw = await request.body() if request.method in ("POST", "PATCH") else b""
             call = Call(state.workspace, request.path_params, request.query_params, parse_body(raw))
@@ -240,16 +256,18 @@ def _admin_routes(state: ServerState) -> list[Route]:
     async def rate_limit(request: Request) -> Response:
         try:
             body = parse_body(await request.body())
-            rate = body.get("rate")
-            state.limiter = (
-                None if rate is None else RateLimiter(float(rate), int(body.get("burst", 3)))
-            )
-        except (NotionAPIError, TypeError, ValueError) as error:
-            message = getattr(error, "message", str(error))
-            return JSONResponse(
-                {"object": "error", "status": 400, "code": "validation_error", "message": message},
-                400,
-            )
+            rate, burst = body.get("rate"), body.get("burst", 3)
+            if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)):
+                raise ValidationFailed(
+                    f"rate limit: rate should be a number, instead was {rate!r}."
+                )
+            if isinstance(burst, bool) or not isinstance(burst, int):
+                raise ValidationFailed(
+                    f"rate limit: burst should be an integer, instead was {burst!r}."
+                )
+            state.limiter = None if rate is None else RateLimiter(float(rate), burst)
+        except NotionAPIError as error:
+            return _error_response(error)
         return JSONResponse(state.limiter.describe() if state.limiter else {"rate": None})
 
     return [

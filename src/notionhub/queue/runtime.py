@@ -7,7 +7,6 @@ on several machines share the event log, the Notion budget and the DBOS queue.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -122,7 +121,7 @@ class Runtime:
         self.store = EventStore(self.notion.engine)
         models = [model for pack in self.packs for model in pack.models]
         self.provision_report = Provisioner(
-            self.notion.gateway, self.notion.engine, os.environ
+            self.notion.gateway, self.notion.engine, self.settings.database_variables()
         ).run(models, self.notion.parent_page_id())
         packs = self.packs
         self.dispatcher = Dispatcher(

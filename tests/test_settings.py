@@ -1,0 +1,45 @@
+"""Settings: fields and the NOTION_<NAME>_DB bindings come from the environment or ``.env``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from notionhub.settings import Settings
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """A working directory of its own, without the machine's NOTION_* variables."""
+    for name in list(os.environ):
+        if name.startswith("NOTION") or name in ("LOG_LEVEL", "LOCAL_NOTION_TOKEN"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return monkeypatch
+
+
+def test_database_bindings_come_from_dotenv_and_the_environment_wins(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text(
+        "NOTION_CLIENTS_DB=from-dotenv\nNOTION_SESSIONS_DB=overridden\nLOG_LEVEL=debug\n"
+        "NOTION_TOKEN_DB_NOT=ignored\n"
+    )
+    clean_env.setenv("NOTION_SESSIONS_DB", "from-environment")
+    clean_env.setenv("NOTION_DASHBOARD_METRICS_DB", "metrics")
+    clean_env.setenv("NOTION_BASE_URL", "http://not-a-binding")
+    settings = Settings()
+    assert settings.database_variables() == {
+        "NOTION_CLIENTS_DB": "from-dotenv",
+        "NOTION_SESSIONS_DB": "from-environment",
+        "NOTION_DASHBOARD_METRICS_DB": "metrics",
+    }
+    assert settings.log_level == "debug"
+
+
+def test_without_dotenv_only_the_environment_binds(clean_env: pytest.MonkeyPatch) -> None:
+    assert Settings().database_variables() == {}
+    clean_env.setenv("NOTION_CLIENTS_DB", "abc")
+    assert Settings().database_variables() == {"NOTION_CLIENTS_DB": "abc"}
