@@ -213,3 +213,95 @@ def test_rollup_and_formula_are_computed(notion: Client, root_page_id: str) -> N
     assert props["Total"]["rollup"]["number"] == 42.5
     assert props["Count"]["rollup"]["number"] == 2
     assert props["Double"]["formula"] == {"type": "number", "number": 8}
+
+
+EMOJI = {"type": "emoji", "emoji": "📇"}
+PICTURE = {"type": "external", "external": {"url": "https://example.com/picture.png"}}
+
+
+def test_database_icon_and_cover(notion: Client, root_page_id: str) -> None:
+    db = notion.databases.create(
+        parent={"page_id": root_page_id}, title=title("Decorated"), icon=EMOJI, cover=PICTURE
+    )
+    assert (db["icon"], db["cover"]) == (EMOJI, PICTURE)
+    # The first data source takes the database's icon.
+    ds = notion.data_sources.retrieve(data_source_id=db["data_sources"][0]["id"])
+    assert ds["icon"] == EMOJI
+    swapped = notion.databases.update(database_id=db["id"], icon=PICTURE, cover=None)
+    assert (swapped["icon"], swapped["cover"]) == (PICTURE, None)
+    read = notion.databases.retrieve(database_id=db["id"])
+    assert (read["icon"], read["cover"]) == (PICTURE, None)
+    assert notion.databases.update(database_id=db["id"], icon=None)["icon"] is None
+
+
+def test_data_source_icon(notion: Client, crm: dict[str, str]) -> None:
+    ds = notion.data_sources.create(
+        parent={"database_id": crm["database_id"]},
+        title=title("Second"),
+        properties={"Title": {"title": {}}},
+        icon=PICTURE,
+    )
+    assert ds["icon"] == PICTURE
+    assert notion.data_sources.update(data_source_id=ds["id"], icon=EMOJI)["icon"] == EMOJI
+    assert notion.data_sources.update(data_source_id=ds["id"], icon=None)["icon"] is None
+    assert notion.data_sources.retrieve(data_source_id=ds["id"])["icon"] is None
+
+
+BAD_DECORATIONS = [
+    pytest.param({"icon": 12345}, "body.icon should be an object", id="icon-number"),
+    pytest.param({"icon": {"type": "bogus"}}, "body.icon.type", id="icon-type"),
+    pytest.param(
+        {"icon": {"type": "external", "external": {}}}, "body.icon.external.url", id="icon-no-url"
+    ),
+    pytest.param({"cover": {"type": "bogus"}}, "body.cover.type", id="cover-type"),
+    pytest.param(
+        {"cover": {"type": "external", "external": {"url": 7}}},
+        "body.cover.external.url",
+        id="cover-url-number",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fields", "message"), BAD_DECORATIONS)
+def test_bad_database_icon_or_cover_is_refused(
+    notion: Client, crm: dict[str, str], root_page_id: str, fields: dict[str, object], message: str
+) -> None:
+    for write in (
+        lambda: notion.databases.create(parent={"page_id": root_page_id}, title=[], **fields),
+        lambda: notion.databases.update(database_id=crm["database_id"], **fields),
+    ):
+        with pytest.raises(APIResponseError) as raised:
+            write()
+        assert raised.value.status == 400
+        assert raised.value.code == "validation_error"
+        assert message in str(raised.value)
+    read = notion.databases.retrieve(database_id=crm["database_id"])
+    assert (read["icon"], read["cover"]) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("icon", "message"),
+    [
+        pytest.param("📇", "body.icon should be an object", id="string"),
+        pytest.param({"type": "emoji", "emoji": None}, "body.icon.emoji", id="emoji-null"),
+        pytest.param({"type": "file", "file": {"url": "https://x.y"}}, "body.icon.type", id="file"),
+    ],
+)
+def test_bad_data_source_icon_is_refused(
+    notion: Client, crm: dict[str, str], icon: object, message: str
+) -> None:
+    for write in (
+        lambda: notion.data_sources.create(
+            parent={"database_id": crm["database_id"]},
+            properties={"Title": {"title": {}}},
+            icon=icon,
+        ),
+        lambda: notion.data_sources.update(data_source_id=crm["data_source_id"], icon=icon),
+    ):
+        with pytest.raises(APIResponseError) as raised:
+            write()
+        assert raised.value.code == "validation_error"
+        assert message in str(raised.value)
+    db = notion.databases.retrieve(database_id=crm["database_id"])
+    assert len(db["data_sources"]) == 1
+    assert notion.data_sources.retrieve(data_source_id=crm["data_source_id"])["icon"] is None

@@ -110,6 +110,80 @@ def test_icon_and_cover(notion: Client, crm: dict[str, str]) -> None:
     updated = notion.pages.update(page_id=page["id"], icon=icon, cover=cover)
     assert updated["icon"] == icon
     assert updated["cover"] == cover
+    cleared = notion.pages.update(page_id=page["id"], icon=None, cover=None)
+    assert (cleared["icon"], cleared["cover"]) == (None, None)
+    assert notion.pages.retrieve(page_id=page["id"])["icon"] is None
+
+
+def test_icon_and_cover_on_create(notion: Client, root_page_id: str) -> None:
+    icon = {"type": "external", "external": {"url": "https://example.com/i.svg"}}
+    cover = {"type": "external", "external": {"url": "https://example.com/c.png"}}
+    page = notion.pages.create(
+        parent={"page_id": root_page_id},
+        properties={"title": {"title": title("decorated")}},
+        icon=icon,
+        cover=cover,
+    )
+    read = notion.pages.retrieve(page_id=page["id"])
+    assert (read["icon"], read["cover"]) == (icon, cover)
+    # An emoji icon without its type, as Notion also accepts.
+    emoji = notion.pages.update(page_id=page["id"], icon={"emoji": "🎯"})
+    assert emoji["icon"] == {"type": "emoji", "emoji": "🎯"}
+
+
+BAD_ICONS_AND_COVERS = [
+    pytest.param({"icon": 12345}, "body.icon should be an object", id="icon-number"),
+    pytest.param({"icon": {"type": "bogus"}}, "body.icon.type", id="icon-type"),
+    pytest.param({"icon": {"type": "emoji"}}, "body.icon.emoji", id="icon-no-emoji"),
+    pytest.param({"icon": {"type": "emoji", "emoji": ""}}, "body.icon.emoji", id="icon-empty"),
+    pytest.param(
+        {"icon": {"type": "external", "external": {"url": "no url"}}},
+        "body.icon.external.url",
+        id="icon-bad-url",
+    ),
+    pytest.param({"cover": "https://x.y/c.png"}, "body.cover should be", id="cover-string"),
+    pytest.param({"cover": {"type": "bogus"}}, "body.cover.type", id="cover-type"),
+    pytest.param({"cover": {"type": "emoji", "emoji": "🎯"}}, "body.cover.type", id="cover-emoji"),
+    pytest.param({"cover": {"type": "external"}}, "body.cover.external", id="cover-no-external"),
+    pytest.param(
+        {"cover": {"type": "external", "external": {"url": "https://x.y/c", "size": 1}}},
+        "body.cover.external.size",
+        id="cover-extra-key",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fields", "message"), BAD_ICONS_AND_COVERS)
+def test_bad_icon_or_cover_on_create_is_refused(
+    notion: Client, crm: dict[str, str], fields: dict[str, object], message: str
+) -> None:
+    with pytest.raises(APIResponseError) as raised:
+        notion.pages.create(
+            parent={"data_source_id": crm["data_source_id"]},
+            properties={"Name": {"title": title("bad")}},
+            **fields,
+        )
+    assert raised.value.status == 400
+    assert raised.value.code == "validation_error"
+    assert message in str(raised.value)
+    found = notion.data_sources.query(data_source_id=crm["data_source_id"])["results"]
+    assert found == []
+
+
+@pytest.mark.parametrize(("fields", "message"), BAD_ICONS_AND_COVERS)
+def test_bad_icon_or_cover_on_update_is_refused(
+    notion: Client, root_page_id: str, fields: dict[str, object], message: str
+) -> None:
+    icon = {"type": "emoji", "emoji": "📌"}
+    page = notion.pages.create(
+        parent={"page_id": root_page_id}, properties={"title": {"title": title("p")}}, icon=icon
+    )
+    with pytest.raises(APIResponseError) as raised:
+        notion.pages.update(page_id=page["id"], **fields)
+    assert raised.value.code == "validation_error"
+    assert message in str(raised.value)
+    read = notion.pages.retrieve(page_id=page["id"])
+    assert (read["icon"], read["cover"]) == (icon, None)
 
 
 @pytest.mark.parametrize(

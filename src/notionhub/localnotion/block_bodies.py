@@ -112,7 +112,8 @@ def _positive_int(value: object, where: str) -> int:
     return value
 
 
-def _icon(value: object, where: str) -> dict[str, Any]:
+def parse_icon(value: object, where: str) -> dict[str, Any]:
+    """An emoji or external icon, of a callout, a page, a database or a data source."""
     body = require_dict(value, where)
     kind = body.get("type", "emoji" if "emoji" in body else "external")
     kind = require_choice(kind, where + ".type", ["emoji", "external"])
@@ -124,11 +125,12 @@ def _icon(value: object, where: str) -> dict[str, Any]:
         return {"type": "emoji", "emoji": emoji}
     return {
         "type": "external",
-        "external": _external(require_key(body, "external", where), where + ".external"),
+        "external": parse_external(require_key(body, "external", where), where + ".external"),
     }
 
 
-def _external(value: object, where: str) -> dict[str, Any]:
+def parse_external(value: object, where: str) -> dict[str, Any]:
+    """The ``{"url"}`` of an external file: a media block's source, an icon, a cover."""
     body = require_dict(value, where)
     reject_unknown_keys(body, ("url",), where)
     return {"url": require_url(require_key(body, "url", where), where + ".url")}
@@ -203,7 +205,7 @@ def _media(**extra: BodyField) -> BlockSpec:
         {
             "caption": CAPTION,
             "type": BodyField(_external_only, lambda: "external"),
-            "external": BodyField(_external),
+            "external": BodyField(parse_external),
             **extra,
         },
         complete=_file_name_from_url if extra else None,
@@ -224,7 +226,7 @@ BLOCK_SPECS: dict[str, BlockSpec] = {
     "to_do": _text_block(checked=BodyField(require_bool, _false)),
     "toggle": _text_block(),
     "quote": _text_block(),
-    "callout": _text_block(icon=BodyField(_icon, lambda: dict(DEFAULT_CALLOUT_ICON))),
+    "callout": _text_block(icon=BodyField(parse_icon, lambda: dict(DEFAULT_CALLOUT_ICON))),
     "code": BlockSpec(
         {
             "caption": CAPTION,

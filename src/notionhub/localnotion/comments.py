@@ -33,7 +33,9 @@ def create_comment(ws: Workspace, body: dict[str, Any]) -> StoredObject:
     else:
         raw_parent = require_object(body.get("parent"), "body.parent")
         key = "page_id" if "page_id" in raw_parent else "block_id"
-        target = ws.find_live(raw_parent.get(key), ("page", "block"), f"body.parent.{key}")
+        # The first kind names the object in a 404's message.
+        kinds = ("page", "block") if key == "page_id" else ("block", "page")
+        target = ws.find_live(raw_parent.get(key), kinds, f"body.parent.{key}")
         kind = "page_id" if target.kind == "page" else "block_id"
         parent, target_id, discussion_id = {"type": kind, kind: target.id}, target.id, new_id()
     now = ws.now()
@@ -60,5 +62,5 @@ def list_comments(ws: Workspace, raw_block_id: object) -> list[StoredObject]:
     """``GET /v1/comments?block_id=``: the comments on a page or block, oldest first."""
     if raw_block_id is None:
         raise ValidationFailed("query.block_id should be defined, instead was `undefined`.")
-    target = ws.find(raw_block_id, ("page", "block"), "query.block_id")
+    target = ws.find(raw_block_id, ("block", "page"), "query.block_id")
     return ws.storage.children(target.id, ("comment",))

@@ -8,6 +8,11 @@ from typing import Any
 
 from notionhub.errors import ValidationFailed
 from notionhub.localnotion import index_queries
+from notionhub.localnotion.icons_and_covers import (
+    icon_and_cover_changes,
+    optional_cover,
+    optional_icon,
+)
 from notionhub.localnotion.ids import new_id, parse_id
 from notionhub.localnotion.property_schema import apply_schema_update, normalize_schema_on_create
 from notionhub.localnotion.request_body import (
@@ -41,6 +46,8 @@ def create_database(ws: Workspace, body: dict[str, Any]) -> StoredObject:
     parent, parent_id = _page_parent(ws, body.get("parent"), "body.parent")
     title = normalize_rich_text(body.get("title", []), "body.title")
     description = normalize_rich_text(body.get("description", []), "body.description")
+    icon = optional_icon(body.get("icon"), "body.icon")
+    cover = optional_cover(body.get("cover"), "body.cover")
     initial = optional_object(body.get("initial_data_source"), "body.initial_data_source") or {}
     properties = initial.get("properties", {"Name": {"title": {}}})
     now = ws.now()
@@ -61,8 +68,8 @@ def create_database(ws: Workspace, body: dict[str, Any]) -> StoredObject:
                 {
                     "title": title,
                     "description": description,
-                    "icon": body.get("icon"),
-                    "cover": body.get("cover"),
+                    "icon": icon,
+                    "cover": cover,
                     "is_inline": optional_bool(body.get("is_inline"), "body.is_inline") or False,
                     "parent": parent,
                     "data_source_ids": [data_source_id],
@@ -72,7 +79,7 @@ def create_database(ws: Workspace, body: dict[str, Any]) -> StoredObject:
             ),
             title=plain_text(title),
         )
-        _store_data_source(ws, data_source_id, database_id, title, schema, body.get("icon"))
+        _store_data_source(ws, data_source_id, database_id, title, schema, icon)
         _wire_dual_relations(ws, data_source_id, schema)
     return ws.find(database_id, ("database",), "database_id")
 
@@ -108,7 +115,7 @@ def _store_data_source(
     database_id: str,
     title: list[dict[str, Any]],
     schema: dict[str, dict[str, Any]],
-    icon: object,
+    icon: dict[str, Any] | None,
 ) -> None:
     now = ws.now()
     for prop in schema.values():
@@ -192,9 +199,7 @@ def update_database(ws: Workspace, raw_id: str, body: dict[str, Any]) -> StoredO
         new_body["title"] = normalize_rich_text(body["title"], "body.title")
     if "description" in body:
         new_body["description"] = normalize_rich_text(body["description"], "body.description")
-    for key in ("icon", "cover"):
-        if key in body:
-            new_body[key] = body[key]
+    new_body.update(icon_and_cover_changes(body))
     if "is_inline" in body:
         new_body["is_inline"] = optional_bool(body["is_inline"], "body.is_inline") or False
     parent_id = obj.parent_id
@@ -214,10 +219,11 @@ def create_data_source(ws: Workspace, body: dict[str, Any]) -> StoredObject:
     parent = require_object(body.get("parent"), "body.parent")
     database = ws.find_live(parent.get("database_id"), ("database",), "body.parent.database_id")
     title = normalize_rich_text(body.get("title", []), "body.title")
+    icon = optional_icon(body.get("icon"), "body.icon")
     data_source_id = new_id()
     with ws.storage.transaction():
         schema = _prepare_schema(ws, data_source_id, body.get("properties"), "body.properties")
-        _store_data_source(ws, data_source_id, database.id, title, schema, body.get("icon"))
+        _store_data_source(ws, data_source_id, database.id, title, schema, icon)
         _wire_dual_relations(ws, data_source_id, schema)
         ids = [*database.body["data_source_ids"], data_source_id]
         ws.storage.put(replace(ws.touch(database), body={**database.body, "data_source_ids": ids}))
@@ -231,8 +237,7 @@ def update_data_source(ws: Workspace, raw_id: str, body: dict[str, Any]) -> Stor
     with ws.storage.transaction():
         if "title" in body:
             new_body["title"] = normalize_rich_text(body["title"], "body.title")
-        if "icon" in body:
-            new_body["icon"] = body["icon"]
+        new_body.update(icon_and_cover_changes(body, ("icon",)))
         if "description" in body:
             new_body["description"] = normalize_rich_text(body["description"], "body.description")
         if body.get("properties") is not None:

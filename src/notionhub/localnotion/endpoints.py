@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from notionhub.localnotion import blocks, comments, databases, pages, query
-from notionhub.localnotion.pagination import list_body, paginate, parse_page_request
+from notionhub.localnotion.pagination import (
+    PageRequest,
+    list_body,
+    paginate,
+    parse_page_request,
+)
 from notionhub.localnotion.property_items import retrieve_property_item
 from notionhub.localnotion.render import (
     render_block,
@@ -28,7 +33,7 @@ class Call:
     query: Any  # starlette's QueryParams: .get and .getlist
     body: dict[str, Any]
 
-    def page_request_from_query(self) -> Any:
+    def page_request_from_query(self) -> PageRequest:
         return parse_page_request(
             self.query.get("start_cursor"), self.query.get("page_size"), "query"
         )

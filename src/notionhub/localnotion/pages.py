@@ -9,6 +9,11 @@ from notionhub.errors import ValidationFailed
 from notionhub.localnotion import index_queries
 from notionhub.localnotion.block_types import check_children_fit, normalize_children
 from notionhub.localnotion.blocks import store_children
+from notionhub.localnotion.icons_and_covers import (
+    icon_and_cover_changes,
+    optional_cover,
+    optional_icon,
+)
 from notionhub.localnotion.ids import is_id, new_id, parse_id
 from notionhub.localnotion.page_index import index_rows
 from notionhub.localnotion.property_values import normalize_property_values
@@ -60,6 +65,8 @@ def _live_data_source(ws: Workspace, raw_id: object, field: str) -> StoredObject
 def create_page(ws: Workspace, body: dict[str, Any]) -> StoredObject:
     """``POST /v1/pages``."""
     parent, container = _resolve_parent(ws, body.get("parent"))
+    icon = optional_icon(body.get("icon"), "body.icon")
+    cover = optional_cover(body.get("cover"), "body.cover")
     children = normalize_children(body.get("children", []), "body.children")
     check_children_fit("page", {}, children, "body.children")
     page_id, now = new_id(), ws.now()
@@ -80,8 +87,8 @@ def create_page(ws: Workspace, body: dict[str, Any]) -> StoredObject:
             now,
             {
                 "parent": parent,
-                "icon": body.get("icon"),
-                "cover": body.get("cover"),
+                "icon": icon,
+                "cover": cover,
                 "is_locked": False,
                 "created_by": ws.bot_ref(),
                 "last_edited_by": ws.bot_ref(),
@@ -234,9 +241,7 @@ def update_page(ws: Workspace, raw_id: str, body: dict[str, Any]) -> StoredObjec
                 )
             else:
                 new_body["values"] = _title_only_values(body["properties"])
-        for key in ("icon", "cover"):
-            if key in body:
-                new_body[key] = body[key]
+        new_body.update(icon_and_cover_changes(body))
         if "is_locked" in body:
             new_body["is_locked"] = bool(optional_bool(body["is_locked"], "body.is_locked"))
         updated = replace(page, last_edited_time=ws.now(), in_trash=trash, body=new_body)

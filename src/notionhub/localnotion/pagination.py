@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from notionhub.errors import ValidationFailed
+from notionhub.localnotion.body_field_checks import fail
 
 MAX_PAGE_SIZE = 100
 T = TypeVar("T")
@@ -30,9 +31,7 @@ def parse_page_request(start_cursor: object, page_size: object, where: str) -> P
         if where == "query" and isinstance(page_size, str) and page_size.strip().isdigit():
             page_size = int(page_size)
         if isinstance(page_size, bool) or not isinstance(page_size, int):
-            raise ValidationFailed(
-                f"{where}.page_size should be a number, instead was `{page_size!r}`."
-            )
+            raise fail(f"{where}.page_size", "a number", page_size)
         if page_size < 1 or page_size > MAX_PAGE_SIZE:
             raise ValidationFailed(
                 f"{where}.page_size should be ≤ `{MAX_PAGE_SIZE}` and ≥ `1`,"
@@ -40,9 +39,7 @@ def parse_page_request(start_cursor: object, page_size: object, where: str) -> P
             )
         size = page_size
     if start_cursor is not None and not isinstance(start_cursor, str):
-        raise ValidationFailed(
-            f"{where}.start_cursor should be a string, instead was `{start_cursor!r}`."
-        )
+        raise fail(f"{where}.start_cursor", "a string", start_cursor)
     return PageRequest(start_cursor=start_cursor or None, page_size=size)
 
 
