@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from notion_client import APIResponseError, Client
 
@@ -99,6 +101,33 @@ def test_trash_and_restore(notion: Client, crm: dict[str, str]) -> None:
     assert notion.pages.update(page_id=page["id"], in_trash=True)["in_trash"] is True
     assert notion.pages.retrieve(page_id=page["id"])["archived"] is True
     assert notion.pages.update(page_id=page["id"], in_trash=False)["in_trash"] is False
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"properties": {"Name": {"title": title("changed")}}},
+        {"icon": {"type": "emoji", "emoji": "🎯"}},
+        {"cover": None},
+        {"is_locked": True},
+        {"in_trash": True, "is_locked": True},
+    ],
+)
+def test_a_page_in_the_trash_is_edited_only_once_restored(
+    notion: Client, crm: dict[str, str], edit: dict[str, Any]
+) -> None:
+    page = notion.pages.create(
+        parent={"data_source_id": crm["data_source_id"]}, properties={"Name": {"title": title("t")}}
+    )
+    trashed = notion.pages.update(page_id=page["id"], in_trash=True)
+    with pytest.raises(APIResponseError) as raised:
+        notion.pages.update(page_id=page["id"], **edit)
+    assert raised.value.code == "validation_error"
+    assert "Restore it first" in str(raised.value)
+    assert notion.pages.retrieve(page_id=page["id"]) == trashed
+    # Restoring and editing in one request is allowed (docs/local-notion.md).
+    restored = notion.pages.update(page_id=page["id"], **{**edit, "in_trash": False})
+    assert restored["in_trash"] is False
 
 
 def test_icon_and_cover(notion: Client, crm: dict[str, str]) -> None:
