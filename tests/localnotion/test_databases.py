@@ -74,6 +74,76 @@ def test_add_rename_and_remove_properties(notion: Client, crm: dict[str, str]) -
     assert read["properties"]["Score"]["number"] is None
 
 
+def test_pages_follow_renamed_and_removed_options(notion: Client, root_page_id: str) -> None:
+    db = notion.databases.create(
+        parent={"page_id": root_page_id},
+        title=title("Deals"),
+        initial_data_source={
+            "properties": {
+                "Name": {"title": {}},
+                "Stage": {"select": {"options": [{"name": "Lead"}, {"name": "Won"}]}},
+                "Tags": {"multi_select": {"options": [{"name": "vip"}, {"name": "eu"}]}},
+                "State": {"status": {}},
+            }
+        },
+    )
+    ds_id = db["data_sources"][0]["id"]
+    made = {
+        name: notion.pages.create(
+            parent={"data_source_id": ds_id},
+            properties={
+                "Name": {"title": title(name)},
+                "Stage": {"select": {"name": stage}},
+                "Tags": {"multi_select": [{"name": tag} for tag in tags]},
+                "State": {"status": {"name": "Done"}},
+            },
+        )
+        for name, stage, tags in (("Ada", "Won", ["vip", "eu"]), ("Bob", "Lead", ["eu"]))
+    }
+    schema = notion.data_sources.retrieve(data_source_id=ds_id)["properties"]
+    won = next(o for o in schema["Stage"]["select"]["options"] if o["name"] == "Won")
+    vip = next(o for o in schema["Tags"]["multi_select"]["options"] if o["name"] == "vip")
+    done = next(o for o in schema["State"]["status"]["options"] if o["name"] == "Done")
+    notion.data_sources.update(
+        data_source_id=ds_id,
+        properties={  # Won renamed, Lead dropped; vip renamed, eu dropped; Done renamed
+            "Stage": {"select": {"options": [{"id": won["id"], "name": "Closed"}]}},
+            "Tags": {"multi_select": {"options": [{"id": vip["id"], "name": "VIP"}]}},
+            "State": {"status": {"options": [{"id": done["id"], "name": "Shipped"}]}},
+        },
+    )
+
+    def shown(name: str) -> tuple[object, list[str], object, str]:
+        page = notion.pages.retrieve(page_id=made[name]["id"])
+        props = page["properties"]
+        stage = props["Stage"]["select"]
+        return (
+            stage and (stage["id"], stage["name"]),
+            [tag["name"] for tag in props["Tags"]["multi_select"]],
+            props["State"]["status"]["name"],
+            page["last_edited_time"],
+        )
+
+    assert shown("Ada") == (
+        (won["id"], "Closed"),
+        ["VIP"],
+        "Shipped",
+        made["Ada"]["last_edited_time"],
+    )
+    assert shown("Bob") == (None, [], "Shipped", made["Bob"]["last_edited_time"])
+
+    def names(condition: dict[str, object]) -> list[str]:
+        found = notion.data_sources.query(data_source_id=ds_id, filter=condition)["results"]
+        return sorted(p["properties"]["Name"]["title"][0]["plain_text"] for p in found)
+
+    assert names({"property": "Stage", "select": {"equals": "Closed"}}) == ["Ada"]
+    assert names({"property": "Stage", "select": {"equals": "Won"}}) == []
+    assert names({"property": "Stage", "select": {"is_empty": True}}) == ["Bob"]
+    assert names({"property": "Tags", "multi_select": {"contains": "VIP"}}) == ["Ada"]
+    assert names({"property": "Tags", "multi_select": {"contains": "eu"}}) == []
+    assert names({"property": "State", "status": {"equals": "Shipped"}}) == ["Ada", "Bob"]
+
+
 def test_second_data_source_in_a_database(notion: Client, crm: dict[str, str]) -> None:
     ds = notion.data_sources.create(
         parent={"type": "database_id", "database_id": crm["database_id"]},

@@ -3,7 +3,8 @@ hypothesis comparison with a plain reference evaluator written here."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -79,14 +80,17 @@ def day(start: str, tz: str | None = None) -> dict[str, Any]:
     return {"start": start, "end": None, "time_zone": tz}
 
 
-def make_page(created: str = "2025-01-01T00:00:00.000Z", **payloads: Any) -> dict[str, Any]:
+def make_page(
+    created: str = "2025-01-01T00:00:00.000Z", edited: str | None = None, **payloads: Any
+) -> dict[str, Any]:
     """A rendered page; ``payloads`` maps property name -> payload, others are empty."""
     props = {
         name: {"id": p["id"], "type": p["type"], p["type"]: payloads.get(name, EMPTY[p["type"]])}
         for name, p in SCHEMA.items()
     }
-    return {"object": "page", "id": P1, "created_time": created, "last_edited_time": created,
-            "created_by": user(U1), "last_edited_by": user(U1), "properties": props}  # fmt: skip
+    return {"object": "page", "id": P1, "created_time": created,
+            "last_edited_time": edited or created, "created_by": user(U1),
+            "last_edited_by": user(U1), "properties": props}  # fmt: skip
 
 
 def matches(filter_json: object, page: dict[str, Any]) -> bool:
@@ -364,14 +368,63 @@ def test_wrong_shapes_fail_naming_the_path(filter_json: object, expected: str) -
 # ---- property test against a plain reference evaluator ---------------------------------
 
 KINDS = ["A", "B", "C"]
+STAGES = ["Todo", "Doing", "Done"]
 TAGS = ["x", "y", "z"]
-# Days on both sides of each relative range's edges (NOW is Wed 2025-06-18).
-DAYS = [date(2025, 6, d) for d in (10, 11, 14, 15, 18, 21, 22, 25, 26)]
+P2 = "bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb"
 OFFSETS = ["+00:00", "+02:00", "-05:00"]
+# The instants relative dates count from: a plain Wednesday, days whose month or year ranges
+# end on a shorter month (Feb 29, the 31st), a week that began the year before, and an
+# instant given in +02:00 that is still the day before in UTC.
+NOWS = [
+    NOW,
+    datetime(2024, 3, 31, 23, 30, tzinfo=UTC),  # a Sunday; a month back is Feb 29
+    datetime(2025, 12, 31, 0, 15, tzinfo=UTC),  # a month on is Jan 31, a month back Nov 30
+    datetime(2024, 2, 29, 6, 0, tzinfo=UTC),  # a year either way is Feb 28
+    datetime(2025, 1, 4, 12, 0, tzinfo=UTC),  # a Saturday: its week began in 2024
+    datetime(2025, 7, 1, 1, 0, tzinfo=timezone(timedelta(hours=2))),  # June 30 in UTC
+]
+RELATIVE = ("past_week", "past_month", "past_year", "this_week", "next_week", "next_month",
+            "next_year")  # fmt: skip
+FILTERED = ["Price", "Kind", "Stage", "Done", "Notes", "Due", "Tags", "Owner", "Related",
+            "Attachments", "Ticket", "Created", "Edited"]  # fmt: skip
+TIMESTAMPS = ["created_time", "last_edited_time"]
+OPERATORS_OF = {**SAME_AS, "created_time": "date", "last_edited_time": "date"}
 
 
-def _page_date(draw: st.DrawFn) -> str | None:
-    d = draw(st.sampled_from(DAYS))
+def _months_from(day: date, months: int) -> date:
+    """The same day ``months`` calendar months away, or the last day of a shorter month."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month, last = index // 12, index % 12 + 1, day.day
+    while True:
+        try:
+            return date(year, month, last)
+        except ValueError:
+            last -= 1
+
+
+def _relative_days(op: str, today: date) -> tuple[date, date]:
+    """The first and last day (both included) a relative date filter covers."""
+    sunday = today - timedelta(days=today.isoweekday() % 7)
+    return {
+        "past_week": (today - timedelta(days=7), today),
+        "past_month": (_months_from(today, -1), today),
+        "past_year": (_months_from(today, -12), today),
+        "this_week": (sunday, sunday + timedelta(days=6)),
+        "next_week": (today, today + timedelta(days=7)),
+        "next_month": (today, _months_from(today, 1)),
+        "next_year": (today, _months_from(today, 12)),
+    }[op]
+
+
+def days_around(now: datetime) -> list[date]:
+    """Today (in UTC) and the days on both sides of each relative range's edges."""
+    today = now.astimezone(UTC).date()
+    edges = {today, *(edge for op in RELATIVE for edge in _relative_days(op, today))}
+    return sorted({edge + timedelta(days=shift) for edge in edges for shift in (-1, 0, 1)})
+
+
+def _page_date(draw: st.DrawFn, days: list[date]) -> str | None:
+    d = draw(st.sampled_from(days))
     shape = draw(st.sampled_from(["none", "date", "datetime"]))
     if shape == "none":
         return None
@@ -381,44 +434,75 @@ def _page_date(draw: st.DrawFn) -> str | None:
     return f"{d.isoformat()}T{hour:02d}:00:00.000{offset}"
 
 
+def _timestamp(draw: st.DrawFn, days: list[date]) -> str:
+    """A created or last edited time as pages carry it: UTC, to the millisecond."""
+    d, hour = draw(st.sampled_from(days)), draw(st.integers(0, 23))
+    return f"{d.isoformat()}T{hour:02d}:{draw(st.sampled_from([0, 59])):02d}:00.000Z"
+
+
+def _file(name: str) -> dict[str, Any]:
+    return {"name": name, "type": "external", "external": {"url": f"https://f.test/{name}"}}
+
+
 @st.composite
-def pages(draw: st.DrawFn) -> dict[str, Any]:
-    start = _page_date(draw)
+def pages(draw: st.DrawFn, now: datetime) -> dict[str, Any]:
+    days = days_around(now)
+    start = _page_date(draw, days)
+    created, edited = _timestamp(draw, days), _timestamp(draw, days)
     return make_page(
+        created,
+        edited,
         Price=draw(st.none() | st.integers(-3, 3)),
         Kind=draw(st.none() | st.sampled_from(KINDS).map(opt)),
+        Stage=draw(st.none() | st.sampled_from(STAGES).map(opt)),
         Done=draw(st.booleans()),
         Notes=rt(draw(st.text(alphabet="aAbB ", max_size=4))),
         Due=None if start is None else day(start),
         Tags=[opt(t) for t in draw(st.lists(st.sampled_from(TAGS), unique=True))],
+        Owner=[user(u) for u in draw(st.lists(st.sampled_from([U1, U2]), unique=True))],
+        Related=[{"id": p} for p in draw(st.lists(st.sampled_from([P1, P2]), unique=True))],
+        Attachments=[_file(n) for n in draw(st.lists(st.sampled_from(["a.pdf", "b.png"])))],
+        Ticket={"prefix": "T", "number": draw(st.integers(1, 5))},
+        Created=created,
+        Edited=edited,
     )
 
 
-def _filter_date(draw: st.DrawFn) -> str:
-    d = draw(st.sampled_from(DAYS)).isoformat()
+def _filter_date(draw: st.DrawFn, days: list[date]) -> str:
+    d = draw(st.sampled_from(days)).isoformat()
     return draw(st.sampled_from([d, f"{d}T{draw(st.integers(0, 23)):02d}:00:00Z"]))
 
 
+def _id_operand(draw: st.DrawFn, ids: list[str]) -> str:
+    """An id as clients may write it: with dashes, without, or in capitals."""
+    chosen = draw(st.sampled_from(ids))
+    return draw(st.sampled_from([chosen, chosen.replace("-", ""), chosen.upper()]))
+
+
 @st.composite
-def leaves(draw: st.DrawFn) -> dict[str, Any]:
-    prop = draw(st.sampled_from(["Price", "Kind", "Done", "Notes", "Due", "Tags"]))
-    type_ = SCHEMA[prop]["type"]
-    op = draw(st.sampled_from(EXPECTED_OPERATORS[SAME_AS.get(type_, type_)].split()))
+def leaves(draw: st.DrawFn, now: datetime) -> dict[str, Any]:
+    prop = draw(st.sampled_from([*FILTERED, *TIMESTAMPS]))
+    type_ = prop if prop in TIMESTAMPS else SCHEMA[prop]["type"]
+    family = OPERATORS_OF.get(type_, type_)
+    op = draw(st.sampled_from(EXPECTED_OPERATORS[family].split()))
     if op in ("is_empty", "is_not_empty"):
         operand: Any = True
-    elif op.startswith(("past_", "next_", "this_")):
-        op = draw(st.sampled_from(["past_week", "next_week", "this_week"]))
+    elif op in RELATIVE:
         operand = {}
-    elif type_ == "number":
-        operand = draw(st.integers(-3, 3))
-    elif type_ == "checkbox":
+    elif family == "number":
+        operand = draw(st.integers(-3, 6))
+    elif family == "checkbox":
         operand = draw(st.booleans())
-    elif type_ == "date":
-        operand = _filter_date(draw)
+    elif family == "date":
+        operand = _filter_date(draw, days_around(now))
     elif type_ == "rich_text":
         operand = draw(st.text(alphabet="aAbB ", max_size=2))
+    elif family == "people":
+        operand = _id_operand(draw, [U1, U2] if type_ == "people" else [P1, P2])
     else:
-        operand = draw(st.sampled_from(KINDS if type_ == "select" else TAGS))
+        operand = draw(st.sampled_from({"select": KINDS, "status": STAGES}.get(type_, TAGS)))
+    if prop in TIMESTAMPS:
+        return {"timestamp": prop, prop: {op: operand}}
     return {"property": prop, type_: {op: operand}}
 
 
@@ -427,7 +511,8 @@ def _compound(children: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, A
                      st.lists(children, max_size=3))  # fmt: skip
 
 
-FILTERS = leaves() | _compound(leaves() | _compound(leaves()))
+def filters(now: datetime) -> st.SearchStrategy[dict[str, Any]]:
+    return leaves(now) | _compound(leaves(now) | _compound(leaves(now)))
 
 
 def _moment(text: str) -> tuple[date, datetime | None]:
@@ -438,18 +523,14 @@ def _moment(text: str) -> tuple[date, datetime | None]:
     return moment.date(), moment
 
 
-def _reference_date(op: str, value: str | None, operand: Any) -> bool:
+def _reference_date(op: str, value: str | None, operand: Any, today: date) -> bool:
     if op in ("is_empty", "is_not_empty"):
         return (value is None) == (op == "is_empty")
     if value is None:
         return False
     page_day, page_at = _moment(value)
-    today = NOW.date()
-    if op in ("past_week", "next_week", "this_week"):
-        sunday = today - timedelta(days=(today.isoweekday() % 7))
-        low, high = {"past_week": (today - timedelta(days=7), today),
-                     "next_week": (today, today + timedelta(days=7)),
-                     "this_week": (sunday, sunday + timedelta(days=6))}[op]  # fmt: skip
+    if op in RELATIVE:
+        low, high = _relative_days(op, today)
         return low <= page_day <= high
     filter_day, filter_at = _moment(operand)
     if page_at is not None and filter_at is not None:  # both instants: compare instants
@@ -460,25 +541,38 @@ def _reference_date(op: str, value: str | None, operand: Any) -> bool:
             "on_or_before": a <= b, "on_or_after": a >= b}[op]  # fmt: skip
 
 
-def reference(filter_json: dict[str, Any], page: dict[str, Any]) -> bool:
+def reference(filter_json: dict[str, Any], page: dict[str, Any], today: date) -> bool:
     if "and" in filter_json:
-        return all(reference(f, page) for f in filter_json["and"])
+        return all(reference(f, page, today) for f in filter_json["and"])
     if "or" in filter_json:
-        return not filter_json["or"] or any(reference(f, page) for f in filter_json["or"])
+        return not filter_json["or"] or any(reference(f, page, today) for f in filter_json["or"])
     if not filter_json:
         return True
+    if "timestamp" in filter_json:
+        field = filter_json["timestamp"]
+        ((op, operand),) = filter_json[field].items()
+        return _reference_date(op, page[field], operand, today)
     prop = filter_json["property"]
     type_ = SCHEMA[prop]["type"]
     ((op, operand),) = filter_json[type_].items()
     raw = page["properties"][prop][type_]
     if type_ == "date":
-        return _reference_date(op, raw and raw["start"], operand)
+        return _reference_date(op, raw and raw["start"], operand, today)
+    if type_ in TIMESTAMPS:
+        return _reference_date(op, raw, operand, today)
     if type_ == "rich_text":
         value: Any = "".join(item["plain_text"] for item in raw).lower()
         empty, operand = value == "", str(operand).lower()
-    elif type_ in ("select", "multi_select"):
-        value = raw["name"] if type_ == "select" and raw else [o["name"] for o in raw or []]
+    elif type_ in ("select", "status", "multi_select"):
+        single = type_ != "multi_select"
+        value = raw["name"] if single and raw else [o["name"] for o in raw or []]
         empty = not value
+    elif type_ in ("people", "relation", "files"):  # ids compare as UUIDs, in any spelling
+        value = [uuid.UUID(item["id"]) for item in raw if "id" in item] or raw
+        empty = not value
+        operand = uuid.UUID(operand) if isinstance(operand, str) else operand
+    elif type_ == "unique_id":
+        value, empty = raw["number"], raw["number"] is None
     else:
         value, empty = raw, raw is None
     if type_ == "rich_text" and op in ("equals", "does_not_equal"):
@@ -499,21 +593,35 @@ def reference(filter_json: dict[str, Any], page: dict[str, Any]) -> bool:
     }[op]()
 
 
-@settings(max_examples=250, deadline=None)
-@given(filter_json=leaves(), page_list=st.lists(pages(), min_size=1, max_size=6))
+def _agree(filter_json: dict[str, Any], page_list: list[dict[str, Any]], now: datetime) -> None:
+    compiled = compile_filter(filter_json, SCHEMA, now=now)
+    today = now.astimezone(UTC).date()
+    for page in page_list:
+        assert compiled.matches(page) == reference(filter_json, page, today)
+
+
+@settings(max_examples=400, deadline=None)
+@given(now=st.sampled_from(NOWS), data=st.data())
 def test_each_condition_agrees_with_the_reference_evaluator(
-    filter_json: dict[str, Any], page_list: list[dict[str, Any]]
+    now: datetime, data: st.DataObject
 ) -> None:
-    compiled = compile_filter(filter_json, SCHEMA, now=NOW)
-    for page in page_list:
-        assert compiled.matches(page) == reference(filter_json, page)
+    filter_json = data.draw(leaves(now), label="filter")
+    _agree(filter_json, data.draw(st.lists(pages(now), min_size=1, max_size=6)), now)
 
 
-@settings(max_examples=150, deadline=None)
-@given(filter_json=FILTERS, page_list=st.lists(pages(), min_size=1, max_size=4))
+@settings(max_examples=200, deadline=None)
+@given(now=st.sampled_from(NOWS), data=st.data())
 def test_filter_trees_agree_with_the_reference_evaluator(
-    filter_json: dict[str, Any], page_list: list[dict[str, Any]]
+    now: datetime, data: st.DataObject
 ) -> None:
-    compiled = compile_filter(filter_json, SCHEMA, now=NOW)
-    for page in page_list:
-        assert compiled.matches(page) == reference(filter_json, page)
+    filter_json = data.draw(filters(now), label="filter")
+    _agree(filter_json, data.draw(st.lists(pages(now), min_size=1, max_size=4)), now)
+
+
+def test_the_reference_knows_the_clamped_month_ends() -> None:
+    """The reference's own calendar, checked by hand where months are short."""
+    assert _relative_days("past_month", date(2024, 3, 31)) == (date(2024, 2, 29), date(2024, 3, 31))
+    assert _relative_days("next_month", date(2025, 1, 31))[1] == date(2025, 2, 28)
+    assert _relative_days("past_year", date(2024, 2, 29))[0] == date(2023, 2, 28)
+    assert _relative_days("this_week", date(2025, 1, 4)) == (date(2024, 12, 29), date(2025, 1, 4))
+    assert days_around(NOWS[-1])[0] == date(2024, 6, 29)  # a year before June 30, minus one

@@ -14,6 +14,7 @@ from notionhub.localnotion.icons_and_covers import (
     optional_icon,
 )
 from notionhub.localnotion.ids import new_id, parse_id
+from notionhub.localnotion.pages import follow_option_changes
 from notionhub.localnotion.property_schema import apply_schema_update, normalize_schema_on_create
 from notionhub.localnotion.request_body import (
     optional_bool,
@@ -258,4 +259,5 @@ def update_data_source(ws: Workspace, raw_id: str, body: dict[str, Any]) -> Stor
         ws.storage.put(updated, title=plain_text(new_body["title"]))
         if body.get("properties") is not None:
             _wire_dual_relations(ws, obj.id, new_body["properties"])
+            follow_option_changes(ws, obj.id, obj.body["properties"], new_body["properties"])
     return ws.find(obj.id, ("data_source",), "data_source_id")

@@ -16,6 +16,7 @@ from notionhub.localnotion.icons_and_covers import (
 )
 from notionhub.localnotion.ids import is_id, new_id, parse_id
 from notionhub.localnotion.page_index import index_rows
+from notionhub.localnotion.property_types.options import changed_options, follow_options
 from notionhub.localnotion.property_values import normalize_property_values
 from notionhub.localnotion.render import shared_schema
 from notionhub.localnotion.request_body import optional_bool, require_object, trash_flag
@@ -212,6 +213,32 @@ def _save(ws: Workspace, page: StoredObject, title: str | None, *, new: bool = F
         schema = shared_schema(ws, page.data_source_id)
         rows = index_rows(schema, page.body["values"])
         index_queries.replace_rows(ws.storage, page.data_source_id, page.id, rows, new=new)
+
+
+def follow_option_changes(
+    ws: Workspace, data_source_id: str, old: dict[str, Any], new: dict[str, Any]
+) -> int:
+    """Show renamed options by their new names in the data source's pages, and take removed
+    ones out, after its schema went from ``old`` to ``new`` (stored already); pages changed.
+
+    Values keep the option's name as written, so they are rewritten here, with their index
+    rows; the pages' edit times stay (the coach edited the schema, not the pages).
+    """
+    changed = changed_options(old, new)
+    if not changed:
+        return 0
+    kinds = {prop["id"]: prop["type"] for prop in new.values()}
+    rewritten = 0
+    for page in list(ws.storage.iter_pages_of(data_source_id)):
+        values = dict(page.body["values"])
+        for prop_id, options in changed.items():
+            value = values.get(prop_id)
+            if value is not None and value.get("type") == kinds[prop_id]:
+                values[prop_id] = follow_options(value, options)
+        if values != page.body["values"]:
+            _save(ws, replace(page, body={**page.body, "values": values}), None)
+            rewritten += 1
+    return rewritten
 
 
 def _plain_title(ws: Workspace, page: StoredObject) -> str:

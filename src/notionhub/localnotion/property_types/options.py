@@ -16,7 +16,11 @@ from notionhub.localnotion.body_field_checks import (
     show,
 )
 from notionhub.localnotion.ids import new_id
-from notionhub.localnotion.property_types.catalog import MAX_OPTION_NAME_LENGTH, SELECT_COLORS
+from notionhub.localnotion.property_types.catalog import (
+    MAX_OPTION_NAME_LENGTH,
+    OPTION_TYPES,
+    SELECT_COLORS,
+)
 from notionhub.localnotion.property_types.json_shapes import optional_str
 
 # Notion's defaults for a status property created without options.
@@ -195,3 +199,32 @@ def pick_option(
         )
     color = option_color(ref["color"], f"{field}.color") if "color" in ref else chosen_color(name)
     return {"id": new_id(), "name": name, "color": color, "description": None}, True
+
+
+def changed_options(
+    old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """For each option property whose options were renamed or removed by a schema update, its
+    options now, as page values show them, by option id; keyed by property id."""
+    before = {prop["id"]: prop for prop in old.values()}
+    changed: dict[str, dict[str, dict[str, Any]]] = {}
+    for prop in new.values():
+        kind, previous = prop["type"], before.get(prop["id"])
+        if kind not in OPTION_TYPES or previous is None or previous["type"] != kind:
+            continue
+        now = {o["id"]: rendered_option(o) for o in prop[kind]["options"]}
+        if any(now.get(o["id"]) != rendered_option(o) for o in previous[kind]["options"]):
+            changed[prop["id"]] = now
+    return changed
+
+
+def follow_options(value: dict[str, Any], options: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A stored select, multi_select or status value as the ``options`` now show it: a renamed
+    option carries its new name, a removed one is gone (the value empties), as in Notion."""
+    kind = value["type"]
+    chosen = value.get(kind)
+    if kind == "multi_select":
+        current: Any = [options[o["id"]] for o in chosen or [] if o["id"] in options]
+    else:
+        current = None if chosen is None else options.get(chosen["id"])
+    return {**value, kind: current}
