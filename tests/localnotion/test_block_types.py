@@ -371,7 +371,7 @@ def test_at_most_1000_blocks_in_one_request() -> None:
         ),
         (
             [{"link_to_page": {"page_id": "nope"}}],
-            f"{FIELD}[0].link_to_page.page_id should be a valid uuid, instead was `'nope'`.",
+            f'{FIELD}[0].link_to_page.page_id should be a valid uuid, instead was `"nope"`.',
         ),
         (
             [{"synced_block": {}}],

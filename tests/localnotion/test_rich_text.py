@@ -214,7 +214,7 @@ def test_colors_are_the_ten_hues_and_their_backgrounds() -> None:
         ),
         (
             [{"mention": {"page": {"id": "nope"}}}],
-            f"{FIELD}[0].mention.page.id should be a valid uuid, instead was `'nope'`.",
+            f'{FIELD}[0].mention.page.id should be a valid uuid, instead was `"nope"`.',
         ),
         (
             [{"mention": {"date": {"start": "02/01/2025"}}}],

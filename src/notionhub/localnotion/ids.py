@@ -7,7 +7,7 @@ import re
 import time
 import uuid
 
-from notionhub.errors import ValidationFailed
+from notionhub.localnotion.body_field_checks import fail
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 
@@ -38,7 +38,7 @@ def parse_id(value: object, field: str) -> str:
         compact = value.replace("-", "")
         if _HEX32.fullmatch(compact):
             return str(uuid.UUID(compact))
-    raise ValidationFailed(f"{field} should be a valid uuid, instead was `{value!r}`.")
+    raise fail(field, "a valid uuid", value)
 
 
 def is_id(value: object) -> bool:
