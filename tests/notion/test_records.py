@@ -225,6 +225,27 @@ def test_a_dead_writer_mid_create_leaves_the_key_uncertain(hub_engine: Engine) -
     assert (taken.page_id, taken.uncertain) == (None, True)  # so it looks in Notion first
 
 
+def test_a_restarted_worker_frees_the_leases_its_dead_run_held(any_hub_engine: Engine) -> None:
+    engine = any_hub_engine
+    long_worker = "worker-" + "x" * 80 + "_%"  # longer than the column; LIKE wildcards in it
+    dead = KeyIndex(engine, worker=long_worker)._try_acquire("ds", "a", owner="placeholder")
+    assert dead is not None
+    # As the dead run held them: owners named after its worker, plus one of another worker
+    # and one of a command-line run (no worker).
+    mine = KeyIndex(engine, worker=long_worker)
+    other = KeyIndex(engine, worker="worker-2")
+    cli = KeyIndex(engine)
+    held = [index._acquire("ds", key) for index, key in ((mine, "b"), (other, "c"), (cli, "d"))]
+    mine._update(dead, lease_owner=held[0].owner)  # "a" too belongs to the dead run
+    assert KeyIndex(engine).release_leases_of(long_worker) == 2
+    anyone = KeyIndex(engine)
+    assert anyone._try_acquire("ds", "a", owner="next") is not None
+    assert anyone._try_acquire("ds", "b", owner="next") is not None
+    assert anyone._try_acquire("ds", "c", owner="next") is None  # another worker's, still held
+    assert anyone._try_acquire("ds", "d", owner="next") is None  # the command's, still held
+    assert KeyIndex(engine).release_leases_of("worker-") == 0  # a prefix of a name is no match
+
+
 def test_only_writes_the_named_fields_and_leaves_the_rest_to_people(
     make_gateway: GatewayFactory, server: RunningServer, hub_engine: Engine
 ) -> None:

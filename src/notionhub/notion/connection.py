@@ -34,11 +34,15 @@ class NotionConnection:
     engine: Engine
     gateway: NotionGateway
 
-    def records(self) -> Records:
-        """Typed upserts and reads, bound to every database provisioned so far."""
+    def records(self, worker: str | None = None) -> Records:
+        """Typed upserts and reads, bound to every database provisioned so far.
+
+        ``worker``: the hub's worker id, named in the key leases it takes (a command-line run
+        passes none, so a worker's restart never frees the leases of a command still running).
+        """
         return Records(
             self.gateway,
-            KeyIndex(self.engine),
+            KeyIndex(self.engine, worker=worker),
             PageMirror(self.engine),
             remembered_data_sources(self.engine),
         )

@@ -8,6 +8,7 @@ may exist and looks it up in Notion before creating.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 import uuid
@@ -23,6 +24,11 @@ from notionhub.hubdb.tables import key_index, key_index_sync
 
 LEASE_SECONDS = 120.0
 _POLL_SECONDS = 0.02
+
+
+def _owner_prefix(worker: str) -> str:
+    """The start of a worker's lease owners: a digest, so any worker id fits the column."""
+    return hashlib.sha256(worker.encode()).hexdigest()[:16] + "/"
 
 
 @dataclass
@@ -47,8 +53,10 @@ class KeyIndex:
         lease_seconds: float = LEASE_SECONDS,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        worker: str | None = None,
     ) -> None:
         self.engine = engine
+        self.worker = worker  # names the worker in its leases (release_leases_of)
         self.lease_seconds = lease_seconds
         self.clock = clock
         self.sleep = sleep
@@ -80,6 +88,8 @@ class KeyIndex:
 
     def _acquire(self, data_source_id: str, key: str) -> KeyLease:
         owner = uuid.uuid4().hex
+        if self.worker is not None:
+            owner = _owner_prefix(self.worker) + owner
         while True:
             try:
                 lease = self._try_acquire(data_source_id, key, owner)
@@ -117,6 +127,23 @@ class KeyIndex:
             )
             uncertain = bool(row.create_started) and row.page_id is None
             return KeyLease(data_source_id, key, row.page_id, uncertain, owner)
+
+    def release_leases_of(self, worker: str) -> int:
+        """Free the leases a previous run of ``worker`` held when it died; how many.
+
+        Called as a worker starts, before it recovers its pending workflows: a lease of a
+        process killed mid-write would otherwise hold its key for up to ``lease_seconds``.
+        Safe only because a worker id runs in one process at a time (as DBOS requires too);
+        a writer that died mid-create left its mark, so the next writer still looks in Notion.
+        """
+        prefix = _owner_prefix(worker)
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(key_index)
+                .where(key_index.c.lease_owner.startswith(prefix, autoescape=True))
+                .values(lease_owner=None, lease_until=None)
+            )
+        return int(result.rowcount)
 
     def mark_create_started(self, lease: KeyLease) -> None:
         """Recorded (committed) before a create is sent."""

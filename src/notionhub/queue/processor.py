@@ -142,7 +142,7 @@ class EventProcessor(DBOSConfiguredInstance):
                 return {"ok": True, "ignored": True, "reason": "no enabled pack handles this type"}
             records = Records(
                 gateway,
-                KeyIndex(context.notion.engine),
+                KeyIndex(context.notion.engine, worker=context.notion.settings.worker_id),
                 PageMirror(context.notion.engine),
                 remembered_data_sources(context.notion.engine),
             )

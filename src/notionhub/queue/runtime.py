@@ -21,6 +21,7 @@ from notionhub import __version__
 from notionhub.hubdb.engine import queue_sqlite_writers
 from notionhub.metrics import Metrics
 from notionhub.notion.connection import NotionConnection, open_notion
+from notionhub.notion.key_index import KeyIndex
 from notionhub.notion.provision import Provisioner, ProvisionReport
 from notionhub.packs import FlowContext, Pack, load_packs
 from notionhub.queue.dispatcher import Dispatcher
@@ -119,6 +120,9 @@ class Runtime:
             self.packs = load_packs(self.settings.notionhub_packs)
         self.notion = open_notion(self.settings, self.metrics)
         self.store = EventStore(self.notion.engine)
+        released = KeyIndex(self.notion.engine).release_leases_of(self.settings.worker_id)
+        if released:
+            log.info("key_leases_released", worker=self.settings.worker_id, leases=released)
         models = [model for pack in self.packs for model in pack.models]
         self.provision_report = Provisioner(
             self.notion.gateway, self.notion.engine, self.settings.database_variables()
@@ -185,7 +189,7 @@ class Runtime:
         if self.notion is None:
             raise RuntimeError("The runtime is not started.")
         return FlowContext(
-            records=self.notion.records(),
+            records=self.notion.records(self.settings.worker_id),
             gateway=self.notion.gateway,
             engine=self.notion.engine,
             settings=self.settings,
