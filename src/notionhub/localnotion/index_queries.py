@@ -157,6 +157,20 @@ def selected_pages(storage: Storage, sql: str, args: tuple[Any, ...]) -> set[str
     return {r[0] for r in rows}
 
 
+def pages_with_texts(
+    storage: Storage, data_source_id: str, prop_id: str, texts: Iterable[str]
+) -> set[str]:
+    """The pages whose ``prop_id`` has an index row holding one of ``texts`` (exactly)."""
+    wanted = list(texts)
+    marks = ",".join("?" * len(wanted))
+    return selected_pages(
+        storage,
+        "SELECT page_id FROM property_index WHERE data_source_id = ? AND prop_id = ?"
+        f" AND text_value IN ({marks})",
+        (data_source_id, prop_id, *wanted),
+    )
+
+
 def selected_rows(storage: Storage, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     """Every row of a query over the index (an ordered, limited selection)."""
     with storage.locked() as conn:

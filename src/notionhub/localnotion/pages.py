@@ -222,23 +222,24 @@ def follow_option_changes(
     ones out, after its schema went from ``old`` to ``new`` (stored already); pages changed.
 
     Values keep the option's name as written, so they are rewritten here, with their index
-    rows; the pages' edit times stay (the coach edited the schema, not the pages).
+    rows; only the pages the index shows holding a changed name are read. Their edit times
+    stay (the schema was edited, not the pages).
     """
     changed = changed_options(old, new)
-    if not changed:
-        return 0
+    affected: set[str] = set()
+    for prop_id, change in changed.items():
+        affected |= index_queries.pages_with_texts(
+            ws.storage, data_source_id, prop_id, change.stale_names
+        )
     kinds = {prop["id"]: prop["type"] for prop in new.values()}
-    rewritten = 0
-    for page in list(ws.storage.iter_pages_of(data_source_id)):
+    for page in ws.storage.get_many(sorted(affected)).values():
         values = dict(page.body["values"])
-        for prop_id, options in changed.items():
+        for prop_id, change in changed.items():
             value = values.get(prop_id)
             if value is not None and value.get("type") == kinds[prop_id]:
-                values[prop_id] = follow_options(value, options)
-        if values != page.body["values"]:
-            _save(ws, replace(page, body={**page.body, "values": values}), None)
-            rewritten += 1
-    return rewritten
+                values[prop_id] = follow_options(value, change.options)
+        _save(ws, replace(page, body={**page.body, "values": values}), None)
+    return len(affected)
 
 
 def _plain_title(ws: Workspace, page: StoredObject) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 from notionhub.errors import ValidationFailed
@@ -201,20 +202,30 @@ def pick_option(
     return {"id": new_id(), "name": name, "color": color, "description": None}, True
 
 
+@dataclass(frozen=True)
+class OptionChange:
+    """What a schema update did to one option property's options."""
+
+    options: dict[str, dict[str, Any]]  # the options now, as page values show them, by id
+    stale_names: tuple[str, ...]  # names that pages may hold and that changed or went
+
+
 def changed_options(
     old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """For each option property whose options were renamed or removed by a schema update, its
-    options now, as page values show them, by option id; keyed by property id."""
+) -> dict[str, OptionChange]:
+    """The option properties whose options a schema update renamed or removed, by id."""
     before = {prop["id"]: prop for prop in old.values()}
-    changed: dict[str, dict[str, dict[str, Any]]] = {}
+    changed: dict[str, OptionChange] = {}
     for prop in new.values():
         kind, previous = prop["type"], before.get(prop["id"])
         if kind not in OPTION_TYPES or previous is None or previous["type"] != kind:
             continue
         now = {o["id"]: rendered_option(o) for o in prop[kind]["options"]}
-        if any(now.get(o["id"]) != rendered_option(o) for o in previous[kind]["options"]):
-            changed[prop["id"]] = now
+        stale = tuple(
+            o["name"] for o in previous[kind]["options"] if now.get(o["id"]) != rendered_option(o)
+        )
+        if stale:
+            changed[prop["id"]] = OptionChange(now, stale)
     return changed
 
 
