@@ -33,6 +33,7 @@ from notionhub.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from notionhub.localnotion.body_field_checks import fail
 from notionhub.localnotion.endpoints import ENDPOINTS, Call
 from notionhub.localnotion.operations import FaultPlan, RateLimiter, RequestStats
 from notionhub.localnotion.page_index import INDEX_VERSION, ensure_index
@@ -258,13 +259,9 @@ def _admin_routes(state: ServerState) -> list[Route]:
             body = parse_body(await request.body())
             rate, burst = body.get("rate"), body.get("burst", 3)
             if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)):
-                raise ValidationFailed(
-                    f"rate limit: rate should be a number, instead was {rate!r}."
-                )
+                raise fail("rate limit: rate", "a number", rate)
             if isinstance(burst, bool) or not isinstance(burst, int):
-                raise ValidationFailed(
-                    f"rate limit: burst should be an integer, instead was {burst!r}."
-                )
+                raise fail("rate limit: burst", "an integer", burst)
             state.limiter = None if rate is None else RateLimiter(float(rate), burst)
         except NotionAPIError as error:
             return _error_response(error)
