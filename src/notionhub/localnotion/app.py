@@ -33,7 +33,6 @@ from notionhub.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from notionhub.localnotion.body_field_checks import fail
 from notionhub.localnotion.endpoints import ENDPOINTS, Call
 from notionhub.localnotion.operations import FaultPlan, RateLimiter, RequestStats
 from notionhub.localnotion.page_index import INDEX_VERSION, ensure_index
@@ -144,7 +143,7 @@ def _check_version(version: str | None) -> None:
             "Notion-Version header failed validation: Notion-Version header should be"
             " defined, instead was `undefined`."
         )
-    if version.strip() != API_VERSION:
+    if version != API_VERSION:
         raise ValidationFailed(
             f"Notion-Version header failed validation: this local Notion server speaks"
             f" `{API_VERSION}` only, instead was `{version}`."
@@ -256,13 +255,7 @@ def _admin_routes(state: ServerState) -> list[Route]:
 
     async def rate_limit(request: Request) -> Response:
         try:
-            body = parse_body(await request.body())
-            rate, burst = body.get("rate"), body.get("burst", 3)
-            if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)):
-                raise fail("rate limit: rate", "a number", rate)
-            if isinstance(burst, bool) or not isinstance(burst, int):
-                raise fail("rate limit: burst", "an integer", burst)
-            state.limiter = None if rate is None else RateLimiter(float(rate), burst)
+            state.limiter = RateLimiter.from_body(parse_body(await request.body()))
         except NotionAPIError as error:
             return _error_response(error)
         return JSONResponse(state.limiter.describe() if state.limiter else {"rate": None})

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from notionhub.errors import ValidationFailed
+from notionhub.localnotion.body_field_checks import fail
 
 REQUEST_LOG_SIZE = 100_000
 
@@ -130,6 +131,16 @@ class FaultPlan:
 
 class RateLimiter:
     """A token bucket per bearer token: ``rate`` requests/s on average, ``burst`` at once."""
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> RateLimiter | None:
+        """The limiter a ``POST /_admin/rate-limit`` body asks for; ``None`` for ``rate: null``."""
+        rate, burst = body.get("rate"), body.get("burst", 3)
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)):
+            raise fail("rate limit: rate", "a number", rate)
+        if isinstance(burst, bool) or not isinstance(burst, int):
+            raise fail("rate limit: burst", "an integer", burst)
+        return None if rate is None else cls(float(rate), burst)
 
     def __init__(self, rate: float, burst: int) -> None:
         if rate <= 0 or burst < 1:

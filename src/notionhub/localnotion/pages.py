@@ -256,8 +256,11 @@ def update_page(ws: Workspace, raw_id: str, body: dict[str, Any]) -> StoredObjec
     """``PATCH /v1/pages/{id}``: properties, icon, cover, in_trash / archived, is_locked."""
     page = ws.find(raw_id, ("page",), "path.page_id")
     trash = trash_flag(body, page.in_trash)
+    # An empty ``properties`` changes nothing, so it is no edit.
     edits = [key for key in ("properties", "icon", "cover", "is_locked") if key in body]
-    if page.in_trash and trash and edits and (edits != ["properties"] or body["properties"]):
+    if "properties" in edits and not body["properties"]:
+        edits.remove("properties")
+    if page.in_trash and trash and edits:
         raise ValidationFailed(
             f"Can't edit a page that is in the trash ({', '.join(edits)}). Restore it first."
         )
