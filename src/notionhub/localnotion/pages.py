@@ -217,9 +217,9 @@ def _save(ws: Workspace, page: StoredObject, title: str | None, *, new: bool = F
 
 def follow_option_changes(
     ws: Workspace, data_source_id: str, old: dict[str, Any], new: dict[str, Any]
-) -> int:
+) -> None:
     """Show renamed options by their new names in the data source's pages, and take removed
-    ones out, after its schema went from ``old`` to ``new`` (stored already); pages changed.
+    ones out, after its schema went from ``old`` to ``new`` (stored already).
 
     Values keep the option's name as written, so they are rewritten here, with their index
     rows; only the pages the index shows holding a changed name are read. Their edit times
@@ -239,7 +239,6 @@ def follow_option_changes(
             if value is not None and value.get("type") == kinds[prop_id]:
                 values[prop_id] = follow_options(value, change.options)
         _save(ws, replace(page, body={**page.body, "values": values}), None)
-    return len(affected)
 
 
 def _plain_title(ws: Workspace, page: StoredObject) -> str:

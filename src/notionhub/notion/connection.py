@@ -34,14 +34,15 @@ class NotionConnection:
     engine: Engine
     gateway: NotionGateway
 
-    def records(self, worker: str | None = None) -> Records:
+    def records(self, worker: str | None = None, gateway: NotionGateway | None = None) -> Records:
         """Typed upserts and reads, bound to every database provisioned so far.
 
         ``worker``: the hub's worker id, named in the key leases it takes (a command-line run
         passes none, so a worker's restart never frees the leases of a command still running).
+        ``gateway``: another view of this connection's gateway (one that observes requests).
         """
         return Records(
-            self.gateway,
+            gateway or self.gateway,
             KeyIndex(self.engine, worker=worker),
             PageMirror(self.engine),
             remembered_data_sources(self.engine),

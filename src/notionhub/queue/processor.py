@@ -30,10 +30,6 @@ from notionhub.errors import (
 )
 from notionhub.metrics import Metrics
 from notionhub.notion.connection import NotionConnection
-from notionhub.notion.key_index import KeyIndex
-from notionhub.notion.mirror import PageMirror
-from notionhub.notion.provision import remembered_data_sources
-from notionhub.notion.records import Records
 from notionhub.packs import FlowContext, Pack
 from notionhub.queue.store import EventStore, StoredEvent
 
@@ -140,12 +136,7 @@ class EventProcessor(DBOSConfiguredInstance):
             flows = [(pack, flow) for pack in context.packs for flow in pack.flows_for(event)]
             if not flows:
                 return {"ok": True, "ignored": True, "reason": "no enabled pack handles this type"}
-            records = Records(
-                gateway,
-                KeyIndex(context.notion.engine, worker=context.notion.settings.worker_id),
-                PageMirror(context.notion.engine),
-                remembered_data_sources(context.notion.engine),
-            )
+            records = context.notion.records(context.notion.settings.worker_id, gateway)
             flow_context = FlowContext(
                 records=records,
                 gateway=gateway,
