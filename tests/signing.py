@@ -14,7 +14,11 @@ STRIPE_SECRET = "whsec_test_secret"
 def stripe_headers(
     body: bytes, secret: str = STRIPE_SECRET, timestamp: int | None = None
 ) -> dict[str, str]:
-    """``Stripe-Signature: t=…,v1=…``: hex HMAC-SHA256 of ``{t}.{body}`` keyed by the secret."""
+    """``Stripe-Signature: t=…,v1=…``: hex HMAC-SHA256 of ``{t}.{body}`` keyed by the secret.
+
+    Without ``timestamp``, signed now (real time): the hub posted to reads the real clock
+    unless its test gives it another.
+    """
     stamp = int(time.time()) if timestamp is None else timestamp
     digest = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
     return {"Stripe-Signature": f"t={stamp},v1={digest}", "Content-Type": "application/json"}

@@ -141,7 +141,7 @@ def test_the_openapi_document_lists_the_contract_routes(hub: Hub) -> None:
     paths = set(hub.get("/openapi.json").json()["paths"])
     assert {
         "/hooks/{provider}",
-        "/api/notion/notion-handler",
+        "/api/agents",
         "/api/forms/submit",
         "/webhooks/typeform",
         "/api/events",

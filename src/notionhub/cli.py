@@ -14,6 +14,8 @@ from rich.console import Console
 from starlette.types import ASGIApp
 
 from notionhub import __version__
+from notionhub.backend import open_backend
+from notionhub.cli_packs import register_pack_commands
 from notionhub.cli_reports import print_events, print_provision_report
 from notionhub.errors import NotionhubError
 from notionhub.hub_app import LOCAL_NOTION_MOUNT, create_hub_app
@@ -33,6 +35,7 @@ app = typer.Typer(
     help="notionhub: signed webhooks in, correct Notion pages out.", no_args_is_help=True
 )
 console = Console(stderr=True)
+register_pack_commands(app, console)
 
 
 def _serve(asgi_app: ASGIApp, host: str, port: int) -> None:
@@ -139,6 +142,10 @@ def events(
 def replay(
     event_ids: Annotated[list[str] | None, typer.Argument(help="Events to run again.")] = None,
     failed: Annotated[bool, typer.Option("--failed", help="Replay every failed event.")] = False,
+    pack: Annotated[
+        list[str] | None,
+        typer.Option(help="Run only this pack's part again (repeatable). Default: every pack."),
+    ] = None,
 ) -> None:
     """Run finished events again (a running hub picks them up within a second)."""
     if not event_ids and not failed:
@@ -146,7 +153,7 @@ def replay(
         raise typer.Exit(2)
     store = _event_store(Settings())
     wanted = list(event_ids or []) + (store.failed_ids() if failed else [])
-    replayed = store.request_replay(wanted)
+    replayed = store.request_replay(wanted, packs=pack or None)
     for event_id in wanted:
         if event_id not in replayed:
             try:
@@ -230,7 +237,8 @@ def _models(packs: str | list[str]) -> list[type[NotionModel]]:
 @contextmanager
 def _notion(settings: Settings) -> Iterator[NotionConnection]:
     try:
-        notion = open_notion(settings)
+        embedded = open_backend(settings)
+        notion = open_notion(settings, backend=embedded.backend if embedded else None)
     except NotionhubError as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from error

@@ -15,6 +15,10 @@ NotionhubError                      anything notionhub raises on purpose
 │   ├── PayloadTooLarge             413: the body is over the size limit
 │   └── EventLogUnavailable         503: the event could not be stored; the sender should retry
 ├── EventNotFound                   no stored event with that id
+├── StateMachineError               a state machine declared wrongly, or an unknown instance
+├── OutboundError                   a call a flow made to another API did not succeed
+│   ├── OutboundUnavailable         429, 5xx or no answer after every retry: try again later
+│   └── OutboundRejected            a 4xx other than 429: the service refused the call for good
 └── NotionAPIError                  an error in the shape of the Notion API (status, code, message)
     ├── InvalidJSON                 400 invalid_json: the body is not JSON
     ├── InvalidRequestURL           400 invalid_request_url: no such route
@@ -108,6 +112,27 @@ class EventLogUnavailable(IngestError):
 
 class EventNotUsable(NotionhubError):
     """A stored event lacks what a flow needs (e.g. a booking without its uid): not retried."""
+
+
+class StateMachineError(NotionhubError):
+    """A state machine is declared wrongly (unknown state, no initial state), or an instance is
+    unknown; the message names the machine and the instance."""
+
+
+class OutboundError(NotionhubError):
+    """A call a flow made to another API did not succeed; the message names the service."""
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class OutboundUnavailable(OutboundError):
+    """429, 5xx or no answer after every retry: transient, the event's step tries again later."""
+
+
+class OutboundRejected(OutboundError):
+    """A 4xx other than 429: the service refused the call for good (permanent)."""
 
 
 class EventNotFound(NotionhubError):

@@ -17,12 +17,13 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from notionhub import __version__
+from notionhub.backend import open_backend
 from notionhub.errors import EventNotFound, IngestError, NotionhubError
 from notionhub.hub_state import HubState, hub_state
 from notionhub.hubdb.engine import read_connection
 from notionhub.ingest.registry import HOOK_PROVIDERS
 from notionhub.ingest.routes import router as ingest_router
-from notionhub.localnotion.app import LocalNotionConfig, create_app
+from notionhub.queue.agent_routes import router as agents_router
 from notionhub.queue.intake import Intake
 from notionhub.queue.routes import router as events_router
 from notionhub.queue.runtime import Runtime
@@ -42,6 +43,7 @@ def create_hub_app(
     """
     settings = runtime.settings
     state = HubState(settings=settings, metrics=runtime.metrics, runtime=runtime)
+    packs = runtime.load_packs()  # an unknown pack or a bad pack setting is refused here
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -62,18 +64,18 @@ def create_hub_app(
     app.state.hub = state
     app.include_router(ingest_router)
     app.include_router(events_router)
+    app.include_router(agents_router)
+    for pack in packs:
+        if pack.router is not None:
+            app.include_router(pack.router)
     _add_error_handlers(app)
     notion_url = settings.notion_base_url
-    if settings.uses_local_notion:
+    embedded = open_backend(settings, public_url.rstrip("/") + LOCAL_NOTION_MOUNT)
+    if embedded is not None:
+        # One local Notion over the data folder: served here, and called in-process by the hub.
         notion_url = public_url.rstrip("/") + LOCAL_NOTION_MOUNT
-        local = create_app(
-            LocalNotionConfig(
-                data_dir=settings.local_notion_dir,
-                tokens=(settings.local_notion_token.get_secret_value(),),
-                public_url=notion_url,
-            )
-        )
-        app.mount(LOCAL_NOTION_MOUNT, local)
+        runtime.backend = embedded.backend
+        app.mount(LOCAL_NOTION_MOUNT, embedded.app)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:
@@ -105,7 +107,7 @@ def _readiness(hub: HubState) -> dict[str, dict[str, Any]]:
         with read_connection(hub.store.engine) as connection:
             connection.execute(text("SELECT 1"))
         oldest = hub.store.oldest_unfinished()
-        lag = 0.0 if oldest is None else max(0.0, time.time() - oldest)
+        lag = 0.0 if oldest is None else max(0.0, hub.store.clock() - oldest)
         checks["database"] = {"ok": True}
         checks["queue"] = {"ok": True, "lag_seconds": round(lag, 3)}
     except Exception as error:
@@ -135,7 +137,7 @@ def _refresh_gauges(hub: HubState) -> None:
     for status, count in hub.store.counts().items():
         hub.metrics.events_by_status.labels(status=status).set(count)
     oldest = hub.store.oldest_unfinished()
-    hub.metrics.queue_lag.set(0.0 if oldest is None else max(0.0, time.time() - oldest))
+    hub.metrics.queue_lag.set(0.0 if oldest is None else max(0.0, hub.store.clock() - oldest))
 
 
 def _add_error_handlers(app: FastAPI) -> None:

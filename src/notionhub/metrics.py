@@ -50,3 +50,15 @@ class Metrics:
             "Age of the oldest event not yet processed (0 when none).",
             registry=self.registry,
         )
+        self.pack_runs = Counter(
+            "notionhub_pack_runs",
+            "Runs of one pack's part of an event, by pack and outcome (ok, retrying, failed).",
+            ["pack", "outcome"],
+            registry=self.registry,
+        )
+        self.agent_runs = Counter(
+            "notionhub_agent_runs",
+            "Runs of the packs' agents (flows and schedules), by pack, agent and outcome.",
+            ["pack", "agent", "outcome"],
+            registry=self.registry,
+        )

@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from notionhub.localnotion.app import DEFAULT_TOKEN
@@ -63,14 +62,6 @@ class Settings(BaseSettings):
         gt=0,
         description="How often, at most, packs recompute derived rows (dashboards) after events.",
     )
-    coaching_attendance_minutes: float = Field(
-        default=5.0,
-        ge=0,
-        description="Minutes in the Zoom meeting after which a coaching client counts as present.",
-    )
-    coaching_time_zone: str = Field(
-        default="UTC", description="Time zone of the coach's months (Revenue This Month …)."
-    )
     # One secret per provider; a provider whose secret is unset answers 503.
     stripe_webhook_secret: SecretStr | None = None
     calcom_webhook_secret: SecretStr | None = None
@@ -82,19 +73,6 @@ class Settings(BaseSettings):
     beehiiv_webhook_secret: SecretStr | None = None
     circle_webhook_secret: SecretStr | None = None
     notion_webhook_verification_token: SecretStr | None = None
-
-    @field_validator("coaching_time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Paris)") from None
-        return value
-
-    @property
-    def coaching_zone(self) -> ZoneInfo:
-        return ZoneInfo(self.coaching_time_zone)
 
     def secret(self, env_name: str) -> str | None:
         """The value of the secret variable ``env_name`` (e.g. STRIPE_WEBHOOK_SECRET), or None."""

@@ -1,12 +1,17 @@
-"""Requests signed the way each provider signs them, computed by hand from its documented scheme."""
+"""Requests signed the way each provider signs them, computed by hand from its documented scheme.
+
+Each signer signs ``at`` an instant and has the request received at that same instant. Without
+``at`` that is the real time now, as a running hub (whose clock is real) expects; tests that
+check a request themselves pass ``at=INSTANT`` (``tests/ingest/conftest.py``).
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
 from standardwebhooks import Webhook
 
@@ -35,33 +40,51 @@ def _hmac(secret: str | bytes, message: bytes) -> bytes:
     return hmac.new(key, message, hashlib.sha256).digest()
 
 
-def now() -> int:
-    return int(datetime.now(UTC).timestamp())
+def _instant(at: datetime | None) -> datetime:
+    """``at``, or the real time now."""
+    return datetime.now(UTC) if at is None else at
 
 
-def stripe(body: bytes, secret: str = SECRETS["stripe"], at: int | None = None) -> WebhookRequest:
-    stamp = now() if at is None else at
+def stripe(
+    body: bytes, secret: str = SECRETS["stripe"], *, at: datetime | None = None
+) -> WebhookRequest:
+    instant = _instant(at)
+    stamp = int(instant.timestamp())
     digest = _hmac(secret, f"{stamp}.".encode() + body).hex()
-    return build_request(body, {"Stripe-Signature": f"t={stamp},v1={digest}"})
+    headers = {"Stripe-Signature": f"t={stamp},v1={digest}"}
+    return build_request(body, headers, received_at=instant)
 
 
-def calcom(body: bytes, secret: str = SECRETS["calcom"]) -> WebhookRequest:
-    return build_request(body, {"X-Cal-Signature-256": _hmac(secret, body).hex()})
+def calcom(
+    body: bytes, secret: str = SECRETS["calcom"], *, at: datetime | None = None
+) -> WebhookRequest:
+    headers = {"X-Cal-Signature-256": _hmac(secret, body).hex()}
+    return build_request(body, headers, received_at=_instant(at))
 
 
-def zoom(body: bytes, secret: str = SECRETS["zoom"], at: int | None = None) -> WebhookRequest:
-    stamp = str(now() if at is None else at)
+def zoom(
+    body: bytes, secret: str = SECRETS["zoom"], *, at: datetime | None = None
+) -> WebhookRequest:
+    instant = _instant(at)
+    stamp = str(int(instant.timestamp()))
     digest = _hmac(secret, f"v0:{stamp}:".encode() + body).hex()
-    return build_request(body, {"x-zm-request-timestamp": stamp, "x-zm-signature": f"v0={digest}"})
+    headers = {"x-zm-request-timestamp": stamp, "x-zm-signature": f"v0={digest}"}
+    return build_request(body, headers, received_at=instant)
 
 
-def typeform(body: bytes, secret: str = SECRETS["typeform"]) -> WebhookRequest:
+def typeform(
+    body: bytes, secret: str = SECRETS["typeform"], *, at: datetime | None = None
+) -> WebhookRequest:
     digest = base64.b64encode(_hmac(secret, body)).decode()
-    return build_request(body, {"Typeform-Signature": f"sha256={digest}"})
+    return build_request(body, {"Typeform-Signature": f"sha256={digest}"}, received_at=_instant(at))
 
 
 def woocommerce(
-    body: bytes, secret: str = SECRETS["woocommerce"], topic: str = "order.created"
+    body: bytes,
+    secret: str = SECRETS["woocommerce"],
+    topic: str = "order.created",
+    *,
+    at: datetime | None = None,
 ) -> WebhookRequest:
     digest = base64.b64encode(_hmac(secret, body)).decode()
     return build_request(
@@ -72,67 +95,96 @@ def woocommerce(
             "X-WC-Webhook-Resource": topic.split(".", maxsplit=1)[0],
             "X-WC-Webhook-Delivery-ID": "17",
         },
+        received_at=_instant(at),
     )
 
 
 def hubspot(
     body: bytes,
     secret: str = SECRETS["hubspot"],
-    at_ms: int | None = None,
     url: str = f"{HUB}/hooks/hubspot?portal=62515",
+    *,
+    at: datetime | None = None,
 ) -> WebhookRequest:
-    stamp = str(now() * 1000 if at_ms is None else at_ms)
+    instant = _instant(at)
+    stamp = str(int(instant.timestamp() * 1000))
     message = b"POST" + url.encode() + body + stamp.encode()
     digest = base64.b64encode(_hmac(secret, message)).decode()
     return build_request(
         body,
         {"X-HubSpot-Signature-v3": digest, "X-HubSpot-Request-Timestamp": stamp},
         url=url,
+        received_at=instant,
     )
 
 
-def notion(body: bytes, secret: str = SECRETS["notion"]) -> WebhookRequest:
-    return build_request(body, {"X-Notion-Signature": "sha256=" + _hmac(secret, body).hex()})
+def notion(
+    body: bytes, secret: str = SECRETS["notion"], *, at: datetime | None = None
+) -> WebhookRequest:
+    headers = {"X-Notion-Signature": "sha256=" + _hmac(secret, body).hex()}
+    return build_request(body, headers, received_at=_instant(at))
 
 
-def standard(body: bytes, secret: str, msg_id: str = "msg_1") -> WebhookRequest:
+def standard(
+    body: bytes, secret: str, msg_id: str = "msg_1", *, at: datetime | None = None
+) -> WebhookRequest:
     """Standard Webhooks, signed by the reference library of the scheme."""
-    stamp = datetime.now(UTC)
-    signature = Webhook(secret).sign(msg_id, stamp, body.decode())
+    instant = _instant(at)
+    signature = Webhook(secret).sign(msg_id, instant, body.decode())
     return build_request(
         body,
         {
             "webhook-id": msg_id,
-            "webhook-timestamp": str(int(stamp.timestamp())),
+            "webhook-timestamp": str(int(instant.timestamp())),
             "webhook-signature": signature,
         },
+        received_at=instant,
     )
 
 
-def token(body: bytes, secret: str, provider: str) -> WebhookRequest:
-    return build_request(body, url=f"{HUB}/hooks/{provider}?token={secret}")
+def token(body: bytes, secret: str, provider: str, *, at: datetime | None = None) -> WebhookRequest:
+    return build_request(
+        body, url=f"{HUB}/hooks/{provider}?token={secret}", received_at=_instant(at)
+    )
 
 
 def amelia(
-    body: bytes, secret: str = SECRETS["amelia"], event: str = "bookingCompleted"
+    body: bytes,
+    secret: str = SECRETS["amelia"],
+    event: str = "bookingCompleted",
+    *,
+    at: datetime | None = None,
 ) -> WebhookRequest:
-    return build_request(body, url=f"{HUB}/hooks/amelia?event={event}&token={secret}")
+    url = f"{HUB}/hooks/amelia?event={event}&token={secret}"
+    return build_request(body, url=url, received_at=_instant(at))
 
 
-def beehiiv(body: bytes, secret: str = SECRETS["beehiiv"]) -> WebhookRequest:
-    return standard(body, secret)
+def beehiiv(
+    body: bytes, secret: str = SECRETS["beehiiv"], *, at: datetime | None = None
+) -> WebhookRequest:
+    return standard(body, secret, at=at)
 
 
-def circle(body: bytes, secret: str = SECRETS["circle"]) -> WebhookRequest:
-    return build_request(body, {"X-Webhook-Token": secret})
+def circle(
+    body: bytes, secret: str = SECRETS["circle"], *, at: datetime | None = None
+) -> WebhookRequest:
+    return build_request(body, {"X-Webhook-Token": secret}, received_at=_instant(at))
 
 
-def bearer(body: bytes, secret: str = SECRETS["coaching-app"]) -> WebhookRequest:
-    return build_request(body, {"Authorization": f"Bearer {secret}"})
+def bearer(
+    body: bytes, secret: str = SECRETS["coaching-app"], *, at: datetime | None = None
+) -> WebhookRequest:
+    return build_request(body, {"Authorization": f"Bearer {secret}"}, received_at=_instant(at))
+
+
+class Signer(Protocol):
+    def __call__(self, body: bytes, *, at: datetime | None = None) -> WebhookRequest:
+        """``body`` signed correctly for the provider, at ``at`` (else now), received then."""
+        ...
 
 
 # provider → a function signing any body correctly for it
-SIGNERS: dict[str, Callable[[bytes], WebhookRequest]] = {
+SIGNERS: dict[str, Signer] = {
     "stripe": stripe,
     "calcom": calcom,
     "zoom": zoom,

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from notionhub.ingest.event import Event, WebhookRequest
 from notionhub.ingest.providers.amelia import PROVIDER
 from tests.ingest import harness
-from tests.ingest.conftest import MakeRequest, build_request
+from tests.ingest.conftest import INSTANT, MakeRequest, build_request
 from tests.ingest.harness import finite_json_values
 
 TOKEN = "amelia-4c1f9e0b7d2a4e8f9b3c6d5a1e2f7b8c"
@@ -28,14 +28,15 @@ load = partial(harness.load_payload, "amelia")
 
 def with_token(body: bytes, action: str = "bookingAdded", token: str = TOKEN) -> WebhookRequest:
     """What Amelia sends when its webhook URL carries the action and the secret token."""
-    return build_request(body, url=f"{HOOK}?event={action}&token={token}")
+    return build_request(body, url=f"{HOOK}?event={action}&token={token}", received_at=INSTANT)
 
 
 def relayed(
     body: bytes, secret: str = RELAY_SECRET, age: timedelta = timedelta(0), msg_id: str = "msg_1"
 ) -> WebhookRequest:
-    """Standard Webhooks, computed by hand: base64 HMAC of "{id}.{timestamp}.{body}"."""
-    stamp = str(int((datetime.now(UTC) - age).timestamp()))
+    """Standard Webhooks, computed by hand: base64 HMAC of "{id}.{timestamp}.{body}", signed
+    ``age`` before INSTANT and received at INSTANT."""
+    stamp = str(int((INSTANT - age).timestamp()))
     key = base64.b64decode(secret.removeprefix("whsec_"))
     digest = hmac.new(key, f"{msg_id}.{stamp}.".encode() + body, hashlib.sha256).digest()
     headers = {
@@ -43,7 +44,7 @@ def relayed(
         "webhook-timestamp": stamp,
         "webhook-signature": "v1," + base64.b64encode(digest).decode(),
     }
-    return build_request(body, headers, url=f"{HOOK}?event=bookingCanceled")
+    return build_request(body, headers, url=f"{HOOK}?event=bookingCanceled", received_at=INSTANT)
 
 
 def received_event(request: WebhookRequest, secret: str = TOKEN) -> Event:
@@ -70,7 +71,7 @@ def test_a_booking_is_parsed() -> None:
 
 def test_the_action_can_come_from_the_body() -> None:
     body = json.dumps({"action": "bookingCanceled", **json.loads(load("appointment"))}).encode()
-    request = build_request(body, {"X-Webhook-Token": TOKEN}, url=HOOK)
+    request = build_request(body, {"X-Webhook-Token": TOKEN}, url=HOOK, received_at=INSTANT)
     assert received_event(request).type == "bookingCanceled"
 
 
@@ -248,7 +249,9 @@ amelia_bodies = st.fixed_dictionaries(
     value=finite_json_values | amelia_bodies, action=st.sampled_from(["", "&event=bookingAdded"])
 )
 def test_any_signed_json_is_an_event_or_a_payload_error(value: Any, action: str) -> None:
-    request = build_request(json.dumps(value).encode(), url=f"{HOOK}?token={TOKEN}{action}")
+    request = build_request(
+        json.dumps(value).encode(), url=f"{HOOK}?token={TOKEN}{action}", received_at=INSTANT
+    )
     harness.event_or_payload_error(PROVIDER, request, TOKEN)
 
 

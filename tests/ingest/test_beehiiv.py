@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from notionhub.ingest.event import Event, WebhookRequest
 from notionhub.ingest.providers.beehiiv import PROVIDER
 from tests.ingest import harness
-from tests.ingest.conftest import MakeRequest, build_request
+from tests.ingest.conftest import INSTANT, MakeRequest, build_request
 from tests.ingest.harness import finite_json_values
 
 SECRET = "whsec_" + base64.b64encode(b"beehiiv-relay-signing-key-32byte").decode()
@@ -34,8 +34,9 @@ def signed(
     msg_id: str = "msg_2Kq0fYk1",
     prefix: str = "webhook-",
 ) -> WebhookRequest:
-    """Standard Webhooks, computed by hand: base64 HMAC of "{id}.{timestamp}.{body}"."""
-    stamp = str(int((datetime.now(UTC) - age).timestamp()))
+    """Standard Webhooks, computed by hand: base64 HMAC of "{id}.{timestamp}.{body}", signed
+    ``age`` before INSTANT and received at INSTANT."""
+    stamp = str(int((INSTANT - age).timestamp()))
     key = base64.b64decode(secret.removeprefix("whsec_"))
     digest = hmac.new(key, f"{msg_id}.{stamp}.".encode() + body, hashlib.sha256).digest()
     headers = {
@@ -43,11 +44,11 @@ def signed(
         f"{prefix}timestamp": stamp,
         f"{prefix}signature": "v1," + base64.b64encode(digest).decode(),
     }
-    return build_request(body, headers, url=HOOK)
+    return build_request(body, headers, url=HOOK, received_at=INSTANT)
 
 
 def with_token(body: bytes, token: str = TOKEN) -> WebhookRequest:
-    return build_request(body, {"X-Webhook-Token": token}, url=HOOK)
+    return build_request(body, {"X-Webhook-Token": token}, url=HOOK, received_at=INSTANT)
 
 
 def received_event(body: bytes) -> Event:

@@ -18,7 +18,7 @@ from notionhub.ingest.event import Event, Reply, WebhookRequest
 from notionhub.ingest.provider import body_digest
 from notionhub.ingest.providers.calcom import PROVIDER
 from tests.ingest import harness
-from tests.ingest.conftest import MakeRequest, build_request
+from tests.ingest.conftest import INSTANT, MakeRequest, build_request
 from tests.ingest.harness import json_objects, json_values
 
 SECRET = "calcom-webhook-secret-4f9a"
@@ -30,7 +30,7 @@ receive = partial(harness.receive, PROVIDER, secret=SECRET)
 def signed(body: bytes, secret: str = SECRET) -> WebhookRequest:
     """What Cal.com sends: hex HMAC-SHA256 of the raw body, keyed by the webhook's secret."""
     digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return build_request(body, {HEADER: digest})
+    return build_request(body, {HEADER: digest}, received_at=INSTANT)
 
 
 def received_event(body: bytes) -> Event:
@@ -134,7 +134,9 @@ def test_a_wrong_secret_is_refused() -> None:
 
 def test_a_changed_body_is_refused() -> None:
     request = signed(load("booking_created"))
-    changed = build_request(request.body.replace(b"10:00:00Z", b"11:00:00Z"), request.headers)
+    changed = build_request(
+        request.body.replace(b"10:00:00Z", b"11:00:00Z"), request.headers, received_at=INSTANT
+    )
     harness.assert_refused(PROVIDER, changed, SECRET, "does not match")
 
 

@@ -14,7 +14,7 @@ from notionhub.errors import PayloadRejected, SignatureRejected
 from notionhub.ingest.event import Event, WebhookRequest
 from notionhub.ingest.providers.coaching_app import PROVIDER, TYPES
 from tests.ingest import harness
-from tests.ingest.conftest import MakeRequest, build_request
+from tests.ingest.conftest import INSTANT, MakeRequest, build_request
 from tests.ingest.harness import finite_json_values
 
 KEY = "internal-3b8e1f0c9d2a4b6e8f1a3c5e7b9d0f2a"
@@ -23,7 +23,7 @@ load = partial(harness.load_payload, "coaching_app")
 
 
 def authorized(body: bytes, key: str = KEY) -> WebhookRequest:
-    return build_request(body, {"Authorization": f"Bearer {key}"}, url=URL)
+    return build_request(body, {"Authorization": f"Bearer {key}"}, url=URL, received_at=INSTANT)
 
 
 def received_event(body: bytes) -> Event:

@@ -14,7 +14,7 @@ from notionhub.errors import PayloadRejected
 from notionhub.ingest.event import Event, WebhookRequest
 from notionhub.ingest.providers.forms import PROVIDER
 from tests.ingest import harness
-from tests.ingest.conftest import MakeRequest, build_request
+from tests.ingest.conftest import INSTANT, MakeRequest, build_request
 from tests.ingest.harness import finite_json_values
 
 KEY = "internal-3b8e1f0c9d2a4b6e8f1a3c5e7b9d0f2a"
@@ -24,7 +24,7 @@ edited = partial(harness.edited_payload, "forms")
 
 
 def authorized(body: bytes, key: str = KEY) -> WebhookRequest:
-    return build_request(body, {"Authorization": f"Bearer {key}"}, url=URL)
+    return build_request(body, {"Authorization": f"Bearer {key}"}, url=URL, received_at=INSTANT)
 
 
 def received_event(body: bytes) -> Event:

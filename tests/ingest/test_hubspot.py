@@ -19,7 +19,7 @@ from starlette.datastructures import Headers
 from notionhub.ingest.event import Event, WebhookRequest
 from notionhub.ingest.providers.hubspot import PROVIDER, signed_uri
 from tests.ingest import harness
-from tests.ingest.conftest import build_request
+from tests.ingest.conftest import INSTANT, build_request
 from tests.ingest.harness import finite_json_values
 
 SECRET = "9f3b2c1d-hubspot-client-secret"
@@ -37,13 +37,13 @@ def signed(
     age: timedelta = timedelta(0),
     method: str = "POST",
 ) -> WebhookRequest:
-    """What HubSpot sends: base64 HMAC-SHA256(client secret, method + URI + body + timestamp)."""
-    now = datetime.now(UTC)
-    stamp = str(int((now - age).timestamp() * 1000))
+    """What HubSpot sends: base64 HMAC-SHA256(client secret, method + URI + body + timestamp),
+    signed ``age`` before INSTANT and received at INSTANT."""
+    stamp = str(int((INSTANT - age).timestamp() * 1000))
     message = method.encode() + (signed_url or url).encode() + body + stamp.encode()
     digest = base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest())
     headers = {"X-HubSpot-Signature-v3": digest.decode(), "X-HubSpot-Request-Timestamp": stamp}
-    return build_request(body, headers, url=url, method=method, received_at=now)
+    return build_request(body, headers, url=url, method=method, received_at=INSTANT)
 
 
 def received_event(body: bytes) -> Event:

@@ -7,7 +7,7 @@ import pytest
 from notionhub.errors import PayloadRejected, SignatureRejected
 from notionhub.ingest.event import Event
 from notionhub.ingest.registry import get_provider
-from tests.ingest.conftest import build_request
+from tests.ingest.conftest import INSTANT, build_request
 from tests.ingest.payloads import COACHING_APP_BOOKING, FORM_SUBMISSION, dump
 from tests.ingest.signers import SECRETS, bearer
 
@@ -16,7 +16,7 @@ KEY = SECRETS["coaching-app"]
 
 def test_a_coaching_app_booking() -> None:
     provider = get_provider("coaching-app")
-    request = bearer(dump(COACHING_APP_BOOKING))
+    request = bearer(dump(COACHING_APP_BOOKING), at=INSTANT)
     provider.verify(request, KEY)
     event = provider.parse(request, KEY)
     assert isinstance(event, Event)
@@ -28,12 +28,12 @@ def test_a_coaching_app_booking() -> None:
 def test_an_unknown_type_lists_the_known_ones() -> None:
     body = dump({"type": "BOOKING_EXPLODED", "payload": {}})
     with pytest.raises(PayloadRejected, match="BOOKING_CREATED, BOOKING_CANCELLED"):
-        get_provider("coaching-app").parse(bearer(body), KEY)
+        get_provider("coaching-app").parse(bearer(body, at=INSTANT), KEY)
 
 
 def test_a_form_submission() -> None:
     provider = get_provider("forms")
-    event = provider.parse(bearer(dump(FORM_SUBMISSION)), KEY)
+    event = provider.parse(bearer(dump(FORM_SUBMISSION), at=INSTANT), KEY)
     assert isinstance(event, Event)
     assert (event.type, event.idempotency_key) == (
         "form.submitted",
@@ -46,6 +46,6 @@ def test_a_form_submission() -> None:
     "header", ["Basic internal-key", "Bearer", "Bearer wrong-key", "internal-key"]
 )
 def test_anything_but_the_bearer_key_is_refused(header: str) -> None:
-    request = build_request(dump(FORM_SUBMISSION), {"Authorization": header})
+    request = build_request(dump(FORM_SUBMISSION), {"Authorization": header}, received_at=INSTANT)
     with pytest.raises(SignatureRejected):
         get_provider("forms").verify(request, KEY)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from notionhub.ingest.event import Event, WebhookRequest
 from notionhub.ingest.providers.notion import PROVIDER
 from tests.ingest import harness
-from tests.ingest.conftest import MakeRequest, build_request
+from tests.ingest.conftest import INSTANT, MakeRequest, build_request
 from tests.ingest.harness import finite_json_values
 
 SECRET = "secret_tMrlL1qK5vuQAh1b6cZGhFChZTSYJlce98V0pYn7yBl"
@@ -28,7 +28,7 @@ edited = partial(harness.edited_payload, "notion")
 def signed(body: bytes, secret: str = SECRET) -> WebhookRequest:
     """What Notion sends: sha256= + hex HMAC-SHA256 of the raw body, keyed by the token."""
     digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return build_request(body, {HEADER: f"sha256={digest}"})
+    return build_request(body, {HEADER: f"sha256={digest}"}, received_at=INSTANT)
 
 
 def received_event(body: bytes) -> Event:

@@ -4,9 +4,10 @@ an event, a reply or a 400, nothing else."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from notionhub.ingest.event import WebhookRequest
 from notionhub.ingest.provider import check_timestamp, parse_time
 from notionhub.ingest.registry import get_provider, provider_names
 from tests.ingest import harness
-from tests.ingest.conftest import build_request
+from tests.ingest.conftest import INSTANT, build_request
 from tests.ingest.signers import SECRETS, SIGNERS
 
 PROVIDERS = provider_names()
@@ -69,7 +70,7 @@ def test_the_provider_is_named_and_configured_as_the_hub_expects(
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_a_wrong_secret_is_refused(provider: str) -> None:
-    request = SIGNERS[provider](BODY)
+    request = SIGNERS[provider](BODY, at=INSTANT)
     other = SECRETS[provider].replace("e", "f").replace("t", "u") + "x"
     if provider == "beehiiv":
         other = "whsec_" + "b3RoZXItc2lnbmluZy1rZXktMzItYnl0ZXMhISE="
@@ -79,7 +80,7 @@ def test_a_wrong_secret_is_refused(provider: str) -> None:
 
 @pytest.mark.parametrize("provider", [p for p in PROVIDERS if p not in TOKEN_PROVED])
 def test_a_changed_body_is_refused(provider: str) -> None:
-    signed = SIGNERS[provider](BODY)
+    signed = SIGNERS[provider](BODY, at=INSTANT)
     changed = WebhookRequest(
         signed.method,
         signed.url,
@@ -94,14 +95,14 @@ def test_a_changed_body_is_refused(provider: str) -> None:
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_no_signature_at_all_is_refused(provider: str) -> None:
     with pytest.raises(SignatureRejected):
-        get_provider(provider).verify(build_request(BODY), SECRETS[provider])
+        get_provider(provider).verify(build_request(BODY, received_at=INSTANT), SECRETS[provider])
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_a_malformed_signature_is_refused(provider: str) -> None:
-    signed = SIGNERS[provider](BODY)
+    signed = SIGNERS[provider](BODY, at=INSTANT)
     garbled = {name: "%%%not-a-signature%%%" for name in signed.headers}
-    request = build_request(BODY, garbled, url=signed.url.split("?")[0])
+    request = build_request(BODY, garbled, url=signed.url.split("?")[0], received_at=INSTANT)
     with pytest.raises(SignatureRejected):
         get_provider(provider).verify(request, SECRETS[provider])
 
@@ -118,7 +119,7 @@ def test_a_malformed_signature_is_refused(provider: str) -> None:
     ],
 )
 def test_a_signed_body_that_is_not_json_is_a_payload_error(provider: str, body: bytes) -> None:
-    request = SIGNERS[provider](body)
+    request = SIGNERS[provider](body, at=INSTANT)
     assert get_provider(provider).handshake(request, SECRETS[provider]) is None
     with pytest.raises(PayloadRejected, match="not valid JSON"):
         harness.receive(get_provider(provider), request, SECRETS[provider])
@@ -149,7 +150,7 @@ shaped = st.fixed_dictionaries(
 @settings(max_examples=60, deadline=None)
 @given(value=st.one_of(json_values, shaped))
 def test_any_signed_json_is_an_event_a_reply_or_a_payload_error(provider: str, value: Any) -> None:
-    request = SIGNERS[provider](json.dumps(value).encode())
+    request = SIGNERS[provider](json.dumps(value).encode(), at=INSTANT)
     harness.event_or_payload_error(get_provider(provider), request, SECRETS[provider], replies=True)
 
 
@@ -161,7 +162,11 @@ def test_any_signed_bytes_are_an_event_a_reply_or_a_payload_error(
 ) -> None:
     if provider == "beehiiv":  # Standard Webhooks signs text: arbitrary bytes cannot be signed
         body = body.decode("utf-8", "replace").encode()
-    handler, request, secret = get_provider(provider), SIGNERS[provider](body), SECRETS[provider]
+    handler, request, secret = (
+        get_provider(provider),
+        SIGNERS[provider](body, at=INSTANT),
+        SECRETS[provider],
+    )
     if provider == "stripe" and not is_utf8(body):
         # Stripe signs text: a body that is not UTF-8 cannot carry its signature.
         harness.assert_refused(handler, request, secret, "UTF-8")
@@ -174,16 +179,35 @@ def test_any_signed_bytes_are_an_event_a_reply_or_a_payload_error(
     "body", [b"[" * 100_000, b'{"id": NaN, "type": "x"}', b'{"created": Infinity}']
 )
 def test_hostile_json_is_a_payload_error(provider: str, body: bytes) -> None:
-    request = SIGNERS[provider](body)
+    request = SIGNERS[provider](body, at=INSTANT)
     assert get_provider(provider).handshake(request, SECRETS[provider]) is None
     with pytest.raises(PayloadRejected):
         harness.receive(get_provider(provider), request, SECRETS[provider])
 
 
+# Instants no test run will be near: a check reading the wall clock instead of the request's
+# received_at would refuse every delivery signed at them.
+LONG_AGO = datetime(2001, 9, 9, 1, 46, 40, tzinfo=UTC)
+FAR_AHEAD = datetime(2101, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("provider", ["stripe", "beehiiv"])  # Stripe's library, Standard Webhooks
+@pytest.mark.parametrize("instant", [INSTANT, LONG_AGO, FAR_AHEAD])
+def test_the_timestamp_is_checked_against_the_time_received(
+    provider: str, instant: datetime
+) -> None:
+    signed = SIGNERS[provider](BODY, at=instant)
+    get_provider(provider).verify(signed, SECRETS[provider])
+    for late in (timedelta(seconds=301), timedelta(seconds=-301)):
+        stale = dataclasses.replace(signed, received_at=instant + late)
+        with pytest.raises(SignatureRejected, match="300 s"):
+            get_provider(provider).verify(stale, SECRETS[provider])
+
+
 @pytest.mark.parametrize("value", ["nan", "inf", "-5", "1e400"])
 def test_impossible_timestamps_are_refused_not_crashed(value: str) -> None:
     with pytest.raises(SignatureRejected, match="not a Unix timestamp"):
-        check_timestamp(value, datetime.now(UTC), 300, header="X-Test-Timestamp")
+        check_timestamp(value, INSTANT, 300, header="X-Test-Timestamp")
 
 
 @pytest.mark.parametrize("value", [float("nan"), 1e300, -1e300])

@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -19,7 +18,7 @@ from notionhub.errors import PayloadRejected
 from notionhub.ingest.event import Event, WebhookRequest
 from notionhub.ingest.providers.stripe import PROVIDER
 from tests.ingest import harness
-from tests.ingest.conftest import MakeRequest, build_request
+from tests.ingest.conftest import INSTANT, MakeRequest, build_request
 from tests.ingest.harness import json_objects, json_values
 
 SECRET = "whsec_test_5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH"
@@ -33,10 +32,11 @@ def signature(body: bytes, stamp: int, secret: str = SECRET) -> str:
     return hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
 
 
-def signed(body: bytes, secret: str = SECRET, at: int | None = None) -> WebhookRequest:
-    stamp = int(time.time()) if at is None else at
+def signed(body: bytes, secret: str = SECRET, age: timedelta = timedelta(0)) -> WebhookRequest:
+    """Signed ``age`` before INSTANT, received at INSTANT."""
+    stamp = int((INSTANT - age).timestamp())
     header = f"t={stamp},v1={signature(body, stamp, secret)}"
-    return build_request(body, {"Stripe-Signature": header})
+    return build_request(body, {"Stripe-Signature": header}, received_at=INSTANT)
 
 
 def received_event(body: bytes) -> Event:
@@ -81,7 +81,7 @@ def test_the_hand_computed_signature_is_the_one_stripes_library_makes() -> None:
 
 def test_any_of_several_v1_signatures_may_match(make_request: MakeRequest) -> None:
     body = load("checkout.session.completed")
-    now = int(time.time())
+    now = int(INSTANT.timestamp())
     old = signature(body, now, "whsec_the_rolled_secret")
     header = f"t={now},v1={old},v1={signature(body, now)},v0=ignored"
     PROVIDER.verify(make_request(body, {"Stripe-Signature": header}), SECRET)
@@ -103,13 +103,30 @@ def test_a_wrong_secret_is_refused() -> None:
 
 def test_a_changed_body_is_refused() -> None:
     request = signed(load("checkout.session.completed"))
-    changed = build_request(request.body.replace(b"45000", b"1"), request.headers)
+    changed = build_request(
+        request.body.replace(b"45000", b"1"), request.headers, received_at=request.received_at
+    )
     harness.assert_refused(PROVIDER, changed, SECRET, "matches no signature")
 
 
 def test_a_stale_timestamp_is_refused() -> None:
-    request = signed(load("checkout.session.completed"), at=int(time.time()) - 301)
+    request = signed(load("checkout.session.completed"), age=timedelta(seconds=301))
     harness.assert_refused(PROVIDER, request, SECRET, "more than 300 s old")
+
+
+def test_a_timestamp_from_the_future_is_refused() -> None:
+    request = signed(load("checkout.session.completed"), age=timedelta(seconds=-301))
+    harness.assert_refused(PROVIDER, request, SECRET, "limit is 300 s")
+
+
+@pytest.mark.parametrize("age", [timedelta(seconds=300), timedelta(seconds=-300)])
+def test_a_timestamp_within_five_minutes_is_accepted(age: timedelta) -> None:
+    PROVIDER.verify(signed(load("checkout.session.completed"), age=age), SECRET)
+
+
+def test_the_signature_is_checked_before_the_age() -> None:
+    request = signed(load("checkout.session.completed"), "whsec_other", timedelta(days=1))
+    harness.assert_refused(PROVIDER, request, SECRET, "matches no signature")
 
 
 def test_a_missing_header_is_refused(make_request: MakeRequest) -> None:

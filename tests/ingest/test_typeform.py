@@ -18,7 +18,7 @@ from notionhub.errors import PayloadRejected
 from notionhub.ingest.event import Event, WebhookRequest
 from notionhub.ingest.providers.typeform import PROVIDER
 from tests.ingest import harness
-from tests.ingest.conftest import MakeRequest, build_request
+from tests.ingest.conftest import INSTANT, MakeRequest, build_request
 from tests.ingest.harness import json_objects, json_values
 
 SECRET = "typeform-secret-8c1d"
@@ -33,7 +33,7 @@ def digest(body: bytes, secret: str = SECRET) -> str:
 
 
 def signed(body: bytes, secret: str = SECRET) -> WebhookRequest:
-    return build_request(body, {HEADER: f"sha256={digest(body, secret)}"})
+    return build_request(body, {HEADER: f"sha256={digest(body, secret)}"}, received_at=INSTANT)
 
 
 def received_event(body: bytes) -> Event:
@@ -104,7 +104,9 @@ def test_a_wrong_secret_is_refused() -> None:
 
 def test_a_changed_body_is_refused() -> None:
     request = signed(load("form_response"))
-    changed = build_request(request.body.replace(b"Spring", b"Autumn"), request.headers)
+    changed = build_request(
+        request.body.replace(b"Spring", b"Autumn"), request.headers, received_at=INSTANT
+    )
     harness.assert_refused(PROVIDER, changed, SECRET, "does not match")
 
 

@@ -19,7 +19,7 @@ from notionhub.errors import PayloadRejected
 from notionhub.ingest.event import Event, WebhookRequest
 from notionhub.ingest.providers.woocommerce import PROVIDER
 from tests.ingest import harness
-from tests.ingest.conftest import MakeRequest, build_request
+from tests.ingest.conftest import INSTANT, MakeRequest, build_request
 from tests.ingest.harness import json_objects, json_values
 
 SECRET = "woo-secret-3e7f2a"
@@ -47,6 +47,7 @@ def signed(
             "X-WC-Webhook-ID": "15",
             "X-WC-Webhook-Delivery-ID": delivery,
         },
+        received_at=INSTANT,
     )
 
 
@@ -143,7 +144,9 @@ def test_a_wrong_secret_is_refused() -> None:
 
 def test_a_changed_body_is_refused() -> None:
     request = signed(load("order.created"))
-    changed = build_request(request.body.replace(b'"120.00"', b'"1.00"'), request.headers)
+    changed = build_request(
+        request.body.replace(b'"120.00"', b'"1.00"'), request.headers, received_at=INSTANT
+    )
     harness.assert_refused(PROVIDER, changed, SECRET, "does not match")
 
 
@@ -151,7 +154,10 @@ def test_a_missing_signature_is_refused() -> None:
     request = signed(load("order.created"))
     kept = {k: v for k, v in request.headers.items() if k != SIGNATURE.lower()}
     harness.assert_refused(
-        PROVIDER, build_request(request.body, kept), SECRET, f"Missing {SIGNATURE}"
+        PROVIDER,
+        build_request(request.body, kept, received_at=INSTANT),
+        SECRET,
+        f"Missing {SIGNATURE}",
     )
 
 
@@ -169,7 +175,7 @@ def test_a_missing_or_malformed_topic_is_a_payload_error(topic: str | None) -> N
     if topic is not None:
         headers["X-WC-Webhook-Topic"] = topic
     with pytest.raises(PayloadRejected, match="X-WC-Webhook-Topic"):
-        PROVIDER.parse(build_request(request.body, headers), SECRET)
+        PROVIDER.parse(build_request(request.body, headers, received_at=INSTANT), SECRET)
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -18,7 +18,7 @@ from notionhub.errors import PayloadRejected
 from notionhub.ingest.event import Event, Reply, WebhookRequest
 from notionhub.ingest.providers.zoom import PROVIDER
 from tests.ingest import harness
-from tests.ingest.conftest import MakeRequest, build_request
+from tests.ingest.conftest import INSTANT, MakeRequest, build_request
 from tests.ingest.harness import json_objects, json_values
 
 SECRET = "zoom-secret-token-Qy7aB2"
@@ -33,8 +33,14 @@ def headers(body: bytes, stamp: str, secret: str = SECRET) -> dict[str, str]:
     return {"x-zm-request-timestamp": stamp, "x-zm-signature": f"v0={digest}"}
 
 
-def signed(body: bytes, secret: str = SECRET, at: int | None = None) -> WebhookRequest:
-    return build_request(body, headers(body, str(int(time.time()) if at is None else at), secret))
+def signed(body: bytes, secret: str = SECRET, age: timedelta = timedelta(0)) -> WebhookRequest:
+    """Signed ``age`` before INSTANT, received at INSTANT."""
+    stamp = str(int((INSTANT - age).timestamp()))
+    return received(body, headers(body, stamp, secret))
+
+
+def received(body: bytes, headers: Mapping[str, str]) -> WebhookRequest:
+    return build_request(body, headers, received_at=INSTANT)
 
 
 def received_event(body: bytes) -> Event:
@@ -70,7 +76,7 @@ def test_the_end_of_a_meeting_is_parsed() -> None:
 
 def test_a_redelivery_is_the_same_event_even_with_a_new_timestamp() -> None:
     body = load("meeting.ended")
-    first = receive(signed(body, at=int(time.time()) - 100))
+    first = receive(signed(body, age=timedelta(seconds=100)))
     again = receive(signed(body))
     assert isinstance(first, Event) and isinstance(again, Event)
     assert first.idempotency_key == again.idempotency_key
@@ -117,7 +123,7 @@ def test_a_wrong_secret_is_refused() -> None:
 
 def test_a_changed_body_is_refused() -> None:
     request = signed(load("meeting.ended"))
-    changed = build_request(request.body.replace(b"81234567890", b"81234567899"), request.headers)
+    changed = received(request.body.replace(b"81234567890", b"81234567899"), request.headers)
     harness.assert_refused(PROVIDER, changed, SECRET, "does not match")
 
 
@@ -125,12 +131,12 @@ def test_a_changed_timestamp_is_refused() -> None:
     request = signed(load("meeting.ended"))
     moved = dict(request.headers)
     moved["x-zm-request-timestamp"] = str(int(moved["x-zm-request-timestamp"]) + 1)
-    harness.assert_refused(PROVIDER, build_request(request.body, moved), SECRET, "does not match")
+    harness.assert_refused(PROVIDER, received(request.body, moved), SECRET, "does not match")
 
 
 @pytest.mark.parametrize("offset", [-301, 301, -86_400])
 def test_stale_and_future_timestamps_are_refused(offset: int) -> None:
-    request = signed(load("meeting.ended"), at=int(time.time()) + offset)
+    request = signed(load("meeting.ended"), age=timedelta(seconds=-offset))
     harness.assert_refused(PROVIDER, request, SECRET, "limit is 300 s")
 
 
@@ -138,22 +144,20 @@ def test_stale_and_future_timestamps_are_refused(offset: int) -> None:
 def test_a_missing_header_is_refused(missing: str) -> None:
     request = signed(load("meeting.ended"))
     kept = {name: value for name, value in request.headers.items() if name != missing}
-    harness.assert_refused(
-        PROVIDER, build_request(request.body, kept), SECRET, f"Missing {missing}"
-    )
+    harness.assert_refused(PROVIDER, received(request.body, kept), SECRET, f"Missing {missing}")
 
 
 @pytest.mark.parametrize("stamp", ["nan", "1e400", "-5", "17642379.5", "\u00b2\u00b3"])
 def test_a_timestamp_that_is_not_unix_seconds_is_refused(stamp: str) -> None:
     body = load("meeting.ended")
-    harness.assert_refused(PROVIDER, build_request(body, headers(body, stamp)), SECRET, "Unix time")
+    harness.assert_refused(PROVIDER, received(body, headers(body, stamp)), SECRET, "Unix time")
 
 
 @pytest.mark.parametrize("value", ["sha256=00", "v0=zz", "v1=" + "0" * 64, "v0=\u00e9"])
 def test_a_malformed_signature_is_refused(value: str) -> None:
     request = signed(load("meeting.ended"))
     replaced = {**dict(request.headers), "x-zm-signature": value}
-    harness.assert_refused(PROVIDER, build_request(request.body, replaced), SECRET)
+    harness.assert_refused(PROVIDER, received(request.body, replaced), SECRET)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from collections import defaultdict
 from notionhub.errors import NotionUnreachable
 from notionhub.ingest.event import Event
 from notionhub.notion.schema import from_page
-from notionhub.packs import FlowContext, Pack
+from notionhub.packs import Agent, FlowContext, Pack
 from notionhub.packs.echo import PACK as ECHO
 from notionhub.packs.echo.models import EventLogEntry
 from notionhub.queue.runtime import Runtime
@@ -50,7 +50,12 @@ class Recorder:
         return "recorded"
 
     def pack(self) -> Pack:
-        return Pack("recorder", "test", models=(), flows={"test:test.*": self.flow})
+        return Pack(
+            "recorder",
+            "test",
+            models=(),
+            agents=(Agent("recorder", "records events", flows={"test:test.*": self.flow}),),
+        )
 
 
 def test_echo_pack_writes_one_row_per_event_and_ignores_redeliveries(
@@ -110,7 +115,7 @@ def test_out_of_attempts_fails_and_a_replay_applies_it(start_runtime: RuntimeFac
     wait_until_drained(store_of(runtime), 1)
     failed = store_of(runtime).get(event.idempotency_key)
     assert (failed.status, failed.attempts) == ("failed", 3)  # FAST_SCHEDULE: 3 attempts
-    assert failed.last_error == "NotionUnreachable: no answer from Notion (test)"
+    assert failed.last_error == "recorder: NotionUnreachable: no answer from Notion (test)"
     recorder.transient_failures.clear()
     assert store_of(runtime).request_replay([event.idempotency_key]) == [event.idempotency_key]
     runtime.wake()
@@ -129,7 +134,7 @@ def test_a_permanent_error_fails_at_once(start_runtime: RuntimeFactory) -> None:
     wait_until_drained(store_of(runtime), 2)
     failed = store_of(runtime).get(broken.idempotency_key)
     assert (failed.status, failed.attempts) == ("failed", 1)
-    assert failed.last_error == "ValueError: this flow cannot handle the event (test)"
+    assert failed.last_error == "recorder: ValueError: this flow cannot handle the event (test)"
     # A failed event does not hold back the next one of the same entity.
     assert store_of(runtime).get(fine.idempotency_key).status == "processed"
 

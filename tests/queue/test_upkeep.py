@@ -21,7 +21,7 @@ def upkeep_of(runs: list[str], fail: bool = False) -> Pack:
     return Pack(name="counting", description="", models=(), upkeep=upkeep)
 
 
-def no_context() -> Any:
+def no_context(_pack: Pack) -> Any:
     return None
 
 

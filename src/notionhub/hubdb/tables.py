@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -98,19 +99,75 @@ event_history = Table(
     Column("detail_json", Text, nullable=False),
 )
 
-# The coaching pack's facts: what each Cal.com, Zoom and Stripe event said, normalised (one row
-# per event and fact; see packs/coaching/facts.py). Rows are found by the references they carry.
-coaching_facts = Table(
-    "coaching_facts",
+# Calls a flow made to another API (HubSpot, a notification service), by idempotency key: a step
+# that runs again finds its call's recorded outcome here instead of calling twice.
+# status: succeeded | rejected (a 4xx other than 429: permanent).
+outbound_calls = Table(
+    "outbound_calls",
     metadata,
-    Column("fact_id", String(320), primary_key=True),
-    Column("kind", String(32), nullable=False),
-    Column("occurred_at", Float, nullable=False),
-    Column("email", String(320), nullable=True, index=True),
-    Column("booking_uid", String(200), nullable=True, index=True),
-    Column("previous_uid", String(200), nullable=True, index=True),
-    Column("meeting_id", String(64), nullable=True, index=True),
-    Column("checkout_id", String(200), nullable=True, index=True),
-    Column("payment_intent", String(200), nullable=True, index=True),
-    Column("body_json", Text, nullable=False),
+    Column("service", String(100), primary_key=True),
+    Column("idempotency_key", String(300), primary_key=True),
+    Column("method", String(10), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("response_json", Text, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("finished_at", Float, nullable=False),
+)
+
+# Instances of the packs' declared state machines (a contact's onboarding, a project's stage):
+# the state lives here (and, by the pack's flows, in Notion), never only in memory.
+machine_instances = Table(
+    "machine_instances",
+    metadata,
+    Column("instance_id", String(300), primary_key=True),
+    Column("machine", String(100), nullable=False, index=True),
+    Column("subject", String(300), nullable=True, index=True),  # e.g. "email:jane@example.com"
+    Column("state", String(100), nullable=False, index=True),
+    Column("data_json", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Every event offered to an instance, accepted or refused, in order; (instance, event key) is
+# unique so an event offered again (a step re-run) is not applied twice.
+machine_history = Table(
+    "machine_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("instance_id", String(300), nullable=False, index=True),
+    Column("event_key", String(300), nullable=False),
+    Column("event", String(100), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("from_state", String(100), nullable=True),
+    Column("to_state", String(100), nullable=True),
+    Column("accepted", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    UniqueConstraint("instance_id", "event_key", name="uq_machine_history_event"),
+)
+
+# Each agent of each pack: how often it ran, how it last went (for GET /api/agents).
+agent_runs = Table(
+    "agent_runs",
+    metadata,
+    Column("pack", String(100), primary_key=True),
+    Column("agent", String(100), primary_key=True),
+    Column("runs", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("last_run_at", Float, nullable=False),
+    Column("last_outcome", String(16), nullable=False),  # ok | retrying | failed
+    Column("last_note", Text, nullable=False),
+)
+
+# Each pack schedule's latest tick and how it went (``notionhub schedules``).
+schedule_runs = Table(
+    "schedule_runs",
+    metadata,
+    Column("name", String(200), primary_key=True),  # "<pack>.<schedule>"
+    Column("runs", Integer, nullable=False),
+    Column("last_tick", String(40), nullable=False),
+    Column("last_run_at", Float, nullable=False),
+    Column("last_outcome", String(16), nullable=False),  # ok | failed
+    Column("last_note", Text, nullable=False),
 )

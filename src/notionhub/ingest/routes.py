@@ -7,7 +7,6 @@ Every refusal is an ``IngestError`` with its HTTP status, answered as
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -28,28 +27,26 @@ router = APIRouter()
 @router.post("/hooks/{provider}", status_code=202, tags=["ingest"])
 async def receive_hook(provider: str, request: Request) -> Response:
     """A provider's webhook (stripe, calcom, zoom, typeform, woocommerce, hubspot, …)."""
-    return await _receive(provider, request)
-
-
-@router.post("/api/notion/notion-handler", status_code=202, tags=["ingest"])
-async def coaching_app_handler(request: Request) -> Response:
-    """The coaching app's internal endpoint (bearer ``INTERNAL_API_KEY``)."""
-    return await _receive("coaching-app", request)
+    return await receive_webhook(provider, request)
 
 
 @router.post("/webhooks/typeform", status_code=202, tags=["ingest"])
 async def typeform_webhook(request: Request) -> Response:
     """The network server's Typeform webhook: the same as ``/hooks/typeform``."""
-    return await _receive("typeform", request)
+    return await receive_webhook("typeform", request)
 
 
 @router.post("/api/forms/submit", status_code=202, tags=["ingest"])
 async def form_submission(request: Request) -> Response:
     """A website form's submission, posted by its backend (bearer ``INTERNAL_API_KEY``)."""
-    return await _receive("forms", request)
+    return await receive_webhook("forms", request)
 
 
-async def _receive(name: str, request: Request) -> Response:
+async def receive_webhook(name: str, request: Request) -> Response:
+    """Read, verify, parse and store one delivery of provider ``name``; answer 202 when stored.
+
+    Also the way a pack's own route takes in what it receives (``notionhub.packs.web``).
+    """
     hub: HubState = request.app.state.hub
     log = hub.ingest_log
     provider = get_provider(name)
@@ -59,7 +56,7 @@ async def _receive(name: str, request: Request) -> Response:
         url=str(request.url),
         headers=request.headers,
         body=body,
-        received_at=datetime.now(UTC),
+        received_at=hub.runtime.clock(),
     )
     secret = hub.settings.secret(provider.secret_env)
     reply = provider.handshake(webhook, secret)

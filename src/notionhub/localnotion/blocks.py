@@ -12,7 +12,7 @@ from notionhub.localnotion.block_types import (
     normalize_block_update,
     normalize_children,
 )
-from notionhub.localnotion.ids import new_id, parse_id
+from notionhub.localnotion.ids import parse_id
 from notionhub.localnotion.request_body import optional_object, trash_flag
 from notionhub.localnotion.storage import StoredObject
 from notionhub.localnotion.workspace import Workspace, archived_error
@@ -49,7 +49,7 @@ def store_children(
             if position is not None:
                 position += 1024
             obj = StoredObject(
-                new_id(),
+                ws.ids.new_id(),
                 "block",
                 parent.id,
                 None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from notionhub.errors import ValidationFailed
-from notionhub.localnotion.ids import new_id, parse_id
+from notionhub.localnotion.ids import parse_id
 from notionhub.localnotion.request_body import require_object
 from notionhub.localnotion.rich_text import normalize_rich_text, plain_text
 from notionhub.localnotion.storage import StoredObject
@@ -37,10 +37,11 @@ def create_comment(ws: Workspace, body: dict[str, Any]) -> StoredObject:
         kinds = ("page", "block") if key == "page_id" else ("block", "page")
         target = ws.find_live(raw_parent.get(key), kinds, f"body.parent.{key}")
         kind = "page_id" if target.kind == "page" else "block_id"
-        parent, target_id, discussion_id = {"type": kind, kind: target.id}, target.id, new_id()
+        parent, target_id = {"type": kind, kind: target.id}, target.id
+        discussion_id = ws.ids.new_id()
     now = ws.now()
     comment = StoredObject(
-        new_id(),
+        ws.ids.new_id(),
         "comment",
         target_id,
         None,

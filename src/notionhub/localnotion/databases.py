@@ -13,7 +13,7 @@ from notionhub.localnotion.icons_and_covers import (
     optional_cover,
     optional_icon,
 )
-from notionhub.localnotion.ids import new_id, parse_id
+from notionhub.localnotion.ids import parse_id
 from notionhub.localnotion.pages import follow_option_changes
 from notionhub.localnotion.property_schema import apply_schema_update, normalize_schema_on_create
 from notionhub.localnotion.request_body import (
@@ -52,7 +52,7 @@ def create_database(ws: Workspace, body: dict[str, Any]) -> StoredObject:
     initial = optional_object(body.get("initial_data_source"), "body.initial_data_source") or {}
     properties = initial.get("properties", {"Name": {"title": {}}})
     now = ws.now()
-    database_id, data_source_id = new_id(), new_id()
+    database_id, data_source_id = ws.ids.new_id(), ws.ids.new_id()
     with ws.storage.transaction():
         schema = _prepare_schema(
             ws, data_source_id, properties, "body.initial_data_source.properties"
@@ -221,7 +221,7 @@ def create_data_source(ws: Workspace, body: dict[str, Any]) -> StoredObject:
     database = ws.find_live(parent.get("database_id"), ("database",), "body.parent.database_id")
     title = normalize_rich_text(body.get("title", []), "body.title")
     icon = optional_icon(body.get("icon"), "body.icon")
-    data_source_id = new_id()
+    data_source_id = ws.ids.new_id()
     with ws.storage.transaction():
         schema = _prepare_schema(ws, data_source_id, body.get("properties"), "body.properties")
         _store_data_source(ws, data_source_id, database.id, title, schema, icon)

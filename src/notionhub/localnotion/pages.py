@@ -14,7 +14,7 @@ from notionhub.localnotion.icons_and_covers import (
     optional_cover,
     optional_icon,
 )
-from notionhub.localnotion.ids import is_id, new_id, parse_id
+from notionhub.localnotion.ids import is_id, parse_id
 from notionhub.localnotion.page_index import index_rows
 from notionhub.localnotion.property_types.options import changed_options, follow_options
 from notionhub.localnotion.property_values import normalize_property_values
@@ -70,7 +70,7 @@ def create_page(ws: Workspace, body: dict[str, Any]) -> StoredObject:
     cover = optional_cover(body.get("cover"), "body.cover")
     children = normalize_children(body.get("children", []), "body.children")
     check_children_fit("page", {}, children, "body.children")
-    page_id, now = new_id(), ws.now()
+    page_id, now = ws.ids.new_id(), ws.now()
     with ws.storage.transaction():
         if container.kind == "data_source":
             values, title = _data_source_values(ws, container, page_id, body.get("properties"))

@@ -1,4 +1,4 @@
-"""The local workspace: storage, clock, users, and look-ups shared by every endpoint.
+"""The local workspace: storage, clock, ids, users, and look-ups shared by every endpoint.
 
 On first start the workspace holds one bot user (the integration), one person (the owner) and
 one page titled ``notionhub``, shared with the integration, to be the parent of databases.
@@ -14,7 +14,7 @@ from typing import Any
 from notionhub.errors import ObjectNotFound, ValidationFailed
 from notionhub.localnotion.encoded_pages import EncodedPages
 from notionhub.localnotion.formula import FormulaCache
-from notionhub.localnotion.ids import new_id, parse_id
+from notionhub.localnotion.ids import IdSource, parse_id
 from notionhub.localnotion.rich_text import normalize_rich_text
 from notionhub.localnotion.storage import Storage, StoredObject
 
@@ -54,10 +54,13 @@ class Workspace:
         storage: Storage,
         *,
         clock: Callable[[], datetime] = utc_now,
+        ids: IdSource | None = None,
         public_url: str = "http://127.0.0.1:8765",
     ) -> None:
         self.storage = storage
         self.clock = clock
+        # The one maker of object ids here, so ids stay in creation order across threads.
+        self.ids = ids or IdSource()
         self.public_url = public_url.rstrip("/")
         self._users: dict[str, dict[str, Any]] = {}
         self.formulas = FormulaCache()
@@ -71,7 +74,7 @@ class Workspace:
         with self.storage.transaction():
             bot_id = self.storage.get_meta(_BOT_ID_KEY)
             if bot_id is None:
-                bot_id = new_id()
+                bot_id = self.ids.new_id()
                 now = self.now()
                 bot: dict[str, Any] = {
                     "object": "user",
@@ -84,7 +87,7 @@ class Workspace:
                         "workspace_name": ROOT_PAGE_TITLE,
                     },
                 }
-                owner_id = new_id()
+                owner_id = self.ids.new_id()
                 owner: dict[str, Any] = {
                     "object": "user",
                     "id": owner_id,
@@ -100,7 +103,7 @@ class Workspace:
                     )
                 self.storage.set_meta(_BOT_ID_KEY, bot_id)
                 root = self._root_page_body(bot_id)
-                root_id = new_id()
+                root_id = self.ids.new_id()
                 self.storage.put(
                     StoredObject(root_id, "page", None, None, False, now, now, root),
                     title=ROOT_PAGE_TITLE,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -9,9 +11,6 @@ from sqlalchemy import Engine
 
 from notionhub.errors import ConfigurationError
 from notionhub.hubdb.engine import create_hub_engine
-from notionhub.localnotion.app import LocalNotionConfig, create_app
-from notionhub.localnotion.in_process import InProcessTransport
-from notionhub.localnotion.workspace import ROOT_PAGE_TITLE
 from notionhub.metrics import Metrics
 from notionhub.notion.budget import BudgetPolicy, NotionBudget
 from notionhub.notion.gateway import NotionGateway
@@ -23,7 +22,18 @@ from notionhub.settings import Settings
 
 REAL_NOTION_RATE = 3.0
 LOCAL_NOTION_RATE = 50.0
-IN_PROCESS_BASE_URL = "http://local-notion.invalid"
+# What a local Notion server (ours, on a port) calls its workspace page.
+LOCAL_WORKSPACE_PAGE_TITLE = "notionhub"
+
+
+@dataclass(frozen=True)
+class NotionBackend:
+    """A Notion the top of the program opened itself (the embedded local server): an HTTP client
+    of it, the base URL that client answers, and the title of its workspace page."""
+
+    http: httpx.Client
+    base_url: str
+    workspace_page_title: str
 
 
 @dataclass
@@ -33,6 +43,9 @@ class NotionConnection:
     settings: Settings
     engine: Engine
     gateway: NotionGateway
+    clock: Callable[[], float] = time.time  # Unix seconds: when the key index was last synced
+    # The workspace page of a local Notion, found by this title when no parent page is set.
+    workspace_page_title: str | None = None
 
     def records(self, worker: str | None = None, gateway: NotionGateway | None = None) -> Records:
         """Typed upserts and reads, bound to every database provisioned so far.
@@ -46,6 +59,7 @@ class NotionConnection:
             KeyIndex(self.engine, worker=worker),
             PageMirror(self.engine),
             remembered_data_sources(self.engine),
+            clock=self.clock,
         )
 
     def parent_page_id(self) -> str:
@@ -57,8 +71,14 @@ class NotionConnection:
                 "Set NOTION_PARENT_PAGE_ID to the id of a page shared with the integration:"
                 " notionhub creates its databases under it."
             )
+        title = self.workspace_page_title
+        if title is None:
+            raise ConfigurationError(
+                "Set NOTION_PARENT_PAGE_ID to the id of the page under which notionhub creates"
+                " its databases."
+            )
         for page in self.gateway.search(
-            {"query": ROOT_PAGE_TITLE, "filter": {"property": "object", "value": "page"}}
+            {"query": title, "filter": {"property": "object", "value": "page"}}
         ):
             if page.get("parent", {}).get("type") == "workspace":
                 return str(page["id"])
@@ -69,10 +89,26 @@ class NotionConnection:
         self.engine.dispose()
 
 
-def open_notion(settings: Settings, metrics: Metrics | None = None) -> NotionConnection:
-    """Connect as the settings say: NOTION_TOKEN → real Notion; otherwise the local server."""
+def open_notion(
+    settings: Settings,
+    metrics: Metrics | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+    backend: NotionBackend | None = None,
+) -> NotionConnection:
+    """Connect as the settings say: NOTION_TOKEN → real Notion; otherwise a local server.
+
+    ``backend``: the Notion the top of the program opened (the embedded local server,
+    in-process, see ``notionhub.backend``); None = over HTTP to ``NOTION_BASE_URL``.
+    """
+    if backend is None and settings.embeds_local_notion:
+        raise ConfigurationError(
+            "No Notion to talk to: set NOTION_TOKEN (real Notion) or NOTION_BASE_URL (a local"
+            " Notion server), or open the embedded one (notionhub.backend.open_backend)."
+        )
     engine = create_hub_engine(settings.hub_database_url)
     http: httpx.Client | None = None
+    workspace_page_title: str | None = None
     if settings.notion_token is not None:
         token = settings.notion_token.get_secret_value()
         base_url = settings.notion_base_url
@@ -81,18 +117,16 @@ def open_notion(settings: Settings, metrics: Metrics | None = None) -> NotionCon
         token = settings.local_notion_token.get_secret_value()
         base_url = settings.notion_base_url
         rate = LOCAL_NOTION_RATE
-        if settings.embeds_local_notion:
-            app = create_app(
-                LocalNotionConfig(
-                    data_dir=settings.local_notion_dir,
-                    tokens=(token,),
-                    public_url=IN_PROCESS_BASE_URL,
-                )
-            )
-            http = httpx.Client(transport=InProcessTransport(app))
-            base_url = IN_PROCESS_BASE_URL
+    if backend is not None:
+        http, base_url, workspace_page_title = (
+            backend.http,
+            backend.base_url,
+            backend.workspace_page_title,
+        )
+    elif settings.notion_token is None:
+        workspace_page_title = LOCAL_WORKSPACE_PAGE_TITLE
     policy = BudgetPolicy(rate=settings.notion_requests_per_second or rate)
     gateway = NotionGateway(
         token, NotionBudget(engine, token, policy), base_url=base_url, http=http, metrics=metrics
     )
-    return NotionConnection(settings, engine, gateway)
+    return NotionConnection(settings, engine, gateway, clock, workspace_page_title)

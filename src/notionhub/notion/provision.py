@@ -10,7 +10,7 @@ retyped: ``fix`` only adds missing properties and options.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -79,10 +79,18 @@ def remembered_data_sources(engine: Engine) -> dict[str, str]:
 class Provisioner:
     """Binds declared models to Notion databases, creating and fixing as needed."""
 
-    def __init__(self, gateway: NotionGateway, engine: Engine, env: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        gateway: NotionGateway,
+        engine: Engine,
+        env: Mapping[str, str],
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.gateway = gateway
         self.engine = engine
         self.env = env
+        self.clock = clock  # Unix seconds, the same clock as the records that read the index
 
     def run(
         self, models: Sequence[type[NotionModel]], parent_page_id: str, *, fix: bool = False
@@ -201,7 +209,7 @@ class Provisioner:
         database = self.gateway.create_database(body)
         data_source_id = database["data_sources"][0]["id"]
         # Empty, and every page of it will be written through the key index: complete already.
-        KeyIndex(self.engine).mark_synced(data_source_id, time.time())
+        KeyIndex(self.engine).mark_synced(data_source_id, self.clock())
         log.info("database_created", database=spec.name, database_id=database["id"])
         return DatabaseReport(spec.name, database["id"], data_source_id, "created")
 
@@ -227,7 +235,7 @@ class Provisioner:
         values = {
             "database_id": report.database_id,
             "data_source_id": report.data_source_id,
-            "updated_at": time.time(),
+            "updated_at": self.clock(),
         }
         with self.engine.begin() as conn:
             done = conn.execute(

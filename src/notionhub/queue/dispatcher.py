@@ -107,7 +107,7 @@ class Dispatcher:
     def sweep(self, *, older_than: float) -> int:
         """Re-enqueue queued events whose workflow is missing; fail those whose run died."""
         repaired = 0
-        for event in self.store.queued_since(time.time() - older_than):
+        for event in self.store.queued_since(self.store.clock() - older_than):
             status = self.workflow_status(event.workflow_id)
             if status is None:
                 self.enqueue(event)

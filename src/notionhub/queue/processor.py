@@ -21,16 +21,19 @@ from sqlalchemy.exc import OperationalError
 
 from notionhub.errors import (
     AmbiguousWrite,
+    ConfigurationError,
     Conflict,
     GatewayTimeout,
     InternalServerError,
     NotionUnreachable,
+    OutboundUnavailable,
     RateLimited,
     ServiceUnavailable,
 )
 from notionhub.metrics import Metrics
-from notionhub.notion.connection import NotionConnection
-from notionhub.packs import FlowContext, Pack
+from notionhub.notion.gateway import NotionGateway
+from notionhub.packs.agents import AgentLedger
+from notionhub.packs.pack import FlowContext, Pack
 from notionhub.queue.store import EventStore, StoredEvent
 
 log = structlog.get_logger("notionhub.processor")
@@ -50,6 +53,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     GatewayTimeout,
     OperationalError,
     httpx.TransportError,
+    OutboundUnavailable,
 )
 
 
@@ -76,16 +80,30 @@ class ProcessingContext:
     """What the workflow's steps work with; attached to the processor before DBOS launches."""
 
     store: EventStore
-    notion: NotionConnection
     packs: list[Pack]
     metrics: Metrics
+    # A pack's flow context, around the gateway view that records the step's Notion requests.
+    flow_context: Callable[[Pack, NotionGateway | None], FlowContext]
+    gateway: NotionGateway
+    agents: AgentLedger
     schedule: RetrySchedule = field(default_factory=RetrySchedule)
     on_finished: Callable[[], None] = lambda: None  # wakes the dispatcher
+
+    def pack(self, name: str) -> Pack:
+        for pack in self.packs:
+            if pack.name == name:
+                return pack
+        raise ConfigurationError(f"Pack {name!r} is not enabled in this process.")
 
 
 @DBOS.dbos_class()
 class EventProcessor(DBOSConfiguredInstance):
-    """The event workflow. One instance per process, named so DBOS finds it on recovery."""
+    """The event workflow. One instance per process, named so DBOS finds it on recovery.
+
+    Each pack's flows for an event run as a step of their own, with their own attempts: one
+    pack's transient error retries only that pack, and a permanent one fails only that pack's
+    part (the event is failed, and a replay can run that pack alone).
+    """
 
     def __init__(self) -> None:
         super().__init__("notionhub-events")
@@ -104,86 +122,122 @@ class EventProcessor(DBOSConfiguredInstance):
 
     @DBOS.workflow(name="process_event")
     def process(self, event_id: str) -> str:
+        packs = self.plan(event_id)
+        if not packs:
+            self.finish(event_id, "ignored", 0, {"reason": "no enabled pack handles this type"})
+            return "ignored"
+        results: dict[str, dict[str, Any]] = {}
+        for pack in packs:
+            results[pack] = self._run_pack(event_id, pack)
+        failed = sorted(name for name, result in results.items() if not result["ok"])
+        outcome: dict[str, Any] = {
+            "packs": results,
+            "notes": [note for result in results.values() for note in result.get("notes", [])],
+            "notion_requests": [
+                request for result in results.values() for request in result["notion_requests"]
+            ],
+        }
+        attempts = max(result["attempts"] for result in results.values())
+        if failed:
+            errors = "; ".join(f"{name}: {results[name]['error']}" for name in failed)
+            outcome["error"] = errors
+            outcome["failed_packs"] = failed
+            self.finish(event_id, "failed", attempts, outcome)
+            return "failed"
+        self.finish(event_id, "processed", attempts, outcome)
+        return "processed"
+
+    def _run_pack(self, event_id: str, pack: str) -> dict[str, Any]:
+        """One pack's part, attempted until it succeeds, fails for good or runs out."""
         max_attempts = self.context.schedule.max_attempts
         for attempt in range(1, max_attempts + 1):
-            outcome = self.apply(event_id, attempt)
-            if outcome.get("ignored"):
-                self.finish(event_id, "ignored", 0, outcome)
-                return "ignored"
-            if outcome["ok"]:
-                self.finish(event_id, "processed", attempt, outcome)
-                return "processed"
-            if not outcome["transient"] or attempt == max_attempts:
-                self.finish(event_id, "failed", attempt, outcome)
-                return "failed"
+            outcome = self.apply(event_id, pack, attempt)
+            outcome["attempts"] = attempt
+            if outcome["ok"] or not outcome["transient"] or attempt == max_attempts:
+                return outcome
             self.record_attempt(event_id, attempt, outcome)
-            DBOS.sleep(self.context.schedule.delay(event_id, attempt))
+            DBOS.sleep(self.context.schedule.delay(f"{event_id}:{pack}", attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- its steps ---------------------------------------------------------------------
 
+    @DBOS.step(name="plan", retries_allowed=True, max_attempts=5)
+    def plan(self, event_id: str) -> list[str]:
+        """The packs to run: those enabled that handle the event (a replay may name fewer)."""
+        context = self.context
+        stored = context.store.get(event_id)
+        event = stored.event()
+        wanted = context.store.replay_packs(event_id) if stored.replays else None
+        return [
+            pack.name
+            for pack in context.packs
+            if pack.handles(event) and (wanted is None or pack.name in wanted)
+        ]
+
     @DBOS.step(name="apply")
-    def apply(self, event_id: str, attempt: int) -> dict[str, Any]:
-        """Run every matching flow; never raises: errors come back as data."""
+    def apply(self, event_id: str, pack_name: str, attempt: int) -> dict[str, Any]:
+        """Run one pack's matching flows; never raises: errors come back as data."""
         context = self.context
         requests: list[str] = []
-        gateway = context.notion.gateway.observed(
+        gateway = context.gateway.observed(
             lambda operation, outcome: requests.append(f"{operation} {outcome}")
         )
         notes: list[str] = []
+        agent_name = pack_name
         try:
+            pack = context.pack(pack_name)
             event = context.store.get(event_id).event()
-            flows = [(pack, flow) for pack in context.packs for flow in pack.flows_for(event)]
-            if not flows:
-                return {"ok": True, "ignored": True, "reason": "no enabled pack handles this type"}
-            records = context.notion.records(context.notion.settings.worker_id, gateway)
-            flow_context = FlowContext(
-                records=records,
-                gateway=gateway,
-                engine=context.notion.engine,
-                settings=context.notion.settings,
-            )
-            notes.extend(
-                f"{pack.name}: {flow(event, flow_context) or 'done'}" for pack, flow in flows
-            )
+            flow_context = context.flow_context(pack, gateway)
+            for agent, flow in pack.flows_for(event):
+                agent_name = agent.name
+                notes.append(f"{pack.name}: {flow(event, flow_context) or 'done'}")
+                context.agents.record(pack.name, agent.name, "ok", notes[-1])
         except Exception as error:
             transient = isinstance(error, TRANSIENT_ERRORS)
+            message = f"{type(error).__name__}: {error}"
             log.warning(
                 "event_attempt_failed",
                 event_id=event_id,
+                pack=pack_name,
+                agent=agent_name,
                 attempt=attempt,
                 transient=transient,
-                error=f"{type(error).__name__}: {error}",
+                error=message,
             )
+            outcome = "retrying" if transient else "failed"
+            context.agents.record(pack_name, agent_name, outcome, message)
+            context.metrics.pack_runs.labels(pack=pack_name, outcome=outcome).inc()
             return {
                 "ok": False,
                 "transient": transient,
-                "error": f"{type(error).__name__}: {error}",
+                "error": message,
+                "pack": pack_name,
                 "notion_requests": requests,
             }
+        context.metrics.pack_runs.labels(pack=pack_name, outcome="ok").inc()
         return {"ok": True, "notes": notes, "notion_requests": requests}
 
     @DBOS.step(name="record_attempt", retries_allowed=True, max_attempts=5)
     def record_attempt(self, event_id: str, attempt: int, outcome: dict[str, Any]) -> None:
         self.context.store.record_attempt(
-            event_id, attempt, outcome["error"], outcome["notion_requests"]
+            event_id,
+            attempt,
+            outcome["error"],
+            outcome["notion_requests"],
+            pack=outcome.get("pack"),
         )
 
     @DBOS.step(name="finish", retries_allowed=True, max_attempts=5)
     def finish(self, event_id: str, status: Any, attempts: int, outcome: dict[str, Any]) -> None:
         context = self.context
-        detail = {
-            key: value
-            for key, value in outcome.items()
-            if key not in ("ok", "transient", "ignored")
-        }
+        requests = len(outcome.get("notion_requests", ()))
         context.store.finish(
             event_id,
             status,
             attempts=attempts,
-            detail=detail,
+            detail=outcome,
             error=outcome.get("error"),
-            notion_requests=len(outcome.get("notion_requests", ())),
+            notion_requests=requests,
         )
         context.metrics.events_finished.labels(status=status).inc()
         log.info("event_finished", event_id=event_id, status=status, attempts=attempts)

@@ -7,23 +7,34 @@ on several machines share the event log, the Notion budget and the DBOS queue.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import structlog
 from dbos import DBOS, DBOSConfig, Queue
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 from sqlalchemy import Engine, create_engine, event
 
 from notionhub import __version__
+from notionhub.backend import open_backend
+from notionhub.clock import Clock, epoch_seconds, system_clock
+from notionhub.errors import ConfigurationError
 from notionhub.hubdb.engine import queue_sqlite_writers
+from notionhub.hubdb.pack_tables import migrate_pack_tables
 from notionhub.metrics import Metrics
-from notionhub.notion.connection import NotionConnection, open_notion
+from notionhub.notion.connection import NotionBackend, NotionConnection, open_notion
+from notionhub.notion.gateway import NotionGateway
 from notionhub.notion.key_index import KeyIndex
 from notionhub.notion.provision import Provisioner, ProvisionReport
-from notionhub.packs import FlowContext, Pack, load_packs
+from notionhub.outbound import OutboundClients
+from notionhub.packs.agents import AgentLedger
+from notionhub.packs.discovery import load_packs
+from notionhub.packs.pack import FlowContext, Pack
+from notionhub.packs.state_machine import MachineStore
 from notionhub.queue.dispatcher import Dispatcher
 from notionhub.queue.processor import (
     EventProcessor,
@@ -31,6 +42,7 @@ from notionhub.queue.processor import (
     RetrySchedule,
     enqueue_event,
 )
+from notionhub.queue.schedules import ScheduleHost, ScheduleRunner, register_schedules
 from notionhub.queue.store import EventStore, StoredEvent
 from notionhub.queue.upkeep import PackUpkeep
 from notionhub.settings import Settings
@@ -102,32 +114,61 @@ class Runtime:
     window: int = 64
     # The packs to run; None = those named by NOTIONHUB_PACKS.
     packs: list[Pack] | None = None
+    # The hub's one clock (what "now", "today" and "this month" are); tests set their own.
+    clock: Clock = system_clock
+    # The Notion the top of the program opened (the embedded local server); None = over HTTP.
+    backend: NotionBackend | None = None
     notion: NotionConnection | None = None
     store: EventStore | None = None
     provision_report: ProvisionReport | None = None
     dispatcher: Dispatcher | None = None
     upkeep: PackUpkeep | None = None
-    # The packs' clock (what "this month" is to a dashboard); tests set a fixed one.
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    agents: AgentLedger | None = None
+    machines: MachineStore | None = None
+    outbound: OutboundClients | None = None
     # True while webhooks arrive in a burst (set by the hub to its intake's measure).
     ingest_pressure: Callable[[], bool] = lambda: False
+    _pack_settings: dict[str, BaseSettings | None] = field(default_factory=dict)
     _queue: Queue | None = None
     _dbos_engine: Engine | None = None
 
-    def start(self) -> None:
-        """Provision the enabled packs, launch DBOS (recovering pending runs), start dispatching."""
+    def load_packs(self) -> list[Pack]:
+        """The enabled packs, with their settings read (a bad one refused, naming it)."""
         if self.packs is None:
             self.packs = load_packs(self.settings.notionhub_packs)
-        self.notion = open_notion(self.settings, self.metrics)
-        self.store = EventStore(self.notion.engine)
-        released = KeyIndex(self.notion.engine).release_leases_of(self.settings.worker_id)
+        for pack in self.packs:
+            if pack.name not in self._pack_settings:
+                self._pack_settings[pack.name] = read_pack_settings(pack)
+        return self.packs
+
+    def start(self) -> None:
+        """Provision the enabled packs, launch DBOS (recovering pending runs), start dispatching."""
+        packs = self.load_packs()
+        seconds = epoch_seconds(self.clock)
+        backend = self.backend
+        if backend is None:  # the embedded local Notion when the settings call for it
+            embedded = open_backend(self.settings)
+            backend = embedded.backend if embedded is not None else None
+        self.notion = open_notion(self.settings, self.metrics, clock=seconds, backend=backend)
+        engine = self.notion.engine
+        self.store = EventStore(engine, clock=seconds)
+        released = KeyIndex(engine).release_leases_of(self.settings.worker_id)
         if released:
             log.info("key_leases_released", worker=self.settings.worker_id, leases=released)
-        models = [model for pack in self.packs for model in pack.models]
+        for pack in packs:
+            if pack.migrations is not None:
+                migrate_pack_tables(engine, pack.name, pack.migrations)
+            elif pack.tables is not None:
+                pack.tables.create_all(engine)
+        models = [model for pack in packs for model in pack.models]
         self.provision_report = Provisioner(
-            self.notion.gateway, self.notion.engine, self.settings.database_variables()
+            self.notion.gateway, engine, self.settings.database_variables(), clock=seconds
         ).run(models, self.notion.parent_page_id())
-        packs = self.packs
+        self.agents = AgentLedger(engine, self.metrics, clock=seconds)
+        self.machines = MachineStore(
+            engine, [machine for pack in packs for machine in pack.machines], clock=seconds
+        )
+        self.outbound = OutboundClients(engine, clock=time.time, sleep=time.sleep)
         self.dispatcher = Dispatcher(
             self.store,
             self._enqueue,
@@ -138,12 +179,17 @@ class Runtime:
         self.processor.attach(
             ProcessingContext(
                 store=self.store,
-                notion=self.notion,
                 packs=packs,
                 metrics=self.metrics,
+                flow_context=self._flow_context,
+                gateway=self.notion.gateway,
+                agents=self.agents,
                 schedule=self.schedule,
                 on_finished=self._finished,
             )
+        )
+        ScheduleRunner.host = ScheduleHost(
+            packs, self.flow_context_of, self.agents, engine, clock=seconds
         )
         config = dbos_config(self.settings)
         self._dbos_engine = config.get("system_database_engine")
@@ -156,9 +202,10 @@ class Runtime:
             polling_interval_sec=0.05,
             on_conflict="always_update",
         )
+        register_schedules(packs)
         self.dispatcher.start()
         self.upkeep = PackUpkeep(
-            packs, self._flow_context, interval=self.settings.notionhub_upkeep_seconds
+            packs, self.flow_context_of, interval=self.settings.notionhub_upkeep_seconds
         )
         self.upkeep.start()
         log.info("runtime_started", packs=[pack.name for pack in packs])
@@ -170,8 +217,11 @@ class Runtime:
             self.dispatcher.stop()
         engine = self._dbos_engine
         DBOS.destroy(workflow_completion_timeout_sec=5)
+        ScheduleRunner.host = None
         if engine is not None:  # ours, so ours to close
             engine.dispose()
+        if self.outbound is not None:
+            self.outbound.close()
         if self.notion is not None:
             self.notion.close()
 
@@ -179,22 +229,35 @@ class Runtime:
         if self.dispatcher is not None:
             self.dispatcher.wake(count)
 
+    def flow_context(self, pack_name: str) -> FlowContext:
+        """The flow context of the enabled pack ``pack_name`` (for its routes and commands)."""
+        for pack in self.load_packs():
+            if pack.name == pack_name:
+                return self.flow_context_of(pack)
+        raise ConfigurationError(f"Pack {pack_name!r} is not enabled.")
+
+    def flow_context_of(self, pack: Pack) -> FlowContext:
+        return self._flow_context(pack, None)
+
+    def _flow_context(self, pack: Pack, gateway: NotionGateway | None) -> FlowContext:
+        if self.notion is None:
+            raise RuntimeError("The runtime is not started.")
+        return FlowContext(
+            records=self.notion.records(self.settings.worker_id, gateway),
+            gateway=gateway or self.notion.gateway,
+            engine=self.notion.engine,
+            settings=self.settings,
+            now=self.clock,
+            pack_settings=self._pack_settings.get(pack.name),
+            machines=self.machines,
+            outbound_clients=self.outbound,
+        )
+
     def _finished(self) -> None:
         if self.dispatcher is not None:
             self.dispatcher.wake()
         if self.upkeep is not None:
             self.upkeep.poke()
-
-    def _flow_context(self) -> FlowContext:
-        if self.notion is None:
-            raise RuntimeError("The runtime is not started.")
-        return FlowContext(
-            records=self.notion.records(self.settings.worker_id),
-            gateway=self.notion.gateway,
-            engine=self.notion.engine,
-            settings=self.settings,
-            now=self.clock,
-        )
 
     def _under_pressure(self) -> bool:
         return self.ingest_pressure()  # looked up each time: the hub sets it once it starts
@@ -203,6 +266,17 @@ class Runtime:
         if self._queue is None:
             raise RuntimeError("DBOS is not launched.")
         enqueue_event(self._queue, self.processor, event)
+
+
+def read_pack_settings(pack: Pack) -> BaseSettings | None:
+    """``pack``'s settings from the environment; a ``ConfigurationError`` naming the variable."""
+    try:
+        return pack.read_settings()
+    except ValidationError as error:
+        problem = error.errors()[0]
+        prefix = str((pack.settings.model_config if pack.settings else {}).get("env_prefix", ""))
+        variable = (prefix + ".".join(str(part) for part in problem["loc"])).upper()
+        raise ConfigurationError(f"{variable}: {problem['msg']} (pack {pack.name}).") from None
 
 
 def _workflow_status(workflow_id: str) -> str | None:

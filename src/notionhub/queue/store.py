@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -97,8 +97,9 @@ class HistoryEntry:
 class EventStore:
     """Reads and writes of the ``events`` and ``event_history`` tables."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
         self.engine = engine
+        self.clock = clock  # Unix seconds: when events arrive and change
 
     # -- intake ------------------------------------------------------------------------
 
@@ -109,7 +110,7 @@ class EventStore:
         write lock from its start); the insert ignores conflicts anyway, so a concurrent worker
         on PostgreSQL inserting the same event at the same moment is still stored only once.
         """
-        now = time.time()
+        now = self.clock()
         keys = [event.idempotency_key for event in batch]
         with self.engine.begin() as connection:
             present = set(
@@ -199,7 +200,7 @@ class EventStore:
         """Mark the oldest pending events queued (arrival order) and return them."""
         if limit <= 0:
             return []
-        now = time.time()
+        now = self.clock()
         with self.engine.begin() as connection:
             rows = [
                 _stored(row._mapping)
@@ -233,12 +234,17 @@ class EventStore:
 
     # -- the workflow's side -----------------------------------------------------------
 
-    def record_attempt(self, event_id: str, attempt: int, error: str, requests: Any) -> None:
+    def record_attempt(
+        self, event_id: str, attempt: int, error: str, requests: Any, *, pack: str | None = None
+    ) -> None:
+        detail = {"attempt": attempt, "error": error, "notion_requests": requests}
+        if pack is not None:
+            detail["pack"] = pack
         self._change(
             event_id,
             {"attempts": attempt, "last_error": error},
             "attempt_failed",
-            {"attempt": attempt, "error": error, "notion_requests": requests},
+            detail,
             notion_requests=len(requests),
         )
 
@@ -261,10 +267,16 @@ class EventStore:
             notion_requests=notion_requests,
         )
 
-    def request_replay(self, event_ids: Iterable[str]) -> list[str]:
-        """Make finished events pending again, as a new run; returns those replayed."""
+    def request_replay(
+        self, event_ids: Iterable[str], *, packs: Sequence[str] | None = None
+    ) -> list[str]:
+        """Make finished events pending again, as a new run; returns those replayed.
+
+        ``packs``: run only these packs' parts again (those that failed, say); None = all.
+        """
+        detail = "{}" if packs is None else json.dumps({"packs": sorted(set(packs))})
         replayed = []
-        now = time.time()
+        now = self.clock()
         with self.engine.begin() as connection:
             for event_id in event_ids:
                 result = connection.execute(
@@ -281,10 +293,23 @@ class EventStore:
                     replayed.append(event_id)
                     connection.execute(
                         insert(event_history).values(
-                            event_id=event_id, at=now, kind="replay", detail_json="{}"
+                            event_id=event_id, at=now, kind="replay", detail_json=detail
                         )
                     )
         return replayed
+
+    def replay_packs(self, event_id: str) -> list[str] | None:
+        """The packs the event's latest replay asked for; None = every pack that handles it."""
+        query = (
+            select(event_history.c.detail_json)
+            .where((event_history.c.event_id == event_id) & (event_history.c.kind == "replay"))
+            .order_by(event_history.c.id.desc())
+            .limit(1)
+        )
+        with read_connection(self.engine) as connection:
+            detail = connection.execute(query).scalar()
+        packs = json.loads(detail).get("packs") if detail else None
+        return None if packs is None else [str(name) for name in packs]
 
     def failed_ids(self) -> list[str]:
         query = select(events.c.id).where(events.c.status == "failed").order_by(events.c.seq)
@@ -300,7 +325,7 @@ class EventStore:
         *,
         notion_requests: int = 0,
     ) -> None:
-        now = time.time()
+        now = self.clock()
         with self.engine.begin() as connection:
             connection.execute(
                 update(events)

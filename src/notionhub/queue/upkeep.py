@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import structlog
 
-from notionhub.packs import FlowContext, Pack
+from notionhub.packs.pack import FlowContext, Pack
 
 log = structlog.get_logger("notionhub.upkeep")
 IDLE_INTERVAL = 3600.0
@@ -24,7 +24,7 @@ class PackUpkeep:
     def __init__(
         self,
         packs: list[Pack],
-        make_context: Callable[[], FlowContext],
+        make_context: Callable[[Pack], FlowContext],
         *,
         interval: float,
         idle_interval: float = IDLE_INTERVAL,
@@ -62,7 +62,7 @@ class PackUpkeep:
         for pack in self.packs:
             assert pack.upkeep is not None
             try:
-                note = pack.upkeep(self.make_context())
+                note = pack.upkeep(self.make_context(pack))
             except Exception as error:
                 log.warning(
                     "upkeep_failed", pack=pack.name, error=f"{type(error).__name__}: {error}"

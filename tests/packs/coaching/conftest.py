@@ -14,11 +14,13 @@ import pytest
 from notion_client import Client
 from notion_client.helpers import collect_paginated_api
 
+from notionhub.hubdb.pack_tables import migrate_pack_tables
 from notionhub.ingest.event import Event
 from notionhub.notion.connection import NotionConnection, open_notion
 from notionhub.notion.provision import Provisioner
 from notionhub.notion.schema import NotionModel, from_page, key_value
 from notionhub.packs import FlowContext
+from notionhub.packs.coaching import PACK as COACHING
 from notionhub.packs.coaching.flows import keep_rows, refresh_dashboard
 from notionhub.packs.coaching.models import (
     MODELS,
@@ -28,6 +30,7 @@ from notionhub.packs.coaching.models import (
     Session,
 )
 from notionhub.packs.coaching.models import Client as ClientRow
+from notionhub.packs.coaching.settings import CoachingSettings
 from notionhub.settings import Settings
 from tests.conftest import RunningServer
 from tests.packs.coaching.scenario import Delivery
@@ -70,6 +73,9 @@ class Coaching:
     notion: Client
     data_sources: dict[str, str]
     now: Callable[[], datetime] = field(default=lambda: NOW)
+    pack_settings: CoachingSettings = field(
+        default_factory=lambda: CoachingSettings(_env_file=None)  # type: ignore[call-arg]
+    )
 
     def context(self) -> FlowContext:
         return FlowContext(
@@ -78,6 +84,7 @@ class Coaching:
             engine=self.connection.engine,
             settings=self.connection.settings,
             now=self.now,
+            pack_settings=self.pack_settings,
         )
 
     def receive(self, delivery: Delivery | Event) -> str:
@@ -123,6 +130,8 @@ def open_coaching(
     """The pack's five databases, new, under a new page; a hub database under ``home``."""
     parent = fresh_page(notion, root_page_id, f"Coaching {home.name}")
     connection = open_notion(coaching_settings(home / ".notionhub", server, parent))
+    assert COACHING.migrations is not None
+    migrate_pack_tables(connection.engine, COACHING.name, COACHING.migrations)
     try:
         report = Provisioner(connection.gateway, connection.engine, os.environ).run(MODELS, parent)
         records = connection.records()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine
 
+from notionhub.hubdb.pack_tables import current_revision, migrate_pack_tables
+from notionhub.packs.coaching import PACK as COACHING
 from notionhub.packs.coaching.facts import Fact, FactStore
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -23,8 +26,17 @@ def booking(fact_id: str, uid: str, previous: str | None = None, minutes: int = 
     )
 
 
-def test_facts_are_stored_once_and_found_by_their_references(any_hub_engine: Engine) -> None:
-    store = FactStore(any_hub_engine)
+@pytest.fixture
+def facts_engine(any_hub_engine: Engine) -> Engine:
+    """A hub database with the coaching pack's table, created by its Alembic revisions."""
+    assert COACHING.migrations is not None
+    revision = migrate_pack_tables(any_hub_engine, COACHING.name, COACHING.migrations)
+    assert current_revision(any_hub_engine, COACHING.name) == revision is not None
+    return any_hub_engine
+
+
+def test_facts_are_stored_once_and_found_by_their_references(facts_engine: Engine) -> None:
+    store = FactStore(facts_engine)
     first = booking("calcom:1", "a")
     store.add([first])
     store.add([first, booking("calcom:2", "b", previous="a", minutes=5)])  # a redelivery, and more
@@ -36,8 +48,8 @@ def test_facts_are_stored_once_and_found_by_their_references(any_hub_engine: Eng
     assert store.where("meeting_id", [None]) == []
 
 
-def test_an_appointment_is_every_uid_linked_by_reschedules(any_hub_engine: Engine) -> None:
-    store = FactStore(any_hub_engine)
+def test_an_appointment_is_every_uid_linked_by_reschedules(facts_engine: Engine) -> None:
+    store = FactStore(facts_engine)
     store.add([booking("3", "c", previous="b", minutes=9), booking("1", "a")])
     assert store.appointment("c")[0] == {"b", "c"}  # the link to "a" is not known yet
     store.add([booking("2", "b", previous="a", minutes=5), booking("4", "z")])

@@ -15,6 +15,7 @@ from notion_client import Client
 from notionhub.packs.coaching import PACK as COACHING
 from notionhub.queue.processor import EventProcessor
 from notionhub.queue.runtime import Runtime
+from tests.clocks import running_from
 from tests.conftest import RunningServer
 from tests.hub_server import Hub, serve_hub
 from tests.ingest.harness import load_payload
@@ -47,7 +48,7 @@ def hub(
         notionhub_upkeep_seconds=0.2,
     )
     runtime = Runtime(
-        settings, processor, packs=[COACHING], schedule=FAST_SCHEDULE, clock=lambda: NOW
+        settings, processor, packs=[COACHING], schedule=FAST_SCHEDULE, clock=running_from(NOW)
     )
     with serve_hub(runtime, bearer=INTERNAL_KEY) as client:
         yield client
@@ -55,7 +56,7 @@ def hub(
 
 def post(hub: Hub, delivery: Delivery) -> dict[str, Any]:
     """Post a delivery signed the provider's way, as the provider would."""
-    signed = SIGNERS[delivery.provider](delivery.body)
+    signed = SIGNERS[delivery.provider](delivery.body, at=hub.runtime.clock())
     headers = {k: v for k, v in signed.headers.items() if k.lower() != "authorization"}
     answer = hub.post(f"/hooks/{delivery.provider}", content=delivery.body, headers=headers)
     assert answer.status_code == 202, answer.text

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from notionhub.errors import EventNotUsable
 from notionhub.ingest.event import Event
-from notionhub.packs.coaching import PACK
+from notionhub.packs.coaching import BOOKKEEPER
 from notionhub.packs.coaching.facts import Fact
 from notionhub.packs.coaching.readings import read_fact
 from tests.ingest.harness import load_payload
@@ -135,7 +135,7 @@ def test_types_the_pack_does_not_read_give_no_fact() -> None:
     assert read_fact(event) is None
 
 
-PACK_TYPES = sorted(PACK.flows)
+PACK_TYPES = sorted(BOOKKEEPER.flows)
 SCALARS = (
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
 )

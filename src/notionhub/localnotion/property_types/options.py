@@ -16,7 +16,7 @@ from notionhub.localnotion.body_field_checks import (
     require_str,
     show,
 )
-from notionhub.localnotion.ids import new_id
+from notionhub.localnotion.ids import random_id
 from notionhub.localnotion.property_types.catalog import (
     MAX_OPTION_NAME_LENGTH,
     OPTION_TYPES,
@@ -58,7 +58,7 @@ def _new_option(raw: dict[str, Any], field: str, default_color: str) -> dict[str
     name = option_name(require_key(raw, "name", field), f"{field}.name")
     color = option_color(raw["color"], f"{field}.color") if "color" in raw else default_color
     description = optional_str(raw.get("description"), f"{field}.description")
-    return {"id": new_id(), "name": name, "color": color, "description": description}
+    return {"id": random_id(), "name": name, "color": color, "description": description}
 
 
 def _check_unique_names(options: list[dict[str, Any]], field: str) -> None:
@@ -142,10 +142,12 @@ def default_status_config() -> dict[str, Any]:
     for group_name, group_color, members in _DEFAULT_STATUS:
         ids = []
         for name, color in members:
-            option = {"id": new_id(), "name": name, "color": color, "description": None}
+            option = {"id": random_id(), "name": name, "color": color, "description": None}
             options.append(option)
             ids.append(option["id"])
-        groups.append({"id": new_id(), "name": group_name, "color": group_color, "option_ids": ids})
+        groups.append(
+            {"id": random_id(), "name": group_name, "color": group_color, "option_ids": ids}
+        )
     return {"options": options, "groups": groups}
 
 
@@ -199,7 +201,7 @@ def pick_option(
             f"{field}.name: no option named {show(name)} exists, and the API cannot add one."
         )
     color = option_color(ref["color"], f"{field}.color") if "color" in ref else chosen_color(name)
-    return {"id": new_id(), "name": name, "color": color, "description": None}, True
+    return {"id": random_id(), "name": name, "color": color, "description": None}, True
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy import Column, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from notionhub.hubdb.engine import read_connection
-from notionhub.hubdb.tables import coaching_facts
+from notionhub.packs.coaching.tables import coaching_facts
 
 FactKind = Literal[
     "booked",  # Cal.com BOOKING_CREATED

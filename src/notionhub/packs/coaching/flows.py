@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from notionhub.ingest.event import Event
-from notionhub.packs import FlowContext
 from notionhub.packs.coaching.coach import Coach
 from notionhub.packs.coaching.facts import FactStore
 from notionhub.packs.coaching.metrics import refresh_metrics
 from notionhub.packs.coaching.readings import read_fact
+from notionhub.packs.coaching.settings import CoachingSettings
+from notionhub.packs.pack import FlowContext
 
 
 def keep_rows(event: Event, context: FlowContext) -> str:
@@ -18,7 +19,7 @@ def keep_rows(event: Event, context: FlowContext) -> str:
     coach = Coach(
         context.records,
         FactStore(context.engine),
-        attendance_minutes=context.settings.coaching_attendance_minutes,
+        attendance_minutes=context.settings_of(CoachingSettings).attendance_minutes,
     )
     done = coach.apply(fact)
     return "; ".join(done) if done else "no change"
@@ -26,5 +27,6 @@ def keep_rows(event: Event, context: FlowContext) -> str:
 
 def refresh_dashboard(context: FlowContext) -> str:
     """Recompute the Dashboard Metrics; write the ones that changed."""
-    written = refresh_metrics(context.records, now=context.now, zone=context.settings.coaching_zone)
+    zone = context.settings_of(CoachingSettings).zone
+    written = refresh_metrics(context.records, now=context.now, zone=zone)
     return ", ".join(written) if written else "no change"

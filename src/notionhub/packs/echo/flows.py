@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from notionhub.ingest.event import Event
-from notionhub.packs import FlowContext
 from notionhub.packs.echo.models import EventLogEntry
+from notionhub.packs.pack import FlowContext
 
 # The payload shown in the row is cut here: the event log keeps the whole of it.
 DATA_PREVIEW_CHARS = 1_800

@@ -1,0 +1,126 @@
+"""The commands about packs: ``packs``, ``config`` and ``schedules``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from dbos import DBOSClient
+from pydantic import SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings
+from rich.console import Console
+from rich.table import Table
+
+from notionhub.clock import system_clock
+from notionhub.errors import NotionhubError
+from notionhub.hubdb.engine import create_hub_engine
+from notionhub.packs.discovery import installed_packs, load_pack, load_packs
+from notionhub.queue.runtime import dbos_config, read_pack_settings
+from notionhub.queue.schedules import schedule_statuses
+from notionhub.settings import Settings
+
+SECRET_SHOWN = "•••••• (set)"
+
+
+def register_pack_commands(app: typer.Typer, console: Console) -> None:
+    """Add the pack commands to ``app``; errors are printed on ``console``."""
+
+    def fail(error: NotionhubError) -> typer.Exit:
+        console.print(f"[red]error:[/red] {error}")
+        return typer.Exit(2)
+
+    @app.command("packs")
+    def packs_command() -> None:
+        """List the installed packs (the notionhub.packs entry points) and which are enabled."""
+        enabled = {name.strip() for name in Settings().notionhub_packs.split(",")}
+        table = Table("pack", "enabled", "agents", "schedules", "from")
+        for name, entry in sorted(installed_packs().items()):
+            try:
+                pack = load_pack(name)
+            except NotionhubError as error:
+                table.add_row(name, "yes" if name in enabled else "", f"[red]{error}[/red]", "", "")
+                continue
+            table.add_row(
+                name,
+                "yes" if name in enabled else "",
+                ", ".join(agent.name for agent in pack.agents),
+                ", ".join(schedule.name for _, schedule in pack.schedules()),
+                entry.value,
+            )
+        Console().print(table)
+
+    @app.command("config")
+    def config_command() -> None:
+        """Show the settings in force: the hub's and each enabled pack's (secrets hidden)."""
+        settings = Settings()
+        try:
+            packs = load_packs(settings.notionhub_packs)
+            sections: list[tuple[str, BaseSettings]] = [("hub", settings)]
+            for pack in packs:
+                values = read_pack_settings(pack)
+                if values is not None:
+                    sections.append((f"pack {pack.name}", values))
+        except NotionhubError as error:
+            raise fail(error) from error
+        table = Table("section", "variable", "value", "meaning")
+        for section, values in sections:
+            prefix = str(values.model_config.get("env_prefix", ""))
+            for name, field in type(values).model_fields.items():
+                table.add_row(
+                    section, (prefix + name).upper(), _shown(getattr(values, name)), _doc(field)
+                )
+        Console().print(table)
+
+    @app.command("schedules")
+    def schedules_command(
+        run: Annotated[
+            str | None,
+            typer.Option(help="Run this schedule now (<pack>.<schedule>) on a running hub."),
+        ] = None,
+    ) -> None:
+        """The enabled packs' schedules: cron, next run, last run and its outcome."""
+        settings = Settings()
+        try:
+            packs = load_packs(settings.notionhub_packs)
+            engine = create_hub_engine(settings.hub_database_url)
+        except NotionhubError as error:
+            raise fail(error) from error
+        statuses = schedule_statuses(packs, engine, system_clock())
+        engine.dispose()
+        if run is not None:
+            if run not in {status.name for status in statuses}:
+                known = ", ".join(status.name for status in statuses) or "none"
+                console.print(f"[red]error:[/red] no schedule {run!r}; enabled: {known}")
+                raise typer.Exit(2)
+            client = DBOSClient(system_database_url=dbos_config(settings)["system_database_url"])
+            try:
+                handle = client.trigger_schedule(run)
+            finally:
+                client.destroy()
+            typer.echo(f"{run}: queued as {handle.get_workflow_id()}; a running hub runs it")
+            return
+        table = Table("schedule", "cron", "next run (UTC)", "runs", "last tick", "outcome", "note")
+        for status in statuses:
+            table.add_row(
+                status.name,
+                status.cron,
+                status.next_run.strftime("%Y-%m-%d %H:%M:%S"),
+                str(status.runs),
+                status.last_tick or "never",
+                status.last_outcome or "",
+                (status.last_note or status.description)[:80],
+            )
+        Console().print(table)
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, SecretStr):
+        return SECRET_SHOWN if value.get_secret_value() else ""
+    return str(value)
+
+
+def _doc(field: FieldInfo) -> str:
+    return field.description or ""

@@ -1,0 +1,165 @@
+"""What a pack declares, and what its flows are given.
+
+A pack is a plug-in (see ``discovery.py``): its Notion models, its agents (each a named set of
+flows and schedules), its own tables, settings, HTTP routes and state machines. The hub reads
+the declaration and does the rest: provisions the models, creates the tables, mounts the routes,
+registers the schedules with DBOS, runs each pack's flows for an event as a durable step of its
+own. A flow is a function of one event and a ``FlowContext``; it runs inside a durable step, may
+run more than once (steps are at-least-once), and so writes only through upserts by key, state
+machine events with keys, and outbound calls with idempotency keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import TypeVar
+
+from fastapi import APIRouter
+from pydantic_settings import BaseSettings
+from sqlalchemy import Engine, MetaData
+
+from notionhub.clock import Clock, system_clock
+from notionhub.errors import ConfigurationError
+from notionhub.ingest.event import Event
+from notionhub.notion.gateway import NotionGateway
+from notionhub.notion.records import Records
+from notionhub.notion.schema import NotionModel
+from notionhub.outbound import OutboundClient, OutboundClients, OutboundPolicy
+from notionhub.packs.state_machine import MachineStore, StateMachine
+from notionhub.settings import Settings
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+@dataclass(frozen=True)
+class FlowContext:
+    """What a flow may use: typed upserts and reads, the gateway for anything else, the hub
+    database for a pack's own tables, the settings (the hub's and the pack's), the clock, the
+    state machines and outbound calls to other APIs."""
+
+    records: Records
+    gateway: NotionGateway
+    engine: Engine
+    settings: Settings
+    now: Clock = system_clock
+    pack_settings: BaseSettings | None = None
+    machines: MachineStore | None = None
+    outbound_clients: OutboundClients | None = None
+
+    def settings_of(self, kind: type[S]) -> S:
+        """The pack's own settings, as the class it declared."""
+        if not isinstance(self.pack_settings, kind):
+            raise ConfigurationError(f"This pack declares no settings of type {kind.__name__}.")
+        return self.pack_settings
+
+    @property
+    def state_machines(self) -> MachineStore:
+        if self.machines is None:
+            raise ConfigurationError("This pack declares no state machines.")
+        return self.machines
+
+    def outbound(
+        self,
+        service: str,
+        base_url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        policy: OutboundPolicy | None = None,
+    ) -> OutboundClient:
+        """A client of another API: its own budget, retries, and one effect per idempotency key."""
+        if self.outbound_clients is None:
+            raise ConfigurationError("Outbound calls are not available in this context.")
+        return self.outbound_clients.client(
+            service, base_url, headers=headers or {}, policy=policy or OutboundPolicy()
+        )
+
+
+# A flow returns a one-line account of what it did (for the event's history), or None.
+Flow = Callable[[Event, FlowContext], str | None]
+# Work that is not about one event (a dashboard, a report): given the context, says what it did.
+Job = Callable[[FlowContext], str | None]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A job run on a cron expression, once per tick across every process sharing a database.
+
+    ``cron``: five fields (minute hour day month weekday), or six with seconds first.
+    """
+
+    name: str
+    cron: str
+    run: Job
+    description: str = ""
+    time_zone: str | None = None  # the cron's zone (IANA name); None = UTC
+
+
+@dataclass(frozen=True)
+class Agent:
+    """A named unit of a pack: the events it handles, the schedules it runs, what it writes."""
+
+    name: str
+    description: str
+    # "provider:type" patterns (shell-style: "stripe:charge.*", "*") → the flow to run.
+    flows: Mapping[str, Flow] = field(default_factory=dict)
+    schedules: tuple[Schedule, ...] = ()
+    writes: tuple[type[NotionModel], ...] = ()
+
+    def flows_for(self, event: Event) -> list[Flow]:
+        """The flows whose pattern matches ``provider:type`` of the event, in declared order."""
+        name = f"{event.provider}:{event.type}"
+        return [flow for pattern, flow in self.flows.items() if fnmatchcase(name, pattern)]
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A named set of Notion databases and the agents that keep them, with what they need."""
+
+    name: str
+    description: str
+    models: tuple[type[NotionModel], ...]
+    agents: tuple[Agent, ...] = ()
+    # Work that follows events rather than one event (recomputing a dashboard): run after
+    # events were processed, at most every NOTIONHUB_UPKEEP_SECONDS, and at least hourly.
+    upkeep: Job | None = None
+    # Its own settings: a pydantic-settings class (give it an env_prefix), read at start.
+    settings: type[BaseSettings] | None = None
+    # Its own tables in the hub database, and the Alembic scripts that create and migrate them
+    # (a folder of revisions; the pack's version is kept in its own table).
+    tables: MetaData | None = None
+    migrations: Path | None = None
+    # Its HTTP routes, mounted on the hub as they are (the routes choose their own checks; a
+    # route for operators depends on ``notionhub.packs.web.operator_only``).
+    router: APIRouter | None = None
+    machines: tuple[StateMachine, ...] = ()
+
+    def __post_init__(self) -> None:
+        names = [agent.name for agent in self.agents]
+        if len(set(names)) != len(names):
+            raise ConfigurationError(f"Pack {self.name!r} names an agent twice: {names}.")
+        schedules = [schedule.name for _, schedule in self.schedules()]
+        if len(set(schedules)) != len(schedules):
+            raise ConfigurationError(f"Pack {self.name!r} names a schedule twice: {schedules}.")
+
+    def flows_for(self, event: Event) -> list[tuple[Agent, Flow]]:
+        """Every (agent, flow) of this pack that handles the event, in declared order."""
+        return [(agent, flow) for agent in self.agents for flow in agent.flows_for(event)]
+
+    def handles(self, event: Event) -> bool:
+        return any(agent.flows_for(event) for agent in self.agents)
+
+    def schedules(self) -> list[tuple[Agent, Schedule]]:
+        return [(agent, schedule) for agent in self.agents for schedule in agent.schedules]
+
+    def read_settings(self) -> BaseSettings | None:
+        """The pack's settings read from the environment (and ``.env``), or None if it has none."""
+        return None if self.settings is None else self.settings()
+
+
+def scheduled_at_text(moment: datetime) -> str:
+    """A schedule tick as written in history and logs."""
+    return moment.isoformat().replace("+00:00", "Z")
