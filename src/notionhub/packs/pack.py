@@ -124,7 +124,7 @@ class Pack:
     models: tuple[type[NotionModel], ...]
     agents: tuple[Agent, ...] = ()
     # Work that follows events rather than one event (recomputing a dashboard): run after
-    # events were processed, at most every NOTIONHUB_UPKEEP_SECONDS, and at least hourly.
+    # events were processed, at most every NOTIONHUB_UPKEEP_SECONDS (periodic work: a Schedule).
     upkeep: Job | None = None
     # Its own settings: a pydantic-settings class (give it an env_prefix), read at start.
     settings: type[BaseSettings] | None = None

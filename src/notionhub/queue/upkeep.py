@@ -1,9 +1,10 @@
 """Pack upkeep: work that follows events rather than one event (a pack's dashboard).
 
 A thread runs each pack's ``upkeep`` after events were processed, at most every ``interval``
-seconds (so a burst of events costs one recomputation, not one per event), and at least every
-``idle_interval`` seconds (so figures that depend on the date, such as this month's revenue, move
-on even when nothing arrives). An upkeep that fails is logged and tried again next time.
+seconds (so a burst of events costs one recomputation, not one per event), and once at start.
+Figures that depend on the date (this month's revenue) move on when nothing arrives through a
+schedule the pack declares (a DBOS cron workflow, run once per tick across every process), not
+here. An upkeep that fails is logged and tried again next time.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import structlog
 from notionhub.packs.pack import FlowContext, Pack
 
 log = structlog.get_logger("notionhub.upkeep")
-IDLE_INTERVAL = 3600.0
 
 
 class PackUpkeep:
@@ -27,12 +27,10 @@ class PackUpkeep:
         make_context: Callable[[Pack], FlowContext],
         *,
         interval: float,
-        idle_interval: float = IDLE_INTERVAL,
     ) -> None:
         self.packs = [pack for pack in packs if pack.upkeep is not None]
         self.make_context = make_context
         self.interval = interval
-        self.idle_interval = idle_interval
         self._due = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -76,7 +74,7 @@ class PackUpkeep:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self._due.wait(timeout=self.idle_interval)
+            self._due.wait()
             if self._stop.is_set():
                 return
             self._due.clear()

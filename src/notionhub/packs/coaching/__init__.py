@@ -9,7 +9,7 @@ from notionhub.packs.coaching.readings import APP_CHECKOUT, CALCOM_KINDS, STRIPE
 from notionhub.packs.coaching.routes import router
 from notionhub.packs.coaching.settings import CoachingSettings
 from notionhub.packs.coaching.tables import metadata
-from notionhub.packs.pack import Agent, Pack
+from notionhub.packs.pack import Agent, Pack, Schedule
 
 _READ = [f"calcom:{t}" for t in CALCOM_KINDS] + [f"coaching-app:{t}" for t in CALCOM_KINDS]
 _READ += [f"coaching-app:{APP_CHECKOUT}"]
@@ -22,11 +22,26 @@ BOOKKEEPER = Agent(
     writes=(Client, Session, Invoice),
 )
 
+DASHBOARD = Agent(
+    name="coaching-dashboard",
+    description="Recomputes the Dashboard Metrics: after events, and every hour so that"
+    " this month's figures move on when nothing arrives.",
+    schedules=(
+        Schedule(
+            "dashboard-hourly",
+            "0 * * * *",
+            refresh_dashboard,
+            description="Dashboard Metrics recomputed (a new month starts on time).",
+        ),
+    ),
+    writes=(DashboardMetric,),
+)
+
 PACK = Pack(
     name="coaching",
     description="Bookings, attendance and payments of a coaching business, kept in five databases.",
     models=MODELS,
-    agents=(BOOKKEEPER,),
+    agents=(BOOKKEEPER, DASHBOARD),
     upkeep=refresh_dashboard,
     settings=CoachingSettings,
     tables=metadata,
@@ -34,4 +49,4 @@ PACK = Pack(
     router=router,
 )
 
-__all__ = ["BOOKKEEPER", "PACK", "DashboardMetric"]
+__all__ = ["BOOKKEEPER", "DASHBOARD", "PACK"]
