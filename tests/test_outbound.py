@@ -226,10 +226,14 @@ def test_a_text_body_is_kept_as_text(hubspot: OutboundClient, fake: FakeService)
     assert fake.calls_for("text") == 1
 
 
-def test_a_4xx_is_rejected_once_and_for_good(
+def test_a_4xx_is_rejected_and_a_later_run_calls_again(
     hubspot: OutboundClient, fake: FakeService, outcomes: list[tuple[str, str]]
 ) -> None:
-    fake.scripts["bad"] = [(400, {}, {"message": "Property values were not valid"})]
+    fake.scripts["bad"] = [
+        (400, {}, {"message": "Property values were not valid"}),
+        (400, {}, {"message": "Property values were not valid"}),
+        (200, {}, {"id": "c-9"}),
+    ]
 
     with pytest.raises(OutboundRejected) as first:
         hubspot.patch(f"{CONTACTS}/c-9", idempotency_key="bad", json={"email": "nope"})
@@ -241,8 +245,10 @@ def test_a_4xx_is_rejected_once_and_for_good(
     assert "Property values were not valid" in message
     assert str(again.value) == message
     assert first.value.status_code == again.value.status_code == 400
-    assert fake.calls_for("bad") == 1
-    assert outcomes == [("hubspot", "rejected"), ("hubspot", "rejected")]
+    assert fake.calls_for("bad") == 2  # a refusal is not recorded: the service is asked again
+    fixed = hubspot.patch(f"{CONTACTS}/c-9", idempotency_key="bad", json={"email": "ok"})
+    assert (fixed.body, fixed.replayed) == ({"id": "c-9"}, False)
+    assert outcomes == [("hubspot", "rejected"), ("hubspot", "rejected"), ("hubspot", "succeeded")]
 
 
 def test_a_rejection_quotes_at_most_200_characters_of_the_body(

@@ -320,11 +320,6 @@ def test_a_permanent_failure_fails_only_that_pack_and_a_replay_reruns_only_it(
     assert echo_rows(hub, event) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="outbound/client.py records a 4xx as the call's final outcome: a replay re-raises"
-    " the recorded OutboundRejected without calling the service again",
-)
 def test_a_replay_after_the_service_is_fixed_succeeds(hub: Hub, courier: FakeCourier) -> None:
     event = fail_for_good(hub, courier, "C-2")
     replay(hub, event, packs=["testpack"])

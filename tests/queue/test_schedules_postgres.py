@@ -92,15 +92,14 @@ def test_two_processes_run_each_tick_once(
     with ExitStack() as stack:
         workers = []
         deadline = time.monotonic() + 45  # a guard against hanging, not a timing
-        for name in ("worker-a", "worker-b"):
+        for name in ("worker-a", "worker-b"):  # at once: both create the new database's tables
             worker = Worker(name, tmp_path / name, environment)
             stack.callback(worker.stop)
             workers.append(worker)
-            # One after the other: two hubs creating the tables of a new database at once
-            # collide (hubdb/engine.py create_all takes no lock), which is not this test's matter.
+        for worker in workers:
             while "started" not in worker.read_output().splitlines():
-                assert worker.process.poll() is None, f"{name}: {worker.read_output()}"
-                assert time.monotonic() < deadline, f"{name}: {worker.read_output()}"
+                assert worker.process.poll() is None, f"{worker.name}: {worker.read_output()}"
+                assert time.monotonic() < deadline, f"{worker.name}: {worker.read_output()}"
                 time.sleep(0.1)
         while len(count_ticks(ticks_database)) < TICKS_WANTED:
             for worker in workers:

@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
 
 from notionhub.errors import ConfigurationError
 from notionhub.hubdb.tables import metadata
@@ -23,6 +23,8 @@ def _sqlalchemy_url(url: str) -> str:
 
 
 READ_ONLY = "notionhub_read_only"
+# The advisory lock taken while creating tables on PostgreSQL (any fixed 64-bit number).
+_DDL_LOCK = 0x6E6F74696F6E6875  # "notionhu"
 
 
 def read_connection(engine: Engine) -> Connection:
@@ -41,8 +43,21 @@ def create_hub_engine(url: str) -> Engine:
         _immediate_sqlite_transactions(engine)
     else:
         engine = create_engine(real_url, pool_pre_ping=True)
-    metadata.create_all(engine)
+    create_tables(engine, metadata)
     return engine
+
+
+def create_tables(engine: Engine, tables: MetaData) -> None:
+    """Create what is missing of ``tables``, one process at a time.
+
+    On PostgreSQL two processes starting at once on a new database would both find a table
+    missing and both create it (one then fails on the catalogue's unique index): they take
+    turns on an advisory lock. SQLite's write lock, taken at BEGIN here, does the same.
+    """
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DDL_LOCK})
+        tables.create_all(connection)
 
 
 def _immediate_sqlite_transactions(engine: Engine) -> None:

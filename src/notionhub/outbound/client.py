@@ -84,7 +84,7 @@ class OutboundClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> OutboundResponse:
-        """Send once per key: a recorded outcome is returned (or raised) without a new call."""
+        """Send once per key: a recorded success is returned without a new call."""
         if not idempotency_key:
             raise ValueError(f"{self.service}: an outbound call needs an idempotency key")
         method = method.upper()
@@ -113,6 +113,10 @@ class OutboundClient:
                         "succeeded" if 200 <= status < 300 else "rejected",
                         status, _body(response), attempt, self.clock(),
                     )  # fmt: skip
+                    if record.status == "rejected":
+                        # Not recorded: a refusal changed nothing at the service, so a later
+                        # run (a replay once the cause is fixed) calls again.
+                        return self._finish(record, replayed=False)
                     stored = record_outcome(self.engine, record)
                     return self._finish(stored, replayed=stored is not record)
                 failure, failed_status = f"status {status}", status

@@ -1,8 +1,9 @@
 """The record of each outbound call's outcome: what makes a re-run step call only once.
 
-One row per (service, idempotency key), written when the service gave a final answer: a 2xx
-(``succeeded``, with the parsed body) or a 4xx other than 429 (``rejected``). Transient failures
-leave no row, so a later run of the step tries again.
+One row per (service, idempotency key), written when the service accepted the call (a 2xx,
+``succeeded``, with the parsed body). A refusal (a 4xx other than 429) and transient failures
+leave no row: they changed nothing at the service, so a later run of the step (a replay once the
+cause is fixed) calls again. (The ``rejected`` status stays readable in rows of older hubs.)
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from notionhub import __version__
 from notionhub.backend import open_backend
 from notionhub.clock import Clock, epoch_seconds, system_clock
 from notionhub.errors import ConfigurationError
-from notionhub.hubdb.engine import queue_sqlite_writers
+from notionhub.hubdb.engine import create_tables, queue_sqlite_writers
 from notionhub.hubdb.pack_tables import migrate_pack_tables
 from notionhub.metrics import Metrics
 from notionhub.notion.connection import NotionBackend, NotionConnection, open_notion
@@ -159,7 +159,7 @@ class Runtime:
             if pack.migrations is not None:
                 migrate_pack_tables(engine, pack.name, pack.migrations)
             elif pack.tables is not None:
-                pack.tables.create_all(engine)
+                create_tables(engine, pack.tables)
         models = [model for pack in packs for model in pack.models]
         self.provision_report = Provisioner(
             self.notion.gateway, engine, self.settings.database_variables(), clock=seconds
