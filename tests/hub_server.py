@@ -10,8 +10,8 @@ from contextlib import contextmanager
 import httpx
 import uvicorn
 
-from notionhub.hub_app import create_hub_app
 from notionhub.queue.runtime import Runtime
+from notionhub.web.app import create_hub_app
 from tests.conftest import free_port
 
 

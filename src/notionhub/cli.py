@@ -18,7 +18,6 @@ from notionhub.backend import open_backend
 from notionhub.cli_packs import register_pack_commands
 from notionhub.cli_reports import print_events, print_provision_report
 from notionhub.errors import NotionhubError
-from notionhub.hub_app import LOCAL_NOTION_MOUNT, create_hub_app
 from notionhub.hubdb.engine import create_hub_engine
 from notionhub.localnotion.app import API_VERSION, DEFAULT_TOKEN, LocalNotionConfig, create_app
 from notionhub.logging_setup import configure_logging
@@ -30,6 +29,7 @@ from notionhub.queue.processor import EventProcessor
 from notionhub.queue.runtime import Runtime
 from notionhub.queue.store import STATUSES, EventStore
 from notionhub.settings import Settings
+from notionhub.web.app import LOCAL_NOTION_MOUNT, create_hub_app
 
 app = typer.Typer(
     help="notionhub: signed webhooks in, correct Notion pages out.", no_args_is_help=True

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from notionhub.backend import open_backend
 from notionhub.ingest.event import Event
 from notionhub.packs import Pack
 from notionhub.queue.processor import EventProcessor, RetrySchedule
@@ -78,11 +79,14 @@ def start_runtime(tmp_path: Path, processor: EventProcessor) -> Iterator[Runtime
     def start(
         packs: list[Pack] | None = None, schedule: RetrySchedule = FAST_SCHEDULE, **values: Any
     ) -> Runtime:
+        settings = hub_settings(tmp_path / ".notionhub", **values)
+        embedded = open_backend(settings)
         runtime = Runtime(
-            hub_settings(tmp_path / ".notionhub", **values),
+            settings,
             processor,
             packs=packs,
             schedule=schedule,
+            backend=embedded.backend if embedded is not None else None,
         )
         runtime.start()
         started.append(runtime)

@@ -20,7 +20,6 @@ from pydantic_settings import BaseSettings
 from sqlalchemy import Engine, create_engine, event
 
 from notionhub import __version__
-from notionhub.backend import open_backend
 from notionhub.clock import Clock, epoch_seconds, system_clock
 from notionhub.errors import ConfigurationError
 from notionhub.hubdb.engine import create_tables, queue_sqlite_writers
@@ -116,7 +115,8 @@ class Runtime:
     packs: list[Pack] | None = None
     # The hub's one clock (what "now", "today" and "this month" are); tests set their own.
     clock: Clock = system_clock
-    # The Notion the top of the program opened (the embedded local server); None = over HTTP.
+    # The Notion the top of the program opened (the embedded local server, see
+    # notionhub.backend); None = Notion over HTTP as the settings say.
     backend: NotionBackend | None = None
     notion: NotionConnection | None = None
     store: EventStore | None = None
@@ -145,11 +145,7 @@ class Runtime:
         """Provision the enabled packs, launch DBOS (recovering pending runs), start dispatching."""
         packs = self.load_packs()
         seconds = epoch_seconds(self.clock)
-        backend = self.backend
-        if backend is None:  # the embedded local Notion when the settings call for it
-            embedded = open_backend(self.settings)
-            backend = embedded.backend if embedded is not None else None
-        self.notion = open_notion(self.settings, self.metrics, clock=seconds, backend=backend)
+        self.notion = open_notion(self.settings, self.metrics, clock=seconds, backend=self.backend)
         engine = self.notion.engine
         self.store = EventStore(engine, clock=seconds)
         released = KeyIndex(engine).release_leases_of(self.settings.worker_id)

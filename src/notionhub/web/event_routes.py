@@ -8,8 +8,8 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from notionhub.hub_state import HubState, operator
 from notionhub.queue.store import Status
+from notionhub.web.state import HubState, operator
 
 router = APIRouter(prefix="/api", tags=["events"])
 Hub = Annotated[HubState, Depends(operator)]

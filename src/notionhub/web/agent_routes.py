@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import anyio.to_thread
 from fastapi import APIRouter, Depends
 
-from notionhub.hub_state import HubState, operator
+from notionhub.web.state import HubState, operator
 
 router = APIRouter(prefix="/api", tags=["agents"])
 Hub = Annotated[HubState, Depends(operator)]

@@ -10,12 +10,12 @@ import pytest
 import structlog.testing
 from fastapi import HTTPException, Request
 
-from notionhub.hub_app import create_hub_app
-from notionhub.hub_state import operator
 from notionhub.ingest.event import MAX_BODY_BYTES
 from notionhub.packs.echo import PACK as ECHO
 from notionhub.queue.processor import EventProcessor
 from notionhub.queue.runtime import Runtime
+from notionhub.web.app import create_hub_app
+from notionhub.web.state import operator
 from tests.hub_server import Hub, serve_hub
 from tests.queue.conftest import FAST_SCHEDULE, hub_settings, wait_until_drained
 from tests.signing import STRIPE_SECRET, stripe_event, stripe_headers

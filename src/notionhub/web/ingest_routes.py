@@ -15,9 +15,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from notionhub.errors import EventLogUnavailable, PayloadTooLarge, SecretNotConfigured
-from notionhub.hub_state import HubState
 from notionhub.ingest.event import MAX_BODY_BYTES, Reply, WebhookRequest
 from notionhub.ingest.registry import get_provider
+from notionhub.web.state import HubState
 
 router = APIRouter()
 # The routes take the bare Request (no dependencies, no body model): this is the hot path, and

@@ -1,4 +1,5 @@
-"""The hub's HTTP app: ingest, the event log API, operations, and the embedded local Notion."""
+"""The hub's HTTP app: ingest, the event log and agents, the packs' routes, operations, and the
+embedded local Notion."""
 
 from __future__ import annotations
 
@@ -19,14 +20,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from notionhub import __version__
 from notionhub.backend import open_backend
 from notionhub.errors import EventNotFound, IngestError, NotionhubError
-from notionhub.hub_state import HubState, hub_state
 from notionhub.hubdb.engine import read_connection
 from notionhub.ingest.registry import HOOK_PROVIDERS
-from notionhub.ingest.routes import router as ingest_router
-from notionhub.queue.agent_routes import router as agents_router
 from notionhub.queue.intake import Intake
-from notionhub.queue.routes import router as events_router
 from notionhub.queue.runtime import Runtime
+from notionhub.web.agent_routes import router as agents_router
+from notionhub.web.event_routes import router as events_router
+from notionhub.web.ingest_routes import router as ingest_router
+from notionhub.web.pack_host import HubPackHost
+from notionhub.web.state import HubState, hub_state
 
 LOCAL_NOTION_MOUNT = "/notion"
 NOTION_CHECK_SECONDS = 10.0
@@ -62,6 +64,7 @@ def create_hub_app(
 
     app = FastAPI(title="notionhub", version=__version__, lifespan=lifespan)
     app.state.hub = state
+    app.state.pack_host = HubPackHost(state)
     app.include_router(ingest_router)
     app.include_router(events_router)
     app.include_router(agents_router)
