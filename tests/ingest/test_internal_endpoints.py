@@ -7,6 +7,7 @@ import pytest
 from notionhub.errors import PayloadRejected, SignatureRejected
 from notionhub.ingest.event import Event
 from notionhub.ingest.registry import get_provider
+from notionhub.packs.coaching.app_provider import PROVIDER as COACHING_APP
 from tests.ingest.conftest import INSTANT, build_request
 from tests.ingest.payloads import COACHING_APP_BOOKING, FORM_SUBMISSION, dump
 from tests.ingest.signers import SECRETS, bearer
@@ -15,7 +16,7 @@ KEY = SECRETS["coaching-app"]
 
 
 def test_a_coaching_app_booking() -> None:
-    provider = get_provider("coaching-app")
+    provider = COACHING_APP
     request = bearer(dump(COACHING_APP_BOOKING), at=INSTANT)
     provider.verify(request, KEY)
     event = provider.parse(request, KEY)
@@ -28,7 +29,7 @@ def test_a_coaching_app_booking() -> None:
 def test_an_unknown_type_lists_the_known_ones() -> None:
     body = dump({"type": "BOOKING_EXPLODED", "payload": {}})
     with pytest.raises(PayloadRejected, match="BOOKING_CREATED, BOOKING_CANCELLED"):
-        get_provider("coaching-app").parse(bearer(body, at=INSTANT), KEY)
+        COACHING_APP.parse(bearer(body, at=INSTANT), KEY)
 
 
 def test_a_form_submission() -> None:

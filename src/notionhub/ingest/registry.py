@@ -1,14 +1,17 @@
-"""Which module handles which provider: add a provider by adding one line here.
+"""Which module handles which provider: add a built-in provider by adding one line here.
 
-Each module under ``ingest/providers/`` exposes ``PROVIDER``, an instance of ``Provider``.
+Each module under ``ingest/providers/`` exposes ``PROVIDER``, an instance of ``Provider``. A pack
+may bring providers of its own (the coaching app's endpoint): a hub takes deliveries from the
+``ProviderRegistry`` of the built-in ones and its packs' ones.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from functools import cache
 
-from notionhub.errors import UnknownProvider
+from notionhub.errors import ConfigurationError, UnknownProvider
 from notionhub.ingest.provider import Provider
 
 _PROVIDER_MODULES = {
@@ -22,8 +25,7 @@ _PROVIDER_MODULES = {
     "beehiiv": "notionhub.ingest.providers.beehiiv",
     "circle": "notionhub.ingest.providers.circle",
     "notion": "notionhub.ingest.providers.notion",
-    # Not under /hooks/: the coaching app's internal endpoint and the network server's form posts.
-    "coaching-app": "notionhub.ingest.providers.coaching_app",
+    # Not under /hooks/: the network server's form posts (its own route).
     "forms": "notionhub.ingest.providers.forms",
 }
 
@@ -56,3 +58,25 @@ def get_provider(name: str) -> Provider:
         )
     provider: Provider = importlib.import_module(module_name).PROVIDER
     return provider
+
+
+class ProviderRegistry:
+    """The providers a hub takes deliveries from: the built-in ones and those its packs bring."""
+
+    def __init__(self, extra: Iterable[Provider] = ()) -> None:
+        self._extra: dict[str, Provider] = {}
+        for provider in extra:
+            if provider.name in _PROVIDER_MODULES or provider.name in self._extra:
+                raise ConfigurationError(
+                    f"Two providers are called {provider.name!r}: a pack's provider needs a"
+                    " name of its own."
+                )
+            self._extra[provider.name] = provider
+
+    def names(self) -> list[str]:
+        return sorted([*_PROVIDER_MODULES, *self._extra])
+
+    def get(self, name: str) -> Provider:
+        """The provider called ``name``; ``UnknownProvider`` listing the known ones otherwise."""
+        found = self._extra.get(name)
+        return found if found is not None else get_provider(name)

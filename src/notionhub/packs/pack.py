@@ -25,6 +25,7 @@ from sqlalchemy import Engine, MetaData
 from notionhub.clock import Clock, system_clock
 from notionhub.errors import ConfigurationError
 from notionhub.ingest.event import Event
+from notionhub.ingest.provider import Provider
 from notionhub.notion.gateway import NotionGateway
 from notionhub.notion.records import Records
 from notionhub.notion.schema import NotionModel
@@ -136,6 +137,8 @@ class Pack:
     # route for operators depends on ``notionhub.packs.web.operator_only``).
     router: APIRouter | None = None
     machines: tuple[StateMachine, ...] = ()
+    # Ingest schemes of its own (verify and parse), for its routes to take deliveries with.
+    providers: tuple[Provider, ...] = ()
 
     def __post_init__(self) -> None:
         names = [agent.name for agent in self.agents]

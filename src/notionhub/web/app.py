@@ -21,7 +21,7 @@ from notionhub import __version__
 from notionhub.backend import open_backend
 from notionhub.errors import EventNotFound, IngestError, NotionhubError
 from notionhub.hubdb.engine import read_connection
-from notionhub.ingest.registry import HOOK_PROVIDERS
+from notionhub.ingest.registry import HOOK_PROVIDERS, ProviderRegistry
 from notionhub.queue.intake import Intake
 from notionhub.queue.runtime import Runtime
 from notionhub.web.agent_routes import router as agents_router
@@ -44,8 +44,13 @@ def create_hub_app(
     With no ``NOTION_TOKEN`` it also serves the local Notion at ``/notion``.
     """
     settings = runtime.settings
-    state = HubState(settings=settings, metrics=runtime.metrics, runtime=runtime)
     packs = runtime.load_packs()  # an unknown pack or a bad pack setting is refused here
+    state = HubState(
+        settings=settings,
+        metrics=runtime.metrics,
+        runtime=runtime,
+        providers=ProviderRegistry(provider for pack in packs for provider in pack.providers),
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

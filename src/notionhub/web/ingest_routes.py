@@ -16,7 +16,6 @@ from fastapi.responses import JSONResponse, Response
 
 from notionhub.errors import EventLogUnavailable, PayloadTooLarge, SecretNotConfigured
 from notionhub.ingest.event import MAX_BODY_BYTES, Reply, WebhookRequest
-from notionhub.ingest.registry import get_provider
 from notionhub.web.state import HubState
 
 router = APIRouter()
@@ -49,7 +48,7 @@ async def receive_webhook(name: str, request: Request) -> Response:
     """
     hub: HubState = request.app.state.hub
     log = hub.ingest_log
-    provider = get_provider(name)
+    provider = hub.providers.get(name)
     body = await _read_body(request)
     webhook = WebhookRequest(
         method=request.method,

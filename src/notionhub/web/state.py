@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 from fastapi import HTTPException, Request
 
+from notionhub.ingest.registry import ProviderRegistry
 from notionhub.metrics import Metrics
 from notionhub.queue.intake import Intake
 from notionhub.queue.runtime import Runtime
@@ -21,6 +22,8 @@ class HubState:
     settings: Settings
     metrics: Metrics
     runtime: Runtime
+    # The providers deliveries are taken from: built-in ones and the enabled packs' ones.
+    providers: ProviderRegistry = field(default_factory=ProviderRegistry)
     intake: Intake | None = None
     # When /health/ready last asked Notion, and what it found.
     notion_check: tuple[float, dict[str, Any]] | None = None

@@ -12,11 +12,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from notionhub.ingest.event import Event
-from notionhub.ingest.registry import get_provider
+from notionhub.ingest.registry import ProviderRegistry
+from notionhub.packs.coaching import PACK as COACHING
 from tests.ingest.harness import load_payload, receive_event
 from tests.ingest.signers import SECRETS, SIGNERS
 
 COACH_HOST_ID = "x1yCzABCDEfg23HiJKl4mN"
+
+# The providers a coaching hub takes deliveries from.
+PROVIDERS = ProviderRegistry(COACHING.providers)
 
 
 def _iso(moment: datetime) -> str:
@@ -35,7 +39,7 @@ class Delivery:
     def event(self) -> Event:
         """What ingest makes of it: verified with the provider's scheme, then parsed."""
         request = SIGNERS[self.provider](self.body)
-        return receive_event(get_provider(self.provider), request, SECRETS[self.provider])
+        return receive_event(PROVIDERS.get(self.provider), request, SECRETS[self.provider])
 
 
 @dataclass

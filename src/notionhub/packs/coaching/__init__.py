@@ -3,6 +3,7 @@ Dashboard Metrics (see docs/packs/coaching.md)."""
 
 from pathlib import Path
 
+from notionhub.packs.coaching.app_provider import PROVIDER as COACHING_APP
 from notionhub.packs.coaching.flows import keep_rows, refresh_dashboard
 from notionhub.packs.coaching.models import MODELS, Client, DashboardMetric, Invoice, Session
 from notionhub.packs.coaching.readings import APP_CHECKOUT, CALCOM_KINDS, STRIPE_KINDS, ZOOM_KINDS
@@ -47,6 +48,7 @@ PACK = Pack(
     tables=metadata,
     migrations=Path(__file__).parent / "migrations",
     router=router,
+    providers=(COACHING_APP,),
 )
 
 __all__ = ["BOOKKEEPER", "DASHBOARD", "PACK"]

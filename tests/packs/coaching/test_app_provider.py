@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from notionhub.errors import PayloadRejected, SignatureRejected
 from notionhub.ingest.event import Event, WebhookRequest
-from notionhub.ingest.providers.coaching_app import PROVIDER, TYPES
+from notionhub.packs.coaching.app_provider import PROVIDER, TYPES
 from tests.ingest import harness
 from tests.ingest.conftest import INSTANT, MakeRequest, build_request
 from tests.ingest.harness import finite_json_values
@@ -113,6 +113,12 @@ def test_a_wrong_key_is_refused() -> None:
         KEY,
         "not INTERNAL_API_KEY",
     )
+
+
+@pytest.fixture
+def make_request() -> MakeRequest:
+    """Requests received at the provider tests' fixed instant (as in tests/ingest)."""
+    return partial(build_request, received_at=INSTANT)
 
 
 def test_a_missing_authorization_is_refused(make_request: MakeRequest) -> None:

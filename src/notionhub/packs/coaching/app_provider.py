@@ -1,4 +1,4 @@
-"""The coaching app's internal endpoint, ``POST /api/notion/notion-handler``.
+"""The coaching app's deliveries to ``POST /api/notion/notion-handler`` (the coaching pack's route).
 
 ``Authorization: Bearer $INTERNAL_API_KEY`` (constant-time compare); body ``{"type": <one of
 TYPES>, "payload": {…}}``, where the payload is what the app received: a Cal.com booking
