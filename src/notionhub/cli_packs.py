@@ -34,7 +34,7 @@ def register_pack_commands(app: typer.Typer, console: Console) -> None:
     def packs_command() -> None:
         """List the installed packs (the notionhub.packs entry points) and which are enabled."""
         enabled = {name.strip() for name in Settings().notionhub_packs.split(",")}
-        table = Table("pack", "enabled", "agents", "schedules", "from")
+        table = _table("pack", "enabled", "agents", "schedules", "from")
         for name, entry in sorted(installed_packs().items()):
             try:
                 pack = load_pack(name)
@@ -63,7 +63,7 @@ def register_pack_commands(app: typer.Typer, console: Console) -> None:
                     sections.append((f"pack {pack.name}", values))
         except NotionhubError as error:
             raise fail(error) from error
-        table = Table("section", "variable", "value", "meaning")
+        table = _table("section", "variable", "value", "meaning")
         for section, values in sections:
             prefix = str(values.model_config.get("env_prefix", ""))
             for name, field in type(values).model_fields.items():
@@ -100,7 +100,7 @@ def register_pack_commands(app: typer.Typer, console: Console) -> None:
                 client.destroy()
             typer.echo(f"{run}: queued as {handle.get_workflow_id()}; a running hub runs it")
             return
-        table = Table("schedule", "cron", "next run (UTC)", "runs", "last tick", "outcome", "note")
+        table = _table("schedule", "cron", "next run (UTC)", "runs", "last tick", "outcome", "note")
         for status in statuses:
             table.add_row(
                 status.name,
@@ -112,6 +112,14 @@ def register_pack_commands(app: typer.Typer, console: Console) -> None:
                 (status.last_note or status.description)[:80],
             )
         Console().print(table)
+
+
+def _table(*columns: str) -> Table:
+    """A table whose long cells wrap instead of being cut (names and values must stay whole)."""
+    table = Table()
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
 
 
 def _shown(value: object) -> str:

@@ -42,6 +42,7 @@ def configure_logging(level: str = "info", *, json: bool | None = None) -> None:
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=numeric, stream=sys.stderr, format="%(message)s")
-    # One line per HTTP request is noise at info level; the gateway logs what matters.
-    for chatty in ("httpx", "httpcore"):
+    # One line per HTTP request is noise at info level; the gateway logs what matters. Alembic
+    # narrates each migration step in plain text; the hub logs each pack's migration itself.
+    for chatty in ("httpx", "httpcore", "alembic"):
         logging.getLogger(chatty).setLevel(max(numeric, logging.WARNING))
