@@ -26,7 +26,7 @@ from notionhub.notion.provision import Provisioner
 from notionhub.notion.schema import NotionModel
 from notionhub.packs import load_packs
 from notionhub.queue.processor import EventProcessor
-from notionhub.queue.runtime import Runtime
+from notionhub.queue.runtime import Runtime, read_pack_settings
 from notionhub.queue.store import STATUSES, EventStore
 from notionhub.settings import Settings
 from notionhub.web.app import LOCAL_NOTION_MOUNT, create_hub_app
@@ -94,7 +94,6 @@ def serve(
     configure_logging(settings.log_level)
     port = port or settings.server_port
     public_url = f"http://{host}:{port}"
-    _models(settings.notionhub_packs)  # an unknown pack is refused before anything starts
 
     def announce(runtime: Runtime) -> None:
         report = runtime.provision_report
@@ -111,7 +110,14 @@ def serve(
             typer.echo(f"Notion: {settings.notion_base_url}")
         typer.echo(f"Events: {public_url}/api/events   Metrics: {public_url}/metrics")
 
-    runtime = Runtime(settings, EventProcessor())
+    try:  # an unknown pack, or a pack's bad setting: one line naming it, before anything starts
+        packs = load_packs(settings.notionhub_packs)
+        for pack in packs:
+            read_pack_settings(pack)
+    except NotionhubError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from error
+    runtime = Runtime(settings, EventProcessor(), packs=packs)
     hub = create_hub_app(runtime, public_url, announce)
     _serve(hub, host, port)
 
