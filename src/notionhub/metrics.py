@@ -62,3 +62,13 @@ class Metrics:
             ["pack", "agent", "outcome"],
             registry=self.registry,
         )
+        self.outbound_calls = Counter(
+            "notionhub_outbound_calls",
+            "Calls flows made to other APIs, by service and outcome (succeeded, replayed,"
+            " rejected, unavailable, retry).",
+            ["service", "outcome"],
+            registry=self.registry,
+        )
+
+    def count_outbound(self, service: str, outcome: str) -> None:
+        self.outbound_calls.labels(service=service, outcome=outcome).inc()

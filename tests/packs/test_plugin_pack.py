@@ -365,6 +365,14 @@ def test_the_agent_is_listed_and_counted(hub: Hub, courier: FakeCourier) -> None
         if sample.name == "notionhub_agent_runs_total"
     }
     assert runs[("testpack", "shipper", "ok")] >= 1
+    calls = {
+        (sample.labels["service"], sample.labels["outcome"]): sample.value
+        for family in text_string_to_metric_families(metrics.text)
+        if family.name == "notionhub_outbound_calls"
+        for sample in family.samples
+        if sample.name == "notionhub_outbound_calls_total"
+    }
+    assert calls[("courier", "succeeded")] >= 1
 
 
 def schedule_status(hub: Hub) -> ScheduleStatus:

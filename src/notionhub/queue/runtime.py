@@ -164,7 +164,9 @@ class Runtime:
         self.machines = MachineStore(
             engine, [machine for pack in packs for machine in pack.machines], clock=seconds
         )
-        self.outbound = OutboundClients(engine, clock=time.time, sleep=time.sleep)
+        self.outbound = OutboundClients(
+            engine, clock=time.time, sleep=time.sleep, on_outcome=self.metrics.count_outbound
+        )
         self.dispatcher = Dispatcher(
             self.store,
             self._enqueue,
