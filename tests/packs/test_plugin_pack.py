@@ -389,6 +389,10 @@ def test_the_schedule_runs_on_demand(
 ) -> None:
     process(hub, shipment_event("F-1"))
     assert schedule_status(hub).runs == 0
+    registered = DBOS.get_schedule(SCHEDULE)
+    assert registered is not None
+    # Ticks go to the pack's own queue: only processes that enable the pack run them.
+    assert registered["queue_name"] == "notionhub-schedules-testpack"
     DBOS.trigger_schedule(SCHEDULE)
     status = eventually(lambda: schedule_status(hub).runs == 1 and schedule_status(hub), SCHEDULE)
     assert (status.last_outcome, status.last_note) == ("ok", "1 shipments logged")

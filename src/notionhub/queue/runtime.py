@@ -41,7 +41,12 @@ from notionhub.queue.processor import (
     RetrySchedule,
     enqueue_event,
 )
-from notionhub.queue.schedules import ScheduleHost, ScheduleRunner, register_schedules
+from notionhub.queue.schedules import (
+    ScheduleHost,
+    ScheduleRunner,
+    register_schedules,
+    schedule_queues,
+)
 from notionhub.queue.store import EventStore, StoredEvent
 from notionhub.queue.upkeep import PackUpkeep
 from notionhub.settings import Settings
@@ -192,6 +197,9 @@ class Runtime:
         config = dbos_config(self.settings)
         self._dbos_engine = config.get("system_database_engine")
         DBOS(config=config)
+        # This process dequeues events and the ticks of its own packs' schedules, never the
+        # ticks of a pack it does not run (another process sharing the database may).
+        DBOS.listen_queues([QUEUE_NAME, *schedule_queues(packs)])
         DBOS.launch()
         self._queue = DBOS.register_queue(
             QUEUE_NAME,

@@ -36,6 +36,15 @@ def schedule_name(pack: Pack | str, schedule: str) -> str:
     return f"{pack if isinstance(pack, str) else pack.name}.{schedule}"
 
 
+def schedule_queue(pack: Pack) -> str:
+    """The DBOS queue of ``pack``'s ticks: only processes that enable the pack listen to it."""
+    return f"notionhub-schedules-{pack.name}"
+
+
+def schedule_queues(packs: Sequence[Pack]) -> list[str]:
+    return [schedule_queue(pack) for pack in packs if pack.schedules()]
+
+
 @dataclass
 class ScheduleHost:
     """What a tick needs from the runtime of this process."""
@@ -112,8 +121,14 @@ def _record(host: ScheduleHost, name: str, tick: str, outcome: str, note: str) -
 
 
 def register_schedules(packs: Sequence[Pack]) -> list[str]:
-    """Create or update the DBOS schedules of ``packs`` (after launch); their names."""
+    """Create or update the DBOS schedules of ``packs`` (after launch); their names.
+
+    Any process sharing the database may fire a tick; it is enqueued on the pack's own queue,
+    which only processes enabling the pack dequeue from (``DBOS.listen_queues`` at start).
+    """
     entries: list[Any] = []
+    for name in schedule_queues(packs):
+        DBOS.register_queue(name, worker_concurrency=1, on_conflict="always_update")
     for pack in packs:
         for _agent, schedule in pack.schedules():
             if not croniter.is_valid(schedule.cron, second_at_beginning=True):
@@ -128,6 +143,7 @@ def register_schedules(packs: Sequence[Pack]) -> list[str]:
                     "schedule": schedule.cron,
                     "context": {"pack": pack.name, "schedule": schedule.name},
                     "cron_timezone": schedule.time_zone,
+                    "queue_name": schedule_queue(pack),
                 }
             )
     if entries:
