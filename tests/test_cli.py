@@ -87,3 +87,6 @@ def test_schedules_lists_the_coaching_dashboard(
     assert "coaching.dashboard-hourly" in result.output and "never" in result.output
     unknown = run(tmp_path, monkeypatch, "schedules", "--run", "coaching.nope")
     assert unknown.exit_code == 2 and "coaching.dashboard-hourly" in unknown.output
+    forgotten = run(tmp_path, monkeypatch, "schedules", "--forget", "coaching.nope")
+    assert forgotten.exit_code == 2 and "no hub has run with" in forgotten.output
+    assert not (tmp_path / ".notionhub" / "dbos.sqlite3").exists()  # nothing made by asking

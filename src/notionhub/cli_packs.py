@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,6 +14,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from notionhub.clock import system_clock
 from notionhub.errors import NotionhubError
@@ -78,9 +82,23 @@ def register_pack_commands(app: typer.Typer, console: Console) -> None:
             str | None,
             typer.Option(help="Run this schedule now (<pack>.<schedule>) on a running hub."),
         ] = None,
+        forget: Annotated[
+            str | None,
+            typer.Option(help="Drop a schedule of a pack no process runs any more."),
+        ] = None,
     ) -> None:
         """The enabled packs' schedules: cron, next run, last run and its outcome."""
         settings = Settings()
+        if forget is not None:
+            with _dbos_client(settings, console) as client:
+                registered = client.get_schedule(forget) is not None
+                if registered:
+                    client.delete_schedule(forget)
+            if not registered:
+                console.print(f"[red]error:[/red] no schedule {forget!r} is registered")
+                raise typer.Exit(2)
+            typer.echo(f"{forget}: forgotten (a hub that enables its pack registers it again)")
+            return
         try:
             packs = load_packs(settings.notionhub_packs)
             engine = create_hub_engine(settings.hub_database_url)
@@ -93,11 +111,8 @@ def register_pack_commands(app: typer.Typer, console: Console) -> None:
                 known = ", ".join(status.name for status in statuses) or "none"
                 console.print(f"[red]error:[/red] no schedule {run!r}; enabled: {known}")
                 raise typer.Exit(2)
-            client = DBOSClient(system_database_url=dbos_config(settings)["system_database_url"])
-            try:
+            with _dbos_client(settings, console) as client:
                 handle = client.trigger_schedule(run)
-            finally:
-                client.destroy()
             typer.echo(f"{run}: queued as {handle.get_workflow_id()}; a running hub runs it")
             return
         table = _table("schedule", "cron", "next run (UTC)", "runs", "last tick", "outcome", "note")
@@ -112,6 +127,26 @@ def register_pack_commands(app: typer.Typer, console: Console) -> None:
                 (status.last_note or status.description)[:80],
             )
         Console().print(table)
+
+
+@contextmanager
+def _dbos_client(settings: Settings, console: Console) -> Iterator[DBOSClient]:
+    """A client of DBOS's system database; a clear refusal when no hub has used it yet."""
+    url = str(dbos_config(settings)["system_database_url"])
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        console.print(
+            f"[red]error:[/red] no hub has run with {settings.notionhub_home} yet: start"
+            " `notionhub serve` once, then try again."
+        )
+        raise typer.Exit(2)
+    client = DBOSClient(system_database_url=url)
+    try:
+        yield client
+    except SQLAlchemyError as error:
+        console.print(f"[red]error:[/red] DBOS's database could not be used: {error}")
+        raise typer.Exit(2) from error
+    finally:
+        client.destroy()
 
 
 def _table(*columns: str) -> Table:

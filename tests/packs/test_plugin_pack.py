@@ -410,3 +410,7 @@ def test_the_schedule_runs_on_demand(
     [line] = [line for line in listed.output.splitlines() if SCHEDULE in line]
     assert "0 8 * * MON" in line and "ok" in line
     assert agent(hub, "testpack", "shipper")["runs"] == 3  # one event, two ticks
+
+    forgotten = CliRunner().invoke(cli, ["schedules", "--forget", SCHEDULE])
+    assert forgotten.exit_code == 0, forgotten.output
+    assert DBOS.get_schedule(SCHEDULE) is None
