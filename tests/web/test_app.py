@@ -116,6 +116,15 @@ def test_replay_of_a_processed_event_and_of_a_running_one(hub: Hub) -> None:
     # The replayed run found the row and changed nothing: no second page.
     assert event["history"][-1]["notion_requests"] == []
     assert hub.post("/api/events/stripe:evt_unknown/replay").status_code == 404
+    refused = hub.post("/api/events/stripe:evt_test_000003/replay", params={"pack": "nope"})
+    assert refused.status_code == 400
+    assert refused.json()["message"] == "nope is not an enabled pack; enabled: echo."
+    only_echo = hub.post("/api/events/stripe:evt_test_000003/replay", params={"pack": "echo"})
+    assert only_echo.status_code == 202 and only_echo.json()["packs"] == ["echo"]
+    drain(hub, 1)
+    history = hub.get("/api/events/stripe:evt_test_000003").json()["history"]
+    assert history[-2] == {"at": history[-2]["at"], "kind": "replay", "packs": ["echo"]}
+    assert list(history[-1]["packs"]) == ["echo"]
     assert hub.get("/api/events/stripe:evt_unknown").json()["error"] == "not_found"
 
 

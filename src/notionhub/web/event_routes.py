@@ -33,10 +33,29 @@ async def list_events(
 
 
 @router.post("/events/{event_id:path}/replay", status_code=202)
-async def replay_event(event_id: str, hub: Hub) -> JSONResponse:
+async def replay_event(
+    event_id: str,
+    hub: Hub,
+    pack: Annotated[
+        list[str] | None, Query(description="Run only these packs' parts again (repeatable).")
+    ] = None,
+) -> JSONResponse:
     """Run a finished event again (a new run, same event id); 409 if it is still running."""
     event = await anyio.to_thread.run_sync(hub.store.get, event_id)
-    replayed = await anyio.to_thread.run_sync(hub.store.request_replay, [event_id])
+    enabled = {enabled.name for enabled in hub.runtime.load_packs()}
+    unknown = sorted(set(pack or ()) - enabled)
+    if unknown:
+        return JSONResponse(
+            {
+                "error": "unknown_pack",
+                "message": f"{', '.join(unknown)} is not an enabled pack; enabled:"
+                f" {', '.join(sorted(enabled))}.",
+            },
+            status_code=400,
+        )
+    replayed = await anyio.to_thread.run_sync(
+        lambda: hub.store.request_replay([event_id], packs=pack or None)
+    )
     if not replayed:
         return JSONResponse(
             {
@@ -47,7 +66,8 @@ async def replay_event(event_id: str, hub: Hub) -> JSONResponse:
             status_code=409,
         )
     hub.runtime.wake()
-    return JSONResponse({"event_id": event_id, "status": "pending"}, status_code=202)
+    answer = {"event_id": event_id, "status": "pending", "packs": pack or None}
+    return JSONResponse(answer, status_code=202)
 
 
 @router.get("/events/{event_id:path}")
