@@ -50,6 +50,8 @@ class FlowContext:
     pack_settings: BaseSettings | None = None
     machines: MachineStore | None = None
     outbound_clients: OutboundClients | None = None
+    # In a schedule's job: the tick being run (a report of "the day of the tick" uses it).
+    scheduled_at: datetime | None = None
 
     def settings_of(self, kind: type[S]) -> S:
         """The pack's own settings, as the class it declared."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -83,7 +83,8 @@ class ScheduleRunner:
             return "failed"
         agent, job = found
         try:
-            note = job.run(host.flow_context(pack)) or "done"
+            at = datetime.fromisoformat(tick.replace("Z", "+00:00"))
+            note = job.run(replace(host.flow_context(pack), scheduled_at=at)) or "done"
             outcome = "ok"
         except Exception as error:
             note = f"{type(error).__name__}: {error}"

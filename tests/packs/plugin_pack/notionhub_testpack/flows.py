@@ -70,6 +70,8 @@ def log_shipment(engine: Engine, order: str, event_id: str, weight: float) -> No
 
 def count_shipments(context: FlowContext) -> str:
     """The schedule's job: how many orders the log holds."""
+    if context.scheduled_at is None or context.scheduled_at.tzinfo is None:
+        raise ValueError(f"a tick without its time: {context.scheduled_at!r}")
     with context.engine.connect() as connection:
         count = connection.execute(select(func.count()).select_from(shipment_log)).scalar_one()
     return f"{count} shipments logged"
