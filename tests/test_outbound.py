@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -14,7 +13,6 @@ from typing import Any
 import httpx
 import pytest
 import structlog
-import uvicorn
 from sqlalchemy import Engine, func, select
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -33,7 +31,7 @@ from notionhub.outbound import (
     find_record,
     record_outcome,
 )
-from tests.conftest import free_port
+from tests.servers import serving
 
 START = 1_700_000_000.0
 SECRET = "pat-na1-secret-api-key"
@@ -98,19 +96,8 @@ class ServiceServer:
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServiceServer]:
     service = FakeService()
-    port = free_port()
-    config = uvicorn.Config(service.app(), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not running.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the fake service did not start")
-        time.sleep(0.01)
-    yield ServiceServer(f"http://127.0.0.1:{port}", service)
-    running.should_exit = True
-    thread.join(timeout=10)
+    with serving(service.app()) as url:
+        yield ServiceServer(url, service)
 
 
 @pytest.fixture

@@ -7,12 +7,8 @@ with the embedded local Notion: if the page's example stops working, this test s
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
-import sys
-import threading
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from dbos import DBOS
 from sqlalchemy import inspect, text
 from starlette.applications import Starlette
@@ -33,11 +28,12 @@ from notionhub.packs.discovery import load_pack
 from notionhub.queue.processor import EventProcessor
 from notionhub.queue.runtime import Runtime
 from notionhub.queue.schedules import ScheduleStatus, schedule_statuses
-from tests.conftest import free_port
 from tests.hub_server import Hub, serve_hub
 from tests.ingest import signers
+from tests.packs.distributions import forget_modules, install_pack
 from tests.packs.test_plugin_pack import eventually
 from tests.queue.conftest import FAST_SCHEDULE, hub_settings, wait_until_drained
+from tests.servers import serving
 
 DOC = Path(__file__).parents[2] / "docs" / "packs" / "writing-a-pack.md"
 PACKAGE = "notionhub_referrals"
@@ -78,26 +74,12 @@ def referrals_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     """The page's pack installed as pip would: its source importable, its dist-info on the path
     (as tests/packs/test_plugin_pack.py installs its test pack)."""
     [pyproject] = code_blocks("toml")
-    project = tomllib.loads(pyproject)["project"]
     source = write_example(tmp_path / "notionhub-referrals")
-    site = tmp_path / "site"
-    info = site / f"{PACKAGE}-{project['version']}.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n"
-    )
-    points = project["entry-points"]["notionhub.packs"]
-    (info / "entry_points.txt").write_text(
-        "[notionhub.packs]\n" + "".join(f"{name} = {value}\n" for name, value in points.items())
-    )
-    monkeypatch.syspath_prepend(str(source))
-    monkeypatch.syspath_prepend(str(site))
-    importlib.invalidate_caches()
+    install_pack(monkeypatch, tmp_path / "site", source, pyproject, PACKAGE)
     for name in ("REFERRALS_PARTNER_URL", "REFERRALS_PARTNER_KEY", "NOTION_REFERRALS_DB"):
         monkeypatch.delenv(name, raising=False)
     yield
-    for name in [m for m in sys.modules if m.split(".")[0] == PACKAGE]:
-        del sys.modules[name]  # the next test imports it afresh, from its own folder
+    forget_modules(PACKAGE)  # the next test imports it afresh, from its own folder
 
 
 @dataclass
@@ -121,17 +103,9 @@ class FakePartner:
 @pytest.fixture
 def partner() -> Iterator[FakePartner]:
     fake = FakePartner()
-    port = free_port()
-    fake.url = f"http://127.0.0.1:{port}"
     app = Starlette(routes=[Route("/referrals", fake.referrals, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    eventually(lambda: server.started or not thread.is_alive(), "the partner to start")
-    assert thread.is_alive()
-    yield fake
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as fake.url:
+        yield fake
 
 
 @pytest.fixture

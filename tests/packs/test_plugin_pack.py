@@ -4,11 +4,8 @@ agent and schedule, and its failures kept to its own part of an event."""
 
 from __future__ import annotations
 
-import importlib
-import sys
 import threading
 import time
-import tomllib
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from dbos import DBOS
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import inspect, text
@@ -38,9 +34,10 @@ from notionhub.queue.processor import EventProcessor
 from notionhub.queue.runtime import Runtime
 from notionhub.queue.schedules import ScheduleStatus, schedule_statuses
 from notionhub.queue.store import EventStore
-from tests.conftest import free_port
 from tests.hub_server import Hub, serve_hub
+from tests.packs.distributions import forget_modules, install_pack
 from tests.queue.conftest import FAST_SCHEDULE, hub_settings, make_event, wait_until_drained
+from tests.servers import serving
 
 PLUGIN_SOURCE = Path(__file__).parent / "plugin_pack"
 PACKS = "testpack,echo"
@@ -50,25 +47,12 @@ SCHEDULE = "testpack.count-shipments"
 @pytest.fixture
 def testpack_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The test pack installed as pip would: its source importable, its dist-info on the path."""
-    project = tomllib.loads((PLUGIN_SOURCE / "pyproject.toml").read_text())["project"]
-    site = tmp_path / "site"
-    info = site / "notionhub_testpack-0.1.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: notionhub_testpack\nVersion: {project['version']}\n"
-    )
-    points = project["entry-points"]["notionhub.packs"]
-    (info / "entry_points.txt").write_text(
-        "[notionhub.packs]\n" + "".join(f"{name} = {value}\n" for name, value in points.items())
-    )
-    monkeypatch.syspath_prepend(str(PLUGIN_SOURCE))
-    monkeypatch.syspath_prepend(str(site))
-    importlib.invalidate_caches()
+    pyproject = (PLUGIN_SOURCE / "pyproject.toml").read_text()
+    install_pack(monkeypatch, tmp_path / "site", PLUGIN_SOURCE, pyproject, "notionhub_testpack")
     for name in ("TESTPACK_COURIER_URL", "TESTPACK_RETRY_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     yield
-    for name in [m for m in sys.modules if m.split(".")[0] == "notionhub_testpack"]:
-        del sys.modules[name]  # the next test imports it afresh, from its own entry point
+    forget_modules("notionhub_testpack")  # the next test imports it afresh, from its entry point
 
 
 @dataclass
@@ -114,17 +98,9 @@ def courier_key(event: Event) -> str:
 @pytest.fixture
 def courier() -> Iterator[FakeCourier]:
     fake = FakeCourier()
-    port = free_port()
-    fake.url = f"http://127.0.0.1:{port}"
     app = Starlette(routes=[Route("/shipments", fake.shipments, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    eventually(lambda: server.started or not thread.is_alive(), "the courier to start")
-    assert thread.is_alive()
-    yield fake
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as fake.url:
+        yield fake
 
 
 @pytest.fixture
@@ -199,7 +175,7 @@ def last_finish(hub: Hub, event: Event) -> dict[str, Any]:
 def test_discovery_finds_the_pack_through_its_entry_point(testpack_installed: None) -> None:
     entry = installed_packs()["testpack"]
     assert entry.value == "notionhub_testpack:PACK"
-    assert entry.dist is not None and entry.dist.name == "notionhub_testpack"
+    assert entry.dist is not None and entry.dist.name == "notionhub-testpack"  # its pyproject name
     pack = load_pack("testpack")
     assert isinstance(pack, Pack)
     assert [agent.name for agent in pack.agents] == ["shipper"]

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from json import dumps
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 import httpx
 import structlog
@@ -23,6 +23,15 @@ from notionhub.errors import OutboundRejected, OutboundUnavailable
 from notionhub.notion.budget import NotionBudget
 from notionhub.outbound.policy import OutboundPolicy, retry_after_seconds
 from notionhub.outbound.records import OutboundRecord, find_record, record_outcome
+
+
+class Call(TypedDict, total=False):
+    """The keywords of one call: its idempotency key (required), JSON body and extra headers."""
+
+    idempotency_key: Required[str]
+    json: Any
+    headers: Mapping[str, str] | None
+
 
 log = structlog.get_logger("notionhub.outbound")
 
@@ -172,65 +181,21 @@ class OutboundClient:
             )
         return OutboundResponse(record.status_code or 200, record.body, record.attempts, replayed)
 
-    def get(
-        self,
-        path: str,
-        *,
-        idempotency_key: str,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> OutboundResponse:
-        return self.request(
-            "GET", path, idempotency_key=idempotency_key, json=json, headers=headers
-        )
+    # Shorthands of ``request``, one per method.
+    def get(self, path: str, **call: Unpack[Call]) -> OutboundResponse:
+        return self.request("GET", path, **call)
 
-    def post(
-        self,
-        path: str,
-        *,
-        idempotency_key: str,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> OutboundResponse:
-        return self.request(
-            "POST", path, idempotency_key=idempotency_key, json=json, headers=headers
-        )
+    def post(self, path: str, **call: Unpack[Call]) -> OutboundResponse:
+        return self.request("POST", path, **call)
 
-    def put(
-        self,
-        path: str,
-        *,
-        idempotency_key: str,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> OutboundResponse:
-        return self.request(
-            "PUT", path, idempotency_key=idempotency_key, json=json, headers=headers
-        )
+    def put(self, path: str, **call: Unpack[Call]) -> OutboundResponse:
+        return self.request("PUT", path, **call)
 
-    def patch(
-        self,
-        path: str,
-        *,
-        idempotency_key: str,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> OutboundResponse:
-        return self.request(
-            "PATCH", path, idempotency_key=idempotency_key, json=json, headers=headers
-        )
+    def patch(self, path: str, **call: Unpack[Call]) -> OutboundResponse:
+        return self.request("PATCH", path, **call)
 
-    def delete(
-        self,
-        path: str,
-        *,
-        idempotency_key: str,
-        json: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> OutboundResponse:
-        return self.request(
-            "DELETE", path, idempotency_key=idempotency_key, json=json, headers=headers
-        )
+    def delete(self, path: str, **call: Unpack[Call]) -> OutboundResponse:
+        return self.request("DELETE", path, **call)
 
 
 def _body(response: httpx.Response) -> Any:
