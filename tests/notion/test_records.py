@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from notionhub.errors import AmbiguousWrite, ConfigurationError, NotionUnreachable
+from notionhub.errors import (
+    AmbiguousWrite,
+    ConfigurationError,
+    NotionUnreachable,
+    ServiceUnavailable,
+)
 from notionhub.hubdb.engine import create_hub_engine
 from notionhub.notion.gateway import NotionGateway
 from notionhub.notion.key_index import KeyIndex
@@ -318,3 +323,52 @@ def test_known_reads_the_mirror_and_sync_finds_rows_made_by_people(
         "ada@example.com",
         "bob@example.com",
     ]
+
+
+def test_a_stale_index_is_synced_by_one_caller_of_many(
+    make_gateway: GatewayFactory, server: RunningServer, hub_engine: Engine
+) -> None:
+    gateway = make_gateway(server)
+    first = provisioned(gateway, hub_engine)
+    data_source = first.data_source_of(Customer)
+    stale = time.time() - 2 * first.sync_interval
+    KeyIndex(hub_engine).mark_synced(data_source, stale)
+    server.admin("POST", "/_admin/reset-stats")
+    # Eight workers' records, all finding the index stale at once.
+    workers = [provisioned(gateway, hub_engine) for _ in range(8)]
+    server.admin("POST", "/_admin/reset-stats")
+    start = threading.Barrier(len(workers))
+
+    def look_up(records: Records) -> None:
+        start.wait()
+        assert records._index_is_fresh(Customer)
+
+    threads = [threading.Thread(target=look_up, args=(records,)) for records in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert requests(server) == {"POST /v1/data_sources/{data_source_id}/query": 1}  # one, not 8
+    synced = KeyIndex(hub_engine).synced_at(data_source)
+    assert synced is not None and synced > stale
+
+
+def test_a_claimed_sync_is_given_back_when_it_fails(
+    make_gateway: GatewayFactory, server: RunningServer, hub_engine: Engine
+) -> None:
+    records = provisioned(make_gateway(server), hub_engine)
+    data_source = records.data_source_of(Customer)
+    index = KeyIndex(hub_engine)
+    stale = time.time() - 2 * records.sync_interval
+    index.mark_synced(data_source, stale)
+    assert index.claim_sync(data_source, seen=stale, at=stale + 1)
+    assert not index.claim_sync(data_source, seen=stale, at=stale + 2)  # taken: others go on
+    index.mark_synced(data_source, stale)
+    server.admin("POST", "/_admin/faults", {"server_error": 1.0, "seed": 1})
+    with pytest.raises(ServiceUnavailable):
+        records._index_is_fresh(Customer)
+    assert index.synced_at(data_source) == stale  # given back: the next caller syncs
+    server.admin("POST", "/_admin/faults", {"server_error": 0.0})
+    assert records._index_is_fresh(Customer)
+    synced = index.synced_at(data_source)
+    assert synced is not None and synced > stale

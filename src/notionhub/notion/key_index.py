@@ -224,6 +224,23 @@ class KeyIndex:
             ).first()
         return float(row.synced_at) if row else None
 
+    def claim_sync(self, data_source_id: str, seen: float, at: float) -> bool:
+        """Take the periodic sync of a data source last synced at ``seen``, moving it to ``at``.
+
+        A compare-and-set: of every thread and worker that saw the same stale time, exactly one
+        gets True and syncs; the others go on with the index as it is (at most one sync behind).
+        """
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(key_index_sync)
+                .where(
+                    (key_index_sync.c.data_source_id == data_source_id)
+                    & (key_index_sync.c.synced_at == seen)
+                )
+                .values(synced_at=at)
+            )
+        return done.rowcount == 1
+
     def mark_synced(self, data_source_id: str, at: float) -> None:
         with self.engine.begin() as conn:
             done = conn.execute(

@@ -261,13 +261,25 @@ class Records:
     # -- keeping the index complete ----------------------------------------------------------
 
     def _index_is_fresh(self, model: type[NotionModel]) -> bool:
-        """Whether a miss in the index means "no such page", syncing it first if stale."""
+        """Whether a miss in the index means "no such page", syncing it first if stale.
+
+        One caller syncs a stale index (``KeyIndex.claim_sync``): under load every workflow
+        thread of every worker found it stale at the same moment and each read all the pages
+        edited since (measured: half the hub's CPU during a long drain). The others go on, a
+        sync behind at most, as they were until the interval ran out.
+        """
         data_source_id = self.data_source_of(model)
         synced_at = self.index.synced_at(data_source_id)
         if synced_at is None:
             return False
-        if self.clock() - synced_at > self.sync_interval:
-            self._learn(model, since=synced_at - SYNC_OVERLAP)
+        if self.clock() - synced_at > self.sync_interval and self.index.claim_sync(
+            data_source_id, synced_at, self.clock()
+        ):
+            try:
+                self._learn(model, since=synced_at - SYNC_OVERLAP)
+            except BaseException:
+                self.index.mark_synced(data_source_id, synced_at)  # the next caller tries again
+                raise
         return True
 
     def sync(self, model: type[NotionModel], *, older_than: float) -> bool:
