@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +145,7 @@ def test_the_pack_loads_through_its_entry_point(referrals_installed: None) -> No
 def schedule_status(hub: Hub) -> ScheduleStatus:
     assert hub.runtime.notion is not None
     packs, engine = hub.runtime.load_packs(), hub.runtime.notion.engine
-    statuses = schedule_statuses(packs, engine, datetime.now(UTC))
+    statuses = schedule_statuses(packs, engine, hub.runtime.clock())
     [status] = [s for s in statuses if s.name == SCHEDULE]
     return status
 

@@ -9,7 +9,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -354,7 +353,7 @@ def test_the_agent_is_listed_and_counted(hub: Hub, courier: FakeCourier) -> None
 def schedule_status(hub: Hub) -> ScheduleStatus:
     assert hub.runtime.notion is not None
     statuses = schedule_statuses(
-        hub.runtime.load_packs(), hub.runtime.notion.engine, datetime.now(UTC)
+        hub.runtime.load_packs(), hub.runtime.notion.engine, hub.runtime.clock()
     )
     [status] = [s for s in statuses if s.name == SCHEDULE]
     return status

@@ -44,10 +44,6 @@ HOOK_PROVIDERS = (
 )
 
 
-def provider_names() -> list[str]:
-    return sorted(_PROVIDER_MODULES)
-
-
 @cache
 def get_provider(name: str) -> Provider:
     """The provider called ``name``; ``UnknownProvider`` listing the known ones otherwise."""
