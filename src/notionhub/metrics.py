@@ -50,6 +50,19 @@ class Metrics:
             "Age of the oldest event not yet processed (0 when none).",
             registry=self.registry,
         )
+        self.notion_changes = Counter(
+            "notionhub_notion_changes",
+            "Notion events (and polled pages) read, by outcome: a change for the packs, or none"
+            " (the hub's own edit, already read, not a hub database, nothing changed).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.notion_polls = Counter(
+            "notionhub_notion_polls",
+            "Looks of the polling fallback at a database for pages edited since the last one.",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.pack_runs = Counter(
             "notionhub_pack_runs",
             "Runs of one pack's part of an event, by pack and outcome (ok, retrying, failed).",

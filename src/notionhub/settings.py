@@ -49,6 +49,19 @@ class Settings(BaseSettings):
     local_notion_token: SecretStr = Field(
         default=SecretStr(DEFAULT_TOKEN), description="Token accepted by the local Notion server."
     )
+    local_notion_person_token: SecretStr | None = Field(
+        default=None,
+        description="Token the local Notion server accepts as its person (not the integration).",
+    )
+    # A string, split by ``local_notion_webhooks``: pydantic-settings reads list fields as JSON.
+    local_notion_webhook_urls: str = Field(
+        default="", description="Comma-separated URLs the local Notion server sends webhooks to."
+    )
+    local_notion_webhook_aggregation_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="Local Notion merges one entity's events of a type within this window.",
+    )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     worker_id: str = Field(
         default="local",
@@ -61,6 +74,17 @@ class Settings(BaseSettings):
         default=15.0,
         gt=0,
         description="How often, at most, packs recompute derived rows (dashboards) after events.",
+    )
+    notionhub_notion_webhooks: bool = Field(
+        default=True,
+        description="With the embedded local Notion: subscribe the hub to its webhooks (two-way"
+        " within seconds); false = the polling fallback.",
+    )
+    notionhub_poll_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Without a Notion webhook subscription: how often each database the packs"
+        " react to is asked for pages edited since (one request per database); 0 = never.",
     )
     # One secret per provider; a provider whose secret is unset answers 503.
     stripe_webhook_secret: SecretStr | None = None
@@ -102,6 +126,13 @@ class Settings(BaseSettings):
     @property
     def local_notion_dir(self) -> Path:
         return self.notionhub_home / "notion"
+
+    @property
+    def local_notion_webhooks(self) -> tuple[str, ...]:
+        """``LOCAL_NOTION_WEBHOOK_URLS`` as URLs (blank entries dropped)."""
+        return tuple(
+            url.strip() for url in self.local_notion_webhook_urls.split(",") if url.strip()
+        )
 
     @property
     def embeds_local_notion(self) -> bool:

@@ -56,6 +56,23 @@ page_mirror = Table(
     Column("values_json", Text, nullable=False),
 )
 
+# When the hub last read each page for a change people made in Notion (its clock, Unix
+# seconds): a change event received before that read is already known.
+page_observations = Table(
+    "page_observations",
+    metadata,
+    Column("page_id", String(36), primary_key=True),
+    Column("observed_at", Float, nullable=False),
+)
+
+# When the polling fallback last asked each data source for edited pages (the hub's clock).
+change_polls = Table(
+    "change_polls",
+    metadata,
+    Column("data_source_id", String(36), primary_key=True),
+    Column("polled_at", Float, nullable=False),
+)
+
 # One row per integration token (hashed): the shared request budget of every worker.
 notion_budget = Table(
     "notion_budget",

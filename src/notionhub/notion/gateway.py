@@ -148,6 +148,10 @@ class NotionGateway:
 
     # -- operations --------------------------------------------------------------------
 
+    def me(self) -> JSON:
+        """The integration's own bot user (``GET /v1/users/me``)."""
+        return self.call("users.me", lambda c: c.users.me())
+
     def retrieve_page(self, page_id: str) -> JSON:
         return self.call("pages.retrieve", lambda c: c.pages.retrieve(page_id=page_id))
 

@@ -201,6 +201,18 @@ class KeyIndex:
         with self.engine.begin() as conn:
             conn.execute(delete(key_index).where(self._where(data_source_id, key)))
 
+    def forget_page(self, data_source_id: str, key: str, page_id: str) -> None:
+        """Forget ``key`` if it names ``page_id`` and no writer holds it (a page renamed or
+        deleted in Notion)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(key_index).where(
+                    self._where(data_source_id, key)
+                    & (key_index.c.page_id == page_id)
+                    & key_index.c.lease_owner.is_(None)
+                )
+            )
+
     def clear(self, data_source_id: str) -> None:
         """Forget every key of a data source (before a full reindex)."""
         with self.engine.begin() as conn:

@@ -33,6 +33,14 @@ class PageMirror:
         values: Values = orjson.loads(row.values_json)
         return values
 
+    def data_source_of_page(self, page_id: str) -> str | None:
+        """The data source of a mirrored page, or None."""
+        with read_connection(self.engine) as conn:
+            row = conn.execute(
+                select(page_mirror.c.data_source_id).where(page_mirror.c.page_id == page_id)
+            ).first()
+        return None if row is None else str(row.data_source_id)
+
     def put(self, page_id: str, data_source_id: str, values: Values) -> None:
         """Replace what is known of the page."""
         encoded = orjson.dumps(values).decode()

@@ -116,7 +116,7 @@ class Records:
             if lease.page_id is None:
                 return self._create(model, lease, desired)
             try:
-                return self._update(lease.page_id, data_source_id, desired)
+                return self._update(lease.page_id, data_source_id, _hubs(model, desired))
             except ObjectNotFound:
                 log.warning("page_gone_recreating", key=key, page_id=lease.page_id)
                 self.index.set_page(lease, None)
@@ -159,7 +159,7 @@ class Records:
         if not self._index_is_fresh(model):
             self._learn(model, since=None)
         return [
-            _mirrored(model, page_id, values)
+            mirrored_record(model, page_id, values)
             for page_id, values in self.mirror.of_data_source(data_source_id)
         ]
 
@@ -167,7 +167,9 @@ class Records:
         """The record of ``key`` as last written or synced (the mirror), without a request."""
         page_id = self.index.page_id(self.data_source_of(model), key)
         values = self.mirror.get(page_id) if page_id is not None else None
-        return None if page_id is None or values is None else _mirrored(model, page_id, values)
+        if page_id is None or values is None:
+            return None
+        return mirrored_record(model, page_id, values)
 
     def _settle(self, model: type[NotionModel], lease: KeyLease, fresh: bool) -> None:
         """Make the lease's page id certain: a miss is asked of Notion once, unless the index
@@ -322,13 +324,24 @@ class Records:
             if key is None:
                 continue
             self.index.record(data_source_id, key, page["id"])
-            if self.index.page_id(data_source_id, key) == page["id"]:
+            # A page already mirrored is left to the change stream (notion/changes.py), which
+            # tells the packs what people changed: overwriting it here would hide the change.
+            if (
+                self.index.page_id(data_source_id, key) == page["id"]
+                and self.mirror.get(page["id"]) is None
+            ):
                 self.mirror.put(page["id"], data_source_id, to_properties(record))
         self.index.mark_synced(data_source_id, started)
         return seen
 
 
-def _mirrored(model: type[M], page_id: str, values: Mapping[str, Any]) -> M:
+def _hubs(model: type[NotionModel], desired: dict[str, Any]) -> dict[str, Any]:
+    """``desired`` less the properties people own: set on a new page, never on one that exists."""
+    people = {f.name for f in properties_of(model) if f.owner == "person"}
+    return {name: value for name, value in desired.items() if name not in people}
+
+
+def mirrored_record(model: type[M], page_id: str, values: Mapping[str, Any]) -> M:
     """A record from mirrored values: as sent (``{"Name": {"title": …}}``), read as a page."""
     properties = {
         name: {"type": kind, kind: inner}

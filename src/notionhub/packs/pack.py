@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import APIRouter
 from pydantic_settings import BaseSettings
@@ -26,9 +26,10 @@ from notionhub.clock import Clock, system_clock
 from notionhub.errors import ConfigurationError
 from notionhub.ingest.event import Event
 from notionhub.ingest.provider import Provider
+from notionhub.notion.changes import CHANGE_KINDS, Change, ChangeKind, PageChange
 from notionhub.notion.gateway import NotionGateway
 from notionhub.notion.records import Records
-from notionhub.notion.schema import NotionModel
+from notionhub.notion.schema import NotionModel, properties_of
 from notionhub.outbound import OutboundClient, OutboundClients, OutboundPolicy
 from notionhub.packs.state_machine import MachineStore, StateMachine
 from notionhub.settings import Settings
@@ -83,6 +84,8 @@ class FlowContext:
 
 # A flow returns a one-line account of what it did (for the event's history), or None.
 Flow = Callable[[Event, FlowContext], str | None]
+# A reaction to a change made in Notion, likewise.
+React = Callable[[Change[Any], FlowContext], str | None]
 # Work that is not about one event (a dashboard, a report): given the context, says what it did.
 Job = Callable[[FlowContext], str | None]
 
@@ -102,6 +105,33 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Reaction:
+    """What a pack does when a record of one of its models changes in Notion.
+
+    ``kinds``: which changes (created, updated, deleted, undeleted); ``fields``: for updates,
+    only when one of these fields (field names) changed (empty: any); ``people_only``: only
+    changes people made (the default), or also those of other integrations. The hub's own
+    writes never come back as changes.
+    """
+
+    model: type[NotionModel]
+    run: React
+    kinds: tuple[ChangeKind, ...] = CHANGE_KINDS
+    fields: tuple[str, ...] = ()
+    people_only: bool = True
+    description: str = ""
+
+    def wants(self, change: PageChange) -> bool:
+        if change.database != self.model.__database__.name or change.kind not in self.kinds:
+            return False
+        if self.people_only and not change.by_person:
+            return False
+        if change.kind != "updated" or not self.fields:
+            return True
+        return bool(Change.of(self.model, change).changed & set(self.fields))
+
+
+@dataclass(frozen=True)
 class Agent:
     """A named unit of a pack: the events it handles, the schedules it runs, what it writes."""
 
@@ -111,6 +141,7 @@ class Agent:
     flows: Mapping[str, Flow] = field(default_factory=dict)
     schedules: tuple[Schedule, ...] = ()
     writes: tuple[type[NotionModel], ...] = ()
+    reactions: tuple[Reaction, ...] = ()
 
     def flows_for(self, event: Event) -> list[Flow]:
         """The flows whose pattern matches ``provider:type`` of the event, in declared order."""
@@ -149,6 +180,9 @@ class Pack:
         schedules = [schedule.name for _, schedule in self.schedules()]
         if len(set(schedules)) != len(schedules):
             raise ConfigurationError(f"Pack {self.name!r} names a schedule twice: {schedules}.")
+        for agent in self.agents:
+            for reaction in agent.reactions:
+                _check_reaction(self, agent, reaction)
 
     def flows_for(self, event: Event) -> list[tuple[Agent, Flow]]:
         """Every (agent, flow) of this pack that handles the event, in declared order."""
@@ -157,12 +191,43 @@ class Pack:
     def handles(self, event: Event) -> bool:
         return any(agent.flows_for(event) for agent in self.agents)
 
+    def reactions_for(self, change: PageChange) -> list[tuple[Agent, Reaction]]:
+        """Every (agent, reaction) of this pack that wants the change, in declared order."""
+        return [
+            (agent, reaction)
+            for agent in self.agents
+            for reaction in agent.reactions
+            if reaction.wants(change)
+        ]
+
+    def reacts_to(self) -> set[str]:
+        """Names of the databases whose changes this pack reacts to."""
+        return {
+            reaction.model.__database__.name
+            for agent in self.agents
+            for reaction in agent.reactions
+        }
+
     def schedules(self) -> list[tuple[Agent, Schedule]]:
         return [(agent, schedule) for agent in self.agents for schedule in agent.schedules]
 
     def read_settings(self) -> BaseSettings | None:
         """The pack's settings read from the environment (and ``.env``), or None if it has none."""
         return None if self.settings is None else self.settings()
+
+
+def _check_reaction(pack: Pack, agent: Agent, reaction: Reaction) -> None:
+    model = reaction.model
+    where = f"Pack {pack.name!r}, agent {agent.name!r}: a reaction to {model.__name__}"
+    if model not in pack.models:
+        raise ConfigurationError(f"{where}: the pack does not declare that model.")
+    known = {f.field_name for f in properties_of(model)}
+    unknown = sorted(set(reaction.fields) - known)
+    if unknown:
+        raise ConfigurationError(f"{where} names fields it does not have: {unknown}.")
+    wrong = sorted(set(reaction.kinds) - set(CHANGE_KINDS))
+    if wrong:
+        raise ConfigurationError(f"{where}: unknown kinds {wrong}; use {list(CHANGE_KINDS)}.")
 
 
 def scheduled_at_text(moment: datetime) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
@@ -31,6 +32,7 @@ from notionhub.errors import (
     ServiceUnavailable,
 )
 from notionhub.metrics import Metrics
+from notionhub.notion.changes import Change, ChangeObserver, PageChange
 from notionhub.notion.gateway import NotionGateway
 from notionhub.packs.agents import AgentLedger
 from notionhub.packs.pack import FlowContext, Pack
@@ -38,6 +40,8 @@ from notionhub.queue.store import EventStore, StoredEvent
 
 log = structlog.get_logger("notionhub.processor")
 
+# The provider whose events are changes made in Notion (read through the ChangeObserver).
+NOTION_SOURCE = "notion"
 # DBOS's largest priority (2^31 - 1): arrival sequences past it share the last place.
 MAX_PRIORITY = 2**31 - 1
 
@@ -88,6 +92,9 @@ class ProcessingContext:
     agents: AgentLedger
     schedule: RetrySchedule = field(default_factory=RetrySchedule)
     on_finished: Callable[[], None] = lambda: None  # wakes the dispatcher
+    # Notion's own events become changes of the packs' models through this (around the
+    # gateway view that records the step's Notion requests); None = not two-way.
+    observer: Callable[[NotionGateway], ChangeObserver] | None = None
 
     def pack(self, name: str) -> Pack:
         for pack in self.packs:
@@ -121,22 +128,38 @@ class EventProcessor(DBOSConfiguredInstance):
     # -- the workflow ------------------------------------------------------------------
 
     @DBOS.workflow(name="process_event")
-    def process(self, event_id: str) -> str:
-        packs = self.plan(event_id)
+    def process(self, event_id: str, source: str | None = None) -> str:
+        change: dict[str, Any] | None = None
+        notes: list[str] = []
+        requests: list[str] = []
+        if source == NOTION_SOURCE:
+            seen = self._run_step(event_id, "observe", lambda _attempt: self.observe(event_id))
+            if not seen["ok"]:
+                self.finish(event_id, "failed", seen["attempts"], seen)
+                return "failed"
+            change, notes, requests = seen["change"], seen["notes"], seen["notion_requests"]
+        packs = self.plan(event_id, change)
         if not packs:
-            self.finish(event_id, "ignored", 0, {"reason": "no enabled pack handles this type"})
+            reason = notes[0] if notes else "no enabled pack handles this type"
+            outcome_: dict[str, Any] = {"reason": reason, "notes": notes}
+            outcome_["notion_requests"] = requests
+            self.finish(event_id, "ignored", 0, outcome_)
             return "ignored"
         results: dict[str, dict[str, Any]] = {}
         for pack in packs:
-            results[pack] = self._run_pack(event_id, pack)
+            results[pack] = self._run_step(
+                event_id, pack, partial(self.apply, event_id, pack, change=change)
+            )
         failed = sorted(name for name, result in results.items() if not result["ok"])
         outcome: dict[str, Any] = {
             "packs": results,
-            "notes": [note for result in results.values() for note in result.get("notes", [])],
-            "notion_requests": [
-                request for result in results.values() for request in result["notion_requests"]
-            ],
+            "notes": notes
+            + [note for result in results.values() for note in result.get("notes", [])],
+            "notion_requests": requests
+            + [request for result in results.values() for request in result["notion_requests"]],
         }
+        if change is not None:
+            outcome["change"] = change
         attempts = max(result["attempts"] for result in results.values())
         if failed:
             errors = "; ".join(f"{name}: {results[name]['error']}" for name in failed)
@@ -147,36 +170,73 @@ class EventProcessor(DBOSConfiguredInstance):
         self.finish(event_id, "processed", attempts, outcome)
         return "processed"
 
-    def _run_pack(self, event_id: str, pack: str) -> dict[str, Any]:
-        """One pack's part, attempted until it succeeds, fails for good or runs out."""
+    def _run_step(
+        self, event_id: str, part: str, attempt_once: Callable[[int], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """One part (a pack's flows, or reading a change), attempted until it succeeds, fails
+        for good or runs out of attempts."""
         max_attempts = self.context.schedule.max_attempts
         for attempt in range(1, max_attempts + 1):
-            outcome = self.apply(event_id, pack, attempt)
+            outcome = attempt_once(attempt)
             outcome["attempts"] = attempt
             if outcome["ok"] or not outcome["transient"] or attempt == max_attempts:
                 return outcome
             self.record_attempt(event_id, attempt, outcome)
-            DBOS.sleep(self.context.schedule.delay(f"{event_id}:{pack}", attempt))
+            DBOS.sleep(self.context.schedule.delay(f"{event_id}:{part}", attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- its steps ---------------------------------------------------------------------
 
+    @DBOS.step(name="observe")
+    def observe(self, event_id: str) -> dict[str, Any]:
+        """A Notion event: read the page, update the mirror, say what changed (as data)."""
+        context = self.context
+        requests: list[str] = []
+        gateway = context.gateway.observed(
+            lambda operation, outcome: requests.append(f"{operation} {outcome}")
+        )
+        try:
+            if context.observer is None:
+                return {"ok": True, "change": None, "notes": [], "notion_requests": []}
+            stored = context.store.get(event_id)
+            seen = context.observer(gateway).observe(stored.data, stored.received_at)
+        except Exception as error:
+            return _failure(event_id, "notion", error, requests)
+        context.metrics.notion_changes.labels(
+            outcome="change" if seen.change is not None else "none"
+        ).inc()
+        return {
+            "ok": True,
+            "change": None if seen.change is None else seen.change.to_json(),
+            "notes": [f"notion: {seen.note}"],
+            "notion_requests": requests,
+        }
+
     @DBOS.step(name="plan", retries_allowed=True, max_attempts=5)
-    def plan(self, event_id: str) -> list[str]:
-        """The packs to run: those enabled that handle the event (a replay may name fewer)."""
+    def plan(self, event_id: str, change: dict[str, Any] | None = None) -> list[str]:
+        """The packs to run: those enabled that handle the event or react to its change (a
+        replay may name fewer)."""
         context = self.context
         stored = context.store.get(event_id)
         event = stored.event()
+        page = None if change is None else PageChange.from_json(change)
         wanted = context.store.replay_packs(event_id) if stored.replays else None
         return [
             pack.name
             for pack in context.packs
-            if pack.handles(event) and (wanted is None or pack.name in wanted)
+            if (pack.handles(event) or (page is not None and pack.reactions_for(page)))
+            and (wanted is None or pack.name in wanted)
         ]
 
     @DBOS.step(name="apply")
-    def apply(self, event_id: str, pack_name: str, attempt: int) -> dict[str, Any]:
-        """Run one pack's matching flows; never raises: errors come back as data."""
+    def apply(
+        self,
+        event_id: str,
+        pack_name: str,
+        attempt: int,
+        change: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Run one pack's matching flows and reactions; never raises: errors come back as data."""
         context = self.context
         requests: list[str] = []
         gateway = context.gateway.observed(
@@ -192,28 +252,19 @@ class EventProcessor(DBOSConfiguredInstance):
                 agent_name = agent.name
                 notes.append(f"{pack.name}: {flow(event, flow_context) or 'done'}")
                 context.agents.record(pack.name, agent.name, "ok", notes[-1])
+            page = None if change is None else PageChange.from_json(change)
+            for agent, reaction in pack.reactions_for(page) if page is not None else []:
+                agent_name = agent.name
+                assert page is not None
+                done = reaction.run(Change.of(reaction.model, page), flow_context)
+                notes.append(f"{pack.name}: {done or 'done'}")
+                context.agents.record(pack.name, agent.name, "ok", notes[-1])
         except Exception as error:
-            transient = isinstance(error, TRANSIENT_ERRORS)
-            message = f"{type(error).__name__}: {error}"
-            log.warning(
-                "event_attempt_failed",
-                event_id=event_id,
-                pack=pack_name,
-                agent=agent_name,
-                attempt=attempt,
-                transient=transient,
-                error=message,
-            )
-            outcome = "retrying" if transient else "failed"
-            context.agents.record(pack_name, agent_name, outcome, message)
+            failure = _failure(event_id, pack_name, error, requests, agent=agent_name)
+            outcome = "retrying" if failure["transient"] else "failed"
+            context.agents.record(pack_name, agent_name, outcome, failure["error"])
             context.metrics.pack_runs.labels(pack=pack_name, outcome=outcome).inc()
-            return {
-                "ok": False,
-                "transient": transient,
-                "error": message,
-                "pack": pack_name,
-                "notion_requests": requests,
-            }
+            return failure
         context.metrics.pack_runs.labels(pack=pack_name, outcome="ok").inc()
         return {"ok": True, "notes": notes, "notion_requests": requests}
 
@@ -244,6 +295,29 @@ class EventProcessor(DBOSConfiguredInstance):
         context.on_finished()
 
 
+def _failure(
+    event_id: str, part: str, error: Exception, requests: list[str], *, agent: str | None = None
+) -> dict[str, Any]:
+    """A failed attempt as data: transient (worth another) or not, and what it said."""
+    transient = isinstance(error, TRANSIENT_ERRORS)
+    message = f"{type(error).__name__}: {error}"
+    log.warning(
+        "event_attempt_failed",
+        event_id=event_id,
+        pack=part,
+        agent=agent,
+        transient=transient,
+        error=message,
+    )
+    return {
+        "ok": False,
+        "transient": transient,
+        "error": message,
+        "pack": part,
+        "notion_requests": requests,
+    }
+
+
 def enqueue_event(queue: Queue, processor: EventProcessor, event: StoredEvent) -> None:
     """Start the event's current run on the queue; a no-op if that run already exists.
 
@@ -256,4 +330,4 @@ def enqueue_event(queue: Queue, processor: EventProcessor, event: StoredEvent) -
         SetWorkflowID(event.workflow_id),
         SetEnqueueOptions(queue_partition_key=event.partition, priority=priority),
     ):
-        queue.enqueue(processor.process, event.id)
+        queue.enqueue(processor.process, event.id, event.provider)

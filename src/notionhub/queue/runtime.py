@@ -25,6 +25,7 @@ from notionhub.errors import ConfigurationError
 from notionhub.hubdb.engine import create_tables, queue_sqlite_writers
 from notionhub.hubdb.pack_tables import migrate_pack_tables
 from notionhub.metrics import Metrics
+from notionhub.notion.changes import BotIdentity, ChangeObserver
 from notionhub.notion.connection import NotionBackend, NotionConnection, open_notion
 from notionhub.notion.gateway import NotionGateway
 from notionhub.notion.key_index import KeyIndex
@@ -34,6 +35,7 @@ from notionhub.packs.agents import AgentLedger
 from notionhub.packs.discovery import load_packs
 from notionhub.packs.pack import FlowContext, Pack
 from notionhub.packs.state_machine import MachineStore
+from notionhub.queue.change_poller import ChangePoller
 from notionhub.queue.dispatcher import Dispatcher
 from notionhub.queue.processor import (
     EventProcessor,
@@ -128,12 +130,15 @@ class Runtime:
     provision_report: ProvisionReport | None = None
     dispatcher: Dispatcher | None = None
     upkeep: PackUpkeep | None = None
+    # Two-way without webhooks (no Notion webhook subscription): None when webhooks are on.
+    poller: ChangePoller | None = None
     agents: AgentLedger | None = None
     machines: MachineStore | None = None
     outbound: OutboundClients | None = None
     # True while webhooks arrive in a burst (set by the hub to its intake's measure).
     ingest_pressure: Callable[[], bool] = lambda: False
     _pack_settings: dict[str, BaseSettings | None] = field(default_factory=dict)
+    _bot: BotIdentity | None = None
     _queue: Queue | None = None
     _dbos_engine: Engine | None = None
 
@@ -165,6 +170,7 @@ class Runtime:
         self.provision_report = Provisioner(
             self.notion.gateway, engine, self.settings.database_variables(), clock=seconds
         ).run(models, self.notion.parent_page_id())
+        self._bot = BotIdentity(self.notion.gateway.me)
         self.agents = AgentLedger(engine, self.metrics, clock=seconds)
         self.machines = MachineStore(
             engine, [machine for pack in packs for machine in pack.machines], clock=seconds
@@ -189,6 +195,7 @@ class Runtime:
                 agents=self.agents,
                 schedule=self.schedule,
                 on_finished=self._finished,
+                observer=self._change_observer,
             )
         )
         ScheduleRunner.host = ScheduleHost(
@@ -214,9 +221,12 @@ class Runtime:
             packs, self.flow_context_of, interval=self.settings.notionhub_upkeep_seconds
         )
         self.upkeep.start()
+        self._start_polling(packs)
         log.info("runtime_started", packs=[pack.name for pack in packs])
 
     def stop(self) -> None:
+        if self.poller is not None:
+            self.poller.stop()
         if self.upkeep is not None:
             self.upkeep.stop()
         if self.dispatcher is not None:
@@ -257,6 +267,42 @@ class Runtime:
             pack_settings=self._pack_settings.get(pack.name),
             machines=self.machines,
             outbound_clients=self.outbound,
+        )
+
+    def _start_polling(self, packs: list[Pack]) -> None:
+        """Poll for changes when no Notion webhook subscription brings them (and packs react)."""
+        notion, store = self.notion, self.store
+        if notion is None or store is None or self._bot is None:
+            raise RuntimeError("The runtime is not started.")
+        interval = self.settings.notionhub_poll_seconds
+        subscribed = self.settings.secret("NOTION_WEBHOOK_VERIFICATION_TOKEN") is not None
+        reacted = {name for pack in packs for name in pack.reacts_to()}
+        models = [m for pack in packs for m in pack.models if m.__database__.name in reacted]
+        if subscribed or interval <= 0 or not models:
+            return
+        self.poller = ChangePoller(
+            notion.records,
+            models,
+            store,
+            notion.engine,
+            bot_id=self._bot,
+            clock=epoch_seconds(self.clock),
+            interval=interval,
+            on_events=self.wake,
+            metrics=self.metrics,
+        )
+        self.poller.start()
+
+    def _change_observer(self, gateway: NotionGateway) -> ChangeObserver:
+        """Reads Notion's events for the enabled packs' models, through ``gateway``."""
+        if self.notion is None or self._bot is None:
+            raise RuntimeError("The runtime is not started.")
+        return ChangeObserver(
+            self.notion.records(self.settings.worker_id, gateway),
+            [model for pack in self.load_packs() for model in pack.models],
+            self.notion.engine,
+            epoch_seconds(self.clock),
+            self._bot,
         )
 
     def _finished(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import pydantic
 
@@ -24,6 +24,8 @@ __all__ = [
     "DatabaseSpec",
     "Key",
     "NotionModel",
+    "Owned",
+    "Owner",
     "PropertyField",
     "key_of",
     "key_value",
@@ -47,6 +49,24 @@ class Key:
     """Marks the property that identifies a record (upserts find pages by it)."""
 
 
+Owner = Literal["hub", "person", "both", "notion"]
+"""Who may change a property's value (see docs/schema-as-code.md, "Who owns a property"):
+
+- ``hub``: the hub computes it; a person's edit is put back (and logged);
+- ``person``: people keep it; the hub may set it on a page it creates, never on one that exists;
+- ``both``: whoever writes last wins (a person's edit stands until the hub next writes it);
+- ``notion``: Notion computes it (formulas, rollups, times): nobody writes it.
+"""
+
+
+@dataclass(frozen=True)
+class Owned:
+    """Marks who owns a property (``Annotated[str, RichText("Notes"), Owned("person")]``);
+    unmarked writable properties are the hub's."""
+
+    by: Owner
+
+
 @dataclass(frozen=True)
 class PropertyField:
     """A model field and the Notion property it maps to."""
@@ -55,6 +75,7 @@ class PropertyField:
     spec: PropertySpec
     hint: ValueHint = field(default_factory=lambda: ValueHint(Any, True))
     is_key: bool = False
+    owner: Owner = "hub"
 
     @property
     def name(self) -> str:
@@ -139,6 +160,7 @@ def _discover(model: type[NotionModel]) -> tuple[PropertyField, ...]:
 def _field(model: type[NotionModel], field_name: str, info: Any) -> PropertyField:
     specs = [m for m in info.metadata if isinstance(m, PropertySpec)]
     keys = [m for m in info.metadata if isinstance(m, Key)]
+    owners = [m.by for m in info.metadata if isinstance(m, Owned)]
     where = f"field {field_name!r}"
     if len(specs) != 1:
         raise _fail(
@@ -159,7 +181,14 @@ def _field(model: type[NotionModel], field_name: str, info: Any) -> PropertyFiel
             f"{where}: Key() cannot mark a {spec.type} property; use a writable single-valued "
             "property (title, rich_text, number, select, status, date, email, phone, url).",
         )
-    return PropertyField(field_name, spec, hint, bool(keys))
+    if len(owners) > 1 or (owners and owners[0] not in ("hub", "person", "both")):
+        raise _fail(
+            model, f"{where}: mark it Owned('hub'), Owned('person') or Owned('both'), once."
+        )
+    if owners and not spec.writable:
+        raise _fail(model, f"{where}: a {spec.type} property is Notion's; it cannot be Owned().")
+    owner: Owner = owners[0] if owners else ("hub" if spec.writable else "notion")
+    return PropertyField(field_name, spec, hint, bool(keys), owner)
 
 
 def _check_model(model: type[NotionModel], fields: list[PropertyField]) -> None:

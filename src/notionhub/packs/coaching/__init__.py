@@ -6,6 +6,7 @@ from pathlib import Path
 from notionhub.packs.coaching.app_provider import PROVIDER as COACHING_APP
 from notionhub.packs.coaching.flows import keep_rows, refresh_dashboard
 from notionhub.packs.coaching.models import MODELS, Client, DashboardMetric, Invoice, Session
+from notionhub.packs.coaching.reactions import REACTIONS
 from notionhub.packs.coaching.readings import APP_CHECKOUT, CALCOM_KINDS, STRIPE_KINDS, ZOOM_KINDS
 from notionhub.packs.coaching.routes import router
 from notionhub.packs.coaching.settings import CoachingSettings
@@ -18,9 +19,11 @@ _READ += [f"zoom:{t}" for t in ZOOM_KINDS] + [f"stripe:{t}" for t in STRIPE_KIND
 
 BOOKKEEPER = Agent(
     name="coaching-bookkeeper",
-    description="Keeps clients, sessions and invoices true to every booking, meeting and payment.",
+    description="Keeps clients, sessions and invoices true to every booking, meeting and payment,"
+    " and to what the coach changes in Notion (packages, statuses).",
     flows=dict.fromkeys(_READ, keep_rows),
     writes=(Client, Session, Invoice),
+    reactions=REACTIONS,
 )
 
 DASHBOARD = Agent(

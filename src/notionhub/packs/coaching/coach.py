@@ -12,7 +12,13 @@ from datetime import timedelta
 
 from notionhub.notion.records import Records
 from notionhub.notion.schema import NotionDate
-from notionhub.packs.coaching.facts import BOOKING_KINDS, ZOOM_KINDS, Fact, FactStore
+from notionhub.packs.coaching.facts import (
+    BOOKING_KINDS,
+    ZOOM_KINDS,
+    Fact,
+    FactStore,
+    coach_choice,
+)
 from notionhub.packs.coaching.models import CLIENT_WRITES, Client, Invoice, Package, Session
 from notionhub.packs.coaching.projection import (
     Appointment,
@@ -100,19 +106,35 @@ class Coach:
         package = self.package(name=detail.package, event_type=detail.event_type)
         cancelled = session.cancelled
         name = detail.name or (session.email or "client")
+        status = session_status(session, seen, self.attendance_minutes)
+        chosen = self._coach_status(uids, session.facts)
+        if chosen is not None:
+            status = chosen
         return Session(
             title=detail.title or f"Session with {name}",
             booking_id=root,
             client=[client_page] if client_page else [],
             package=[package.page_id] if package is not None and package.page_id else [],
             when=session.when,
-            status=session_status(session, seen, self.attendance_minutes),
+            status=status,
             cancellation_reason=(cancelled.reason or "") if cancelled is not None else "",
             meeting_id=detail.meeting_id or "",
             attended_minutes=seen.minutes,
             event_type=detail.event_type,
             history=history(session, seen),
         )
+
+    def _coach_status(self, uids: frozenset[str], booking_facts: tuple[Fact, ...]) -> str | None:
+        """The status the coach last set in Notion, unless the booking changed since (a new
+        booking, reschedule or cancellation is newer news than the coach's choice)."""
+        chosen = coach_choice(self.facts.where("booking_uid", uids))
+        if chosen is None:
+            return None
+        if any(
+            f.occurred_at > chosen.occurred_at and f.kind != "meeting_ended" for f in booking_facts
+        ):
+            return None
+        return chosen.status
 
     def _zoom_facts(self, session: Appointment, meeting_id: str | None) -> list[Fact]:
         found = self.facts.where("meeting_id", [meeting_id])
@@ -225,6 +247,12 @@ class Coach:
             status = "Failed"
         else:
             status = "Pending"
+        # What the coach set in Notion stands (a refund made outside Stripe, a payment by hand).
+        chosen = coach_choice(facts)
+        if chosen is not None and chosen.status is not None:
+            status = chosen.status
+            if status == "Refunded" and refunded < (amount or 0.0):
+                refunded = amount or 0.0
         package = self.package(
             name=next((f.package for f in facts if f.package), None),
             price_id=next((f.price_id for f in facts if f.price_id), None),

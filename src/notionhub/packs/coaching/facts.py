@@ -30,6 +30,7 @@ FactKind = Literal[
     "checkout",  # Stripe checkout.session.completed / async_payment_succeeded
     "payment_failed",  # Stripe async_payment_failed / payment_intent.payment_failed
     "refunded",  # Stripe charge.refunded
+    "status_set",  # the coach set a Session's or an Invoice's Status in Notion
 ]
 BOOKING_KINDS: frozenset[str] = frozenset({"booked", "rescheduled", "cancelled", "meeting_ended"})
 ZOOM_KINDS: frozenset[str] = frozenset({"joined", "left", "meeting_closed"})
@@ -72,6 +73,8 @@ class Fact(pydantic.BaseModel):
     refunded: float | None = None  # major units refunded so far
     currency: str | None = None  # upper case
     paid: bool = False
+    # Set in Notion (status_set): the status the coach chose
+    status: str | None = None
 
     @property
     def order(self) -> tuple[datetime, str]:
@@ -145,6 +148,15 @@ class FactStore:
                         uids.add(linked)
                         frontier.add(linked)
         return frozenset(uids), sorted(facts.values(), key=lambda f: f.order)
+
+
+def coach_choice(facts: Iterable[Fact]) -> Fact | None:
+    """The newest status the coach set in Notion among ``facts``, if any."""
+    return max(
+        (f for f in facts if f.kind == "status_set" and f.status),
+        key=lambda f: f.order,
+        default=None,
+    )
 
 
 def utc(moment: datetime) -> datetime:

@@ -16,6 +16,7 @@ from notionhub.notion.schema import (
     NotionModel,
     Number,
     Option,
+    Owned,
     Phone,
     Relation,
     RichText,
@@ -48,21 +49,25 @@ class Client(NotionModel):
     name: Annotated[str, Title("Client Name")]
     email: Annotated[str, Email("Contact Email"), Key()]
     phone: Annotated[str | None, Phone("Phone")] = None
-    status: Annotated[str | None, Select("Status", options=list(CLIENT_STATUSES))] = None
+    # The coach may set Past (kept); otherwise Prospect/Active follow payments.
+    status: Annotated[
+        str | None, Select("Status", options=list(CLIENT_STATUSES)), Owned("both")
+    ] = None
     source: Annotated[str | None, Select("Source")] = None
     first_booking: Annotated[NotionDate | None, Date("First Booking")] = None
-    sessions: Annotated[list[str], Relation("Sessions", target="Sessions", dual="Client")] = Field(
-        default_factory=list
-    )
-    invoices: Annotated[list[str], Relation("Invoices", target="Invoices", dual="Client")] = Field(
-        default_factory=list
-    )
+    # Kept by Notion from the other side (Session.client, Invoice.client).
+    sessions: Annotated[
+        list[str], Relation("Sessions", target="Sessions", dual="Client"), Owned("both")
+    ] = Field(default_factory=list)
+    invoices: Annotated[
+        list[str], Relation("Invoices", target="Invoices", dual="Client"), Owned("both")
+    ] = Field(default_factory=list)
     total_paid: Annotated[
         float | None,
         Rollup("Total Paid", relation="Invoices", target_property="Paid Amount", function="sum"),
     ] = None
     stripe_customer_id: Annotated[str, RichText("Stripe Customer ID")] = ""
-    notes: Annotated[str, RichText("Notes")] = ""
+    notes: Annotated[str, RichText("Notes"), Owned("person")] = ""
 
 
 # What the pack writes on a client: the relations are kept by Notion from the other side, and
@@ -83,12 +88,12 @@ class Package(NotionModel):
 
     __database__ = DatabaseSpec("Packages", env="NOTION_PACKAGES_DB", icon="📦")
 
-    name: Annotated[str, Title("Package Name"), Key()]
-    price: Annotated[float | None, Number("Price", format="euro")] = None
-    sessions_included: Annotated[int | None, Number("Sessions Included")] = None
-    stripe_price_id: Annotated[str, RichText("Stripe Price ID")] = ""
-    event_type: Annotated[str, RichText("Cal.com Event Type")] = ""
-    active: Annotated[bool, Checkbox("Active")] = True
+    name: Annotated[str, Title("Package Name"), Key(), Owned("person")]
+    price: Annotated[float | None, Number("Price", format="euro"), Owned("person")] = None
+    sessions_included: Annotated[int | None, Number("Sessions Included"), Owned("person")] = None
+    stripe_price_id: Annotated[str, RichText("Stripe Price ID"), Owned("person")] = ""
+    event_type: Annotated[str, RichText("Cal.com Event Type"), Owned("person")] = ""
+    active: Annotated[bool, Checkbox("Active"), Owned("person")] = True
 
 
 class Session(NotionModel):
@@ -105,7 +110,10 @@ class Session(NotionModel):
         default_factory=list
     )
     when: Annotated[NotionDate | None, Date("When")] = None
-    status: Annotated[str | None, Select("Status", options=list(SESSION_STATUSES))] = None
+    # The coach may set it in Notion (kept until a later booking change, see coach.py).
+    status: Annotated[
+        str | None, Select("Status", options=list(SESSION_STATUSES)), Owned("both")
+    ] = None
     cancellation_reason: Annotated[str, RichText("Cancellation Reason")] = ""
     meeting_id: Annotated[str, RichText("Meeting ID")] = ""
     attended_minutes: Annotated[float | None, Number("Attended Minutes")] = None
@@ -128,7 +136,10 @@ class Invoice(NotionModel):
     )
     amount: Annotated[float | None, Number("Amount", format="euro")] = None
     currency: Annotated[str | None, Select("Currency")] = None
-    status: Annotated[str | None, Select("Status", options=list(INVOICE_STATUSES))] = None
+    # The coach may set it in Notion (e.g. Refunded for a refund made outside Stripe): kept.
+    status: Annotated[
+        str | None, Select("Status", options=list(INVOICE_STATUSES)), Owned("both")
+    ] = None
     paid_at: Annotated[NotionDate | None, Date("Paid At")] = None
     # What counts as paid: the amount less refunds, 0 unless Paid or Refunded (Total Paid sums it).
     paid_amount: Annotated[float | None, Number("Paid Amount", format="euro")] = None
