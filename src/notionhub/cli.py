@@ -19,7 +19,13 @@ from notionhub.cli_packs import register_pack_commands
 from notionhub.cli_reports import print_events, print_provision_report
 from notionhub.errors import NotionhubError
 from notionhub.hubdb.engine import create_hub_engine
-from notionhub.localnotion.app import API_VERSION, DEFAULT_TOKEN, LocalNotionConfig, create_app
+from notionhub.localnotion.app import (
+    API_VERSION,
+    DEFAULT_TOKEN,
+    LocalNotionConfig,
+    create_app,
+    webhook_subscriptions,
+)
 from notionhub.logging_setup import configure_logging
 from notionhub.notion.connection import NotionConnection, open_notion
 from notionhub.notion.provision import Provisioner
@@ -70,17 +76,54 @@ def notion_server(
         typer.Option(help="Limit each token to this many requests/s, like Notion (about 3)."),
     ] = None,
     burst: Annotated[int, typer.Option(help="Requests allowed at once under --rate-limit.")] = 3,
+    webhook_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Send webhooks to this URL (repeatable). Default: $LOCAL_NOTION_WEBHOOK_URLS"
+            " (comma-separated)."
+        ),
+    ] = None,
+    person_token: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Bearer token that acts as the workspace's person, not the integration"
+            " (repeatable). Default: $LOCAL_NOTION_PERSON_TOKEN."
+        ),
+    ] = None,
+    webhook_aggregation_seconds: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="Merge one entity's events of a type within this many seconds (0: none)."
+            " Default: $LOCAL_NOTION_WEBHOOK_AGGREGATION_SECONDS or 1.",
+        ),
+    ] = None,
 ) -> None:
     """Run the local Notion-compatible server alone; prints its base URL."""
     settings = Settings()
     configure_logging(settings.log_level)
     tokens = tuple(token or [settings.local_notion_token.get_secret_value() or DEFAULT_TOKEN])
+    person = settings.local_notion_person_token
+    person_tokens = tuple(person_token or ([person.get_secret_value()] if person else []))
     base_url = f"http://{host}:{port}"
     config = LocalNotionConfig(
-        data_dir=data, tokens=tokens, public_url=base_url, rate_limit=rate_limit, rate_burst=burst
+        data_dir=data,
+        tokens=tokens,
+        public_url=base_url,
+        rate_limit=rate_limit,
+        rate_burst=burst,
+        person_tokens=tuple(t for t in person_tokens if t),
+        webhook_urls=tuple(webhook_url or settings.local_notion_webhooks),
+        webhook_aggregation_seconds=(
+            settings.local_notion_webhook_aggregation_seconds
+            if webhook_aggregation_seconds is None
+            else webhook_aggregation_seconds
+        ),
     )
     server_app = create_app(config)
     typer.echo(f"Local Notion server: {base_url}  (data in {data}, API version {API_VERSION})")
+    for sub in webhook_subscriptions(server_app):
+        typer.echo(f"Webhooks: {sub.url}  ({sub.status}, subscription {sub.id})")
     _serve(server_app, host, port)
 
 

@@ -29,7 +29,8 @@ class Metrics:
         )
         self.events_received = Counter(
             "notionhub_events_received",
-            "Webhook requests, by provider and outcome (accepted, duplicate, reply, rejected).",
+            "Webhook requests, by provider and outcome (accepted, duplicate, reply, rejected,"
+            " own_edit: Notion telling of the hub's own write, acknowledged and not kept).",
             ["provider", "outcome"],
             registry=self.registry,
         )

@@ -11,6 +11,7 @@ from pydantic import Field
 from notionhub.errors import NotionhubError, PropertyValueError, SchemaDefinitionError
 from notionhub.notion.schema import (
     PROPERTY_TYPES,
+    CreatedTime,
     DatabaseSpec,
     Date,
     Email,
@@ -21,6 +22,7 @@ from notionhub.notion.schema import (
     NotionModel,
     Number,
     Option,
+    Owned,
     Relation,
     RichText,
     Rollup,
@@ -200,6 +202,9 @@ TITLE = ("title", Annotated[str, Title("Name")])
             "is not a Relation",
         ),
         ((TITLE, ("blank", Annotated[str, RichText(" ")])), "non-empty"),
+        ((TITLE, ("n", Annotated[str, RichText("N"), Owned("nobody")])), "Owned"),  # type: ignore[arg-type]
+        ((TITLE, ("n", Annotated[str, RichText("N"), Owned("hub"), Owned("both")])), "once"),
+        ((TITLE, ("c", Annotated[datetime, CreatedTime("C"), Owned("person")])), "Notion's"),
     ],
 )
 def test_definition_errors_at_class_creation(fields: tuple[Any, ...], message: str) -> None:
@@ -207,6 +212,24 @@ def test_definition_errors_at_class_creation(fields: tuple[Any, ...], message: s
         _define(*fields)
     assert isinstance(caught.value, NotionhubError)
     assert "Bad" in str(caught.value)
+
+
+def test_owners_default_to_the_hub_and_to_notion_for_computed_properties() -> None:
+    model = _define(
+        TITLE,
+        ("notes", Annotated[str, RichText("Notes"), Owned("person")]),
+        ("status", Annotated[str, RichText("Status"), Owned("both")]),
+        ("summary", Annotated[str, RichText("Summary")]),
+        ("made", Annotated[datetime | None, CreatedTime("Made")]),
+    )
+    owners = {f.field_name: f.owner for f in properties_of(model)}
+    assert owners == {
+        "title": "hub",
+        "notes": "person",
+        "status": "both",
+        "summary": "hub",
+        "made": "notion",
+    }
 
 
 def test_definition_errors_without_database_surface_on_first_use() -> None:

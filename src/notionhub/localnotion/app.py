@@ -38,6 +38,8 @@ from notionhub.localnotion.operations import FaultPlan, RateLimiter, RequestStat
 from notionhub.localnotion.page_index import INDEX_VERSION, ensure_index
 from notionhub.localnotion.request_body import parse_body
 from notionhub.localnotion.storage import Storage
+from notionhub.localnotion.webhooks import WebhookNotifier, WriteWatch, webhook_routes
+from notionhub.localnotion.webhooks.store import Subscription
 from notionhub.localnotion.workspace import Workspace
 
 DEFAULT_TOKEN = "local-notion-token"
@@ -55,6 +57,14 @@ class LocalNotionConfig:
     public_url: str = "http://127.0.0.1:8765"
     rate_limit: float | None = None  # requests/s per token; None = unlimited
     rate_burst: int = 3
+    # Tokens that act as the workspace's person (``Workspace Owner``) instead of the bot.
+    person_tokens: tuple[str, ...] = ()
+    # URLs subscribed at start, as ``POST /_admin/webhooks`` would (idempotent by URL).
+    webhook_urls: tuple[str, ...] = ()
+    # Events of one type about one entity within this many seconds are merged; 0: none.
+    webhook_aggregation_seconds: float = 1.0
+    # The first retry of a failed delivery waits about this long, then twice as long each time.
+    webhook_retry_base_seconds: float = 1.0
 
 
 class GroupCommit:
@@ -108,6 +118,8 @@ class ServerState:
     faults: FaultPlan = field(default_factory=FaultPlan)
     limiter: RateLimiter | None = None
     group: GroupCommit | None = None
+    person_tokens: frozenset[str] = frozenset()
+    webhooks: WebhookNotifier | None = None
 
 
 class FastJSONResponse(JSONResponse):
@@ -188,13 +200,17 @@ def _endpoint(
         token = _bearer(request)
         status = 500
         try:
-            if token is None or token not in state.tokens:
+            person = token in state.person_tokens
+            if token is None or not (person or token in state.tokens):
                 raise Unauthorized("API token is invalid.")
             _check_version(request.headers.get("notion-version"))
             await _apply_limits(state, token)
             raw = await request.body() if request.method in ("POST", "PATCH") else b""
             call = Call(state.workspace, request.path_params, request.query_params, parse_body(raw))
-            result = await _handle(state, route, handler, call)
+            watched = _watched(state, route, handler, person)
+            result = await _handle(state, route, watched.run if watched else handler, call)
+            if watched is not None and watched.watch is not None:
+                watched.watch.publish()  # the write is committed: ``_handle`` waited for it
             status = 200
             return FastJSONResponse(result)
         except NotionAPIError as error:
@@ -214,6 +230,34 @@ def _endpoint(
             state.stats.record(route, status, (token or "")[-4:])
 
     return serve
+
+
+@dataclass
+class _Watched:
+    """A handler run as a person and/or under a webhook watch (see ``WebhookNotifier.watch``)."""
+
+    workspace: Workspace
+    handler: Callable[[Call], Any]
+    user_id: str
+    watch: WriteWatch | None
+
+    def run(self, call: Call) -> Any:
+        # Handlers run synchronously, one at a time: the acting user holds for exactly this one.
+        with self.workspace.acting_as(self.user_id):
+            if self.watch is None:
+                return self.handler(call)
+            return self.watch.run(lambda: self.handler(call), call.path, call.body)
+
+
+def _watched(
+    state: ServerState, route: str, handler: Callable[[Call], Any], person: bool
+) -> _Watched | None:
+    """How to run a request's handler: as is (the bot, nobody listening), or watched."""
+    ws, notifier = state.workspace, state.webhooks
+    watch = notifier.watch(route, person) if notifier is not None else None
+    if not person and watch is None:
+        return None
+    return _Watched(ws, handler, ws.person_id if person else ws.bot_id, watch)
 
 
 # Routes that only read; every other route may write and joins the turn's group commit.
@@ -276,14 +320,22 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return _error_response(InvalidRequestURL(message))
 
 
-def _closing(storage: Storage) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
-    """A lifespan that closes the SQLite file when the server stops."""
+def _lifespan(
+    storage: Storage, webhooks: WebhookNotifier
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Start the webhook sender (if anyone subscribed); on stop, stop it and close the files.
+
+    Mounted inside another app (the hub), this lifespan does not run: the sender then starts
+    on first need (a subscription, an event) and the host closes it (``app.state.notion``).
+    """
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        webhooks.start()
         try:
             yield
         finally:
+            webhooks.close()
             storage.close()
 
     return lifespan
@@ -296,8 +348,20 @@ def create_app(config: LocalNotionConfig) -> Starlette:
     workspace = Workspace(storage, public_url=config.public_url)
     if ensure_index(storage):
         log.info("property_index_rebuilt", version=INDEX_VERSION)
+    webhooks = WebhookNotifier(
+        workspace,
+        config.data_dir,
+        aggregation_seconds=config.webhook_aggregation_seconds,
+        retry_base_seconds=config.webhook_retry_base_seconds,
+    )
+    for url in config.webhook_urls:
+        webhooks.subscribe(url)
     state = ServerState(
-        workspace=workspace, tokens=frozenset(config.tokens), group=GroupCommit(storage)
+        workspace=workspace,
+        tokens=frozenset(config.tokens),
+        group=GroupCommit(storage),
+        person_tokens=frozenset(config.person_tokens),
+        webhooks=webhooks,
     )
     if config.rate_limit is not None:
         state.limiter = RateLimiter(config.rate_limit, config.rate_burst)
@@ -306,9 +370,9 @@ def create_app(config: LocalNotionConfig) -> Starlette:
         for method, path, handler in ENDPOINTS
     ]
     app = Starlette(
-        routes=[*routes, *_admin_routes(state)],
+        routes=[*routes, *_admin_routes(state), *webhook_routes(webhooks)],
         exception_handlers={404: _not_found, 405: _not_found},
-        lifespan=_closing(storage),
+        lifespan=_lifespan(storage, webhooks),
     )
     app.state.notion = state
     # Everything loaded so far (modules, functions, types: tens of thousands of objects) lives
@@ -316,3 +380,9 @@ def create_app(config: LocalNotionConfig) -> Starlette:
     # otherwise walk it all every few requests: tens of milliseconds on a small machine.
     gc.freeze()
     return app
+
+
+def webhook_subscriptions(app: Starlette) -> list[Subscription]:
+    """The webhook subscriptions of an app made by ``create_app``."""
+    state: ServerState = app.state.notion
+    return state.webhooks.subscriptions() if state.webhooks is not None else []

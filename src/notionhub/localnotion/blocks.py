@@ -60,8 +60,8 @@ def store_children(
                     "type": child.type,
                     child.type: child.content,
                     "parent": parent_ref,
-                    "created_by": ws.bot_ref(),
-                    "last_edited_by": ws.bot_ref(),
+                    "created_by": ws.actor_ref(),
+                    "last_edited_by": ws.actor_ref(),
                 },
             )
             ws.storage.put(obj, position=position)

@@ -52,7 +52,7 @@ def create_comment(ws: Workspace, body: dict[str, Any]) -> StoredObject:
             "parent": parent,
             "discussion_id": discussion_id,
             "rich_text": rich_text,
-            "created_by": ws.bot_ref(),
+            "created_by": ws.actor_ref(),
         },
     )
     ws.storage.put(comment, title=plain_text(rich_text))

@@ -74,8 +74,8 @@ def create_database(ws: Workspace, body: dict[str, Any]) -> StoredObject:
                     "is_inline": optional_bool(body.get("is_inline"), "body.is_inline") or False,
                     "parent": parent,
                     "data_source_ids": [data_source_id],
-                    "created_by": ws.bot_ref(),
-                    "last_edited_by": ws.bot_ref(),
+                    "created_by": ws.actor_ref(),
+                    "last_edited_by": ws.actor_ref(),
                 },
             ),
             title=plain_text(title),
@@ -136,8 +136,8 @@ def _store_data_source(
                 "description": [],
                 "icon": icon,
                 "properties": schema,
-                "created_by": ws.bot_ref(),
-                "last_edited_by": ws.bot_ref(),
+                "created_by": ws.actor_ref(),
+                "last_edited_by": ws.actor_ref(),
             },
         ),
         title=plain_text(title),
@@ -209,7 +209,7 @@ def update_database(ws: Workspace, raw_id: str, body: dict[str, Any]) -> StoredO
     trash = trash_flag(body, obj.in_trash)
     updated = replace(
         ws.touch(obj, in_trash=trash, parent_id=parent_id),
-        body={**new_body, "last_edited_by": ws.bot_ref()},
+        body={**new_body, "last_edited_by": ws.actor_ref()},
     )
     ws.storage.put(updated, title=plain_text(new_body["title"]))
     return updated
@@ -254,7 +254,7 @@ def update_data_source(ws: Workspace, raw_id: str, body: dict[str, Any]) -> Stor
             new_body["properties"] = change.schema
         updated = replace(
             ws.touch(obj, in_trash=trash_flag(body, obj.in_trash)),
-            body={**new_body, "last_edited_by": ws.bot_ref()},
+            body={**new_body, "last_edited_by": ws.actor_ref()},
         )
         ws.storage.put(updated, title=plain_text(new_body["title"]))
         if body.get("properties") is not None:

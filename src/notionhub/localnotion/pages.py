@@ -91,8 +91,8 @@ def create_page(ws: Workspace, body: dict[str, Any]) -> StoredObject:
                 "icon": icon,
                 "cover": cover,
                 "is_locked": False,
-                "created_by": ws.bot_ref(),
-                "last_edited_by": ws.bot_ref(),
+                "created_by": ws.actor_ref(),
+                "last_edited_by": ws.actor_ref(),
                 "values": values,
             },
         )

@@ -2,11 +2,17 @@
 
 On first start the workspace holds one bot user (the integration), one person (the owner) and
 one page titled ``notionhub``, shared with the integration, to be the parent of databases.
+
+Who writes: a request acts as the integration's bot unless its token is a person's; the server
+says so for the duration of the request (``acting_as``), and everything written then is
+``created_by`` / ``last_edited_by`` that user (``actor_ref``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +27,7 @@ from notionhub.localnotion.storage import Storage, StoredObject
 ROOT_PAGE_TITLE = "notionhub"
 _BOT_ID_KEY = "bot_user_id"
 _ROOT_PAGE_KEY = "root_page_id"
+_WORKSPACE_ID_KEY = "workspace_id"
 
 
 def utc_now() -> datetime:
@@ -66,6 +73,9 @@ class Workspace:
         self.formulas = FormulaCache()
         # Rendered pages as JSON, for query answers (depends on public_url: one per workspace).
         self.encoded_pages = EncodedPages()
+        # The user the current request acts as (None: the bot). A context variable, not an
+        # attribute: in-process transports may run requests on several threads' event loops.
+        self._actor: ContextVar[str | None] = ContextVar(f"local_notion_actor_{id(self)}")
         self._bootstrap()
 
     # -- first start -------------------------------------------------------------------
@@ -109,10 +119,19 @@ class Workspace:
                     title=ROOT_PAGE_TITLE,
                 )
                 self.storage.set_meta(_ROOT_PAGE_KEY, root_id)
+            workspace_id = self.storage.get_meta(_WORKSPACE_ID_KEY)
+            if workspace_id is None:  # also for a workspace made before it had one
+                workspace_id = self.ids.new_id()
+                self.storage.set_meta(_WORKSPACE_ID_KEY, workspace_id)
         self.bot_id = bot_id
+        self.workspace_id = workspace_id
         self.root_page_id = self.storage.get_meta(_ROOT_PAGE_KEY) or ""
         for user in self.storage.search(("user",), "", ascending=True):
             self._users[user.id] = user.body
+        # The workspace's person (``Workspace Owner``), whom person tokens act as.
+        self.person_id = next(
+            (user_id for user_id, user in self._users.items() if user["type"] == "person"), bot_id
+        )
 
     def _root_page_body(self, bot_id: str) -> dict[str, Any]:
         who = {"object": "user", "id": bot_id}
@@ -136,6 +155,23 @@ class Workspace:
 
     def bot_ref(self) -> dict[str, Any]:
         return {"object": "user", "id": self.bot_id}
+
+    @contextmanager
+    def acting_as(self, user_id: str) -> Iterator[None]:
+        """Writes made while the block runs are that user's (one request's handler)."""
+        token = self._actor.set(user_id)
+        try:
+            yield
+        finally:
+            self._actor.reset(token)
+
+    def actor_id(self) -> str:
+        """The user the current request acts as: a person's token's person, else the bot."""
+        return self._actor.get(None) or self.bot_id
+
+    def actor_ref(self) -> dict[str, Any]:
+        """``created_by`` / ``last_edited_by`` of what the current request writes."""
+        return {"object": "user", "id": self.actor_id()}
 
     def user(self, user_id: str) -> dict[str, Any] | None:
         return self._users.get(user_id)
@@ -173,7 +209,7 @@ class Workspace:
     def touch(self, obj: StoredObject, **changes: Any) -> StoredObject:
         """``obj`` with a new ``last_edited_time`` (and ``changes``), not yet stored."""
         body = dict(obj.body)
-        body["last_edited_by"] = self.bot_ref()
+        body["last_edited_by"] = self.actor_ref()
         return replace(obj, last_edited_time=self.now(), body=body, **changes)
 
     def url_of(self, object_id: str) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar, cast
 
 import structlog
@@ -47,6 +47,7 @@ PAGE_EVENTS = frozenset(
         "page.undeleted",
     }
 )
+OWN_EDIT = "the hub's own edit"
 log = structlog.get_logger("notionhub.changes")
 
 
@@ -69,6 +70,7 @@ class PageChange:
     authors: tuple[str, ...] = ()  # "person:<id>", "bot:<id>"
     restored: tuple[str, ...] = ()  # the hub's properties a person edited, put back
     edited_at: str | None = None  # the page's last_edited_time as read
+    seen_at: str | None = None  # when the hub read it (its clock): orders what people said
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -83,6 +85,7 @@ class PageChange:
             "authors": list(self.authors),
             "restored": list(self.restored),
             "edited_at": self.edited_at,
+            "seen_at": self.seen_at,
         }
 
     @classmethod
@@ -99,6 +102,7 @@ class PageChange:
             authors=tuple(data.get("authors", ())),
             restored=tuple(data.get("restored", ())),
             edited_at=data.get("edited_at"),
+            seen_at=data.get("seen_at"),
         )
 
     def describe(self) -> str:
@@ -125,6 +129,9 @@ class Change(Generic[M]):
     after: M | None
     by_person: bool
     edited_at: datetime | None = None  # when Notion says the page was last edited
+    # When the hub read it, on the hub's clock: later than every event the hub had received
+    # before, so it orders a person's edit among them (Notion's time may be to the minute).
+    seen_at: datetime | None = None
 
     @classmethod
     def of(cls, model: type[M], page: PageChange) -> Change[M]:
@@ -140,6 +147,7 @@ class Change(Generic[M]):
             after=None if page.after is None else mirrored_record(model, page.page_id, page.after),
             by_person=page.by_person,
             edited_at=_parse_time(page.edited_at),
+            seen_at=_parse_time(page.seen_at),
         )
 
     @property
@@ -158,6 +166,7 @@ class Observation:
     change: PageChange | None
     note: str
     read: bool = False  # whether a page was read for it
+    own: bool = False  # the hub's own write, told back
 
 
 @dataclass
@@ -171,6 +180,17 @@ class BotIdentity:
         if self._id is None:
             self._id = str(self.ask()["id"])
         return self._id
+
+    @property
+    def known(self) -> str | None:
+        """The id if already asked, else None (never a request)."""
+        return self._id
+
+
+def only_by(event: Mapping[str, Any], bot_id: str) -> bool:
+    """Whether a Notion event's authors are this integration's bot alone (its own write)."""
+    authors = _authors(event.get("authors"))
+    return bool(authors) and all(author == f"bot:{bot_id}" for author in authors)
 
 
 @dataclass
@@ -190,11 +210,14 @@ class ChangeObserver:
                 return model
         return None
 
-    def observe(self, data: Mapping[str, Any], received_at: float) -> Observation:
+    def observe(
+        self, data: Mapping[str, Any], received_at: float, *, replayed: bool = False
+    ) -> Observation:
         """The change a Notion event (or a polled page) stands for, applied to the mirror.
 
         ``received_at``: when the hub received the event (its clock), to know whether a read
-        made since already saw what the event is about.
+        made since already saw what the event is about. ``replayed``: an operator asked to
+        run it again: the page is read as it is now (never a polled copy, which may be old).
         """
         entity = data.get("entity")
         kind = data.get("type")
@@ -204,15 +227,16 @@ class ChangeObserver:
             return Observation(None, f"{kind}: nothing for the packs")
         page_id = str(entity["id"])
         authors = _authors(data.get("authors"))
-        if authors and all(author == f"bot:{self.bot_id()}" for author in authors):
-            return Observation(None, "the hub's own edit")
+        if authors and only_by(data, self.bot_id()):
+            return Observation(None, OWN_EDIT, own=True)
         named = _data_source_of(data.get("data"))
-        if named is not None and self.model_of(named) is None:
+        # A page moved out of a hub database names its new home: it is read, to be let go.
+        if named is not None and self.model_of(named) is None and kind != "page.moved":
             return Observation(None, "not in a database of the enabled packs")
-        snapshot = data.get("page")
+        snapshot = data.get("page") if not replayed else None
         if not isinstance(snapshot, Mapping):
             seen = self._observed_at(page_id)
-            if seen is not None and seen >= received_at:
+            if seen is not None and seen >= received_at and not replayed:
                 return Observation(None, "already read since this event arrived")
         started = self.clock()
         page: Mapping[str, Any] | None
@@ -230,8 +254,11 @@ class ChangeObserver:
         if isinstance(change, str):
             return Observation(None, change, read)
         edited = page.get("last_edited_time") if page is not None else None
-        if isinstance(edited, str):
-            change = replace(change, edited_at=edited)
+        change = replace(
+            change,
+            edited_at=edited if isinstance(edited, str) else None,
+            seen_at=_iso(started),
+        )
         return Observation(change, change.describe(), read)
 
     # -- the mirror and the index ------------------------------------------------------------
@@ -246,13 +273,20 @@ class ChangeObserver:
     ) -> PageChange | str:
         mirror, index = self.records.mirror, self.records.index
         data_source_id = _data_source_of(page) if page is not None else None
-        if data_source_id is None:
-            data_source_id = mirror.data_source_of_page(page_id)
+        known_in = mirror.data_source_of_page(page_id)
+        moved_out = (
+            known_in is not None
+            and data_source_id is not None
+            and data_source_id != known_in
+            and self.model_of(data_source_id) is None
+        )
+        if data_source_id is None or moved_out:
+            data_source_id = known_in
         model = None if data_source_id is None else self.model_of(data_source_id)
         if model is None or data_source_id is None:
             return "not in a database of the enabled packs"
         before = mirror.get(page_id)
-        if page is None or page.get("in_trash") or page.get("archived"):
+        if page is None or page.get("in_trash") or page.get("archived") or moved_out:
             if before is None:
                 return "a page the hub did not know was deleted"
             old_key = key_value(mirrored_record(model, page_id, before))
@@ -401,6 +435,10 @@ def _data_source_of(holder: object) -> str | None:
     if parent.get("type") == "data_source" and isinstance(parent.get("id"), str):
         return str(parent["id"])
     return None
+
+
+def _iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat().replace("+00:00", "Z")
 
 
 def _parse_time(text: str | None) -> datetime | None:

@@ -5,15 +5,18 @@ This package is the platform packs are written against (``pack.py``: ``Pack``, `
 live in sub-packages and register through the same entry-point group as any other.
 """
 
+from notionhub.notion.changes import Change
 from notionhub.packs.discovery import load_pack, load_packs, pack_names
-from notionhub.packs.pack import Agent, Flow, FlowContext, Job, Pack, Schedule
+from notionhub.packs.pack import Agent, Flow, FlowContext, Job, Pack, Reaction, Schedule
 
 __all__ = [
     "Agent",
+    "Change",
     "Flow",
     "FlowContext",
     "Job",
     "Pack",
+    "Reaction",
     "Schedule",
     "load_pack",
     "load_packs",

@@ -14,11 +14,13 @@ time), so several workers sharing a database do not all ask.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import structlog
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -42,7 +44,7 @@ class ChangePoller:
     def __init__(
         self,
         records: Callable[[], Records],
-        models: Sequence[type[NotionModel]],
+        models: Sequence[type[NotionModel]],  # the databases looked at
         store: EventStore,
         engine: Engine,
         *,
@@ -63,6 +65,7 @@ class ChangePoller:
         self.metrics = metrics or Metrics()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.looks = 0  # completed passes over the databases
 
     def start(self) -> None:
         if not self.models or self._thread is not None:
@@ -112,6 +115,7 @@ class ChangePoller:
             except BaseException:
                 self._claim(data_source_id, now, last)  # the next look covers this one's span
                 raise
+        self.looks += 1
         if logged:
             self.on_events(logged)
         return logged
@@ -125,20 +129,26 @@ class ChangePoller:
                 "last_edited_time": {"on_or_after": _iso(since)},
             }
         }
-        events = [
-            self._event(page)
-            for page in records.gateway.query(data_source_id, query)
-            if _differs(records.mirror.get(page["id"]), to_properties(from_page(model, page)))
-        ]
+        events = []
+        for page in records.gateway.query(data_source_id, query):
+            values = to_properties(from_page(model, page))
+            if _differs(records.mirror.get(page["id"]), values):
+                events.append(self._event(page, values))
         self.metrics.notion_polls.labels(outcome="changes" if events else "quiet").inc()
         if not events:
             return 0
         return sum(self.store.insert_many(events))
 
-    def _event(self, page: dict[str, Any]) -> Event:
-        """The Notion event a webhook would have brought, with the page read (no read again)."""
+    def _event(self, page: dict[str, Any], values: dict[str, Any]) -> Event:
+        """The Notion event a webhook would have brought, with the page read (no read again).
+
+        Its id is the page's, its edit time and a digest of its values: Notion's edit times
+        may be to the minute, and a second edit within one must not pass for the first.
+        """
         page_id = str(page["id"])
         edited = str(page.get("last_edited_time") or "")
+        digest = hashlib.sha256(orjson.dumps(values, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        version = f"{edited}:{digest[:16]}"
         editor = page.get("last_edited_by") or {}
         # A page object names its last editor only; if that is the hub, whoever edited before
         # is unknown (and is not the hub: the mirror would hold their values).
@@ -151,11 +161,11 @@ class ChangePoller:
         return Event(
             provider="notion",
             type="page.properties_updated",
-            idempotency_key=f"notion-poll:{page_id}:{edited}",
+            idempotency_key=f"notion-poll:{page_id}:{version}",
             entity_key=f"notion-page:{page_id}",
             occurred_at=occurred,
             data={
-                "id": f"poll-{page_id}-{edited}",
+                "id": f"poll-{page_id}-{version}",
                 "type": "page.properties_updated",
                 "timestamp": edited,
                 "source": "poll",

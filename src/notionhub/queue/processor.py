@@ -138,6 +138,9 @@ class EventProcessor(DBOSConfiguredInstance):
                 self.finish(event_id, "failed", seen["attempts"], seen)
                 return "failed"
             change, notes, requests = seen["change"], seen["notes"], seen["notion_requests"]
+            if seen.get("own"):  # the hub's own write: no flow sees it (no echo loop)
+                self.finish(event_id, "ignored", 0, {"reason": notes[0], "notes": notes})
+                return "ignored"
         packs = self.plan(event_id, change)
         if not packs:
             reason = notes[0] if notes else "no enabled pack handles this type"
@@ -199,7 +202,9 @@ class EventProcessor(DBOSConfiguredInstance):
             if context.observer is None:
                 return {"ok": True, "change": None, "notes": [], "notion_requests": []}
             stored = context.store.get(event_id)
-            seen = context.observer(gateway).observe(stored.data, stored.received_at)
+            seen = context.observer(gateway).observe(
+                stored.data, stored.received_at, replayed=stored.replays > 0
+            )
         except Exception as error:
             return _failure(event_id, "notion", error, requests)
         context.metrics.notion_changes.labels(
@@ -208,6 +213,7 @@ class EventProcessor(DBOSConfiguredInstance):
         return {
             "ok": True,
             "change": None if seen.change is None else seen.change.to_json(),
+            "own": seen.own,
             "notes": [f"notion: {seen.note}"],
             "notion_requests": requests,
         }

@@ -24,8 +24,9 @@ from notionhub.clock import Clock, epoch_seconds, system_clock
 from notionhub.errors import ConfigurationError
 from notionhub.hubdb.engine import create_tables, queue_sqlite_writers
 from notionhub.hubdb.pack_tables import migrate_pack_tables
+from notionhub.ingest.event import Event
 from notionhub.metrics import Metrics
-from notionhub.notion.changes import BotIdentity, ChangeObserver
+from notionhub.notion.changes import OWN_EDIT, BotIdentity, ChangeObserver, only_by
 from notionhub.notion.connection import NotionBackend, NotionConnection, open_notion
 from notionhub.notion.gateway import NotionGateway
 from notionhub.notion.key_index import KeyIndex
@@ -38,6 +39,7 @@ from notionhub.packs.state_machine import MachineStore
 from notionhub.queue.change_poller import ChangePoller
 from notionhub.queue.dispatcher import Dispatcher
 from notionhub.queue.processor import (
+    NOTION_SOURCE,
     EventProcessor,
     ProcessingContext,
     RetrySchedule,
@@ -166,11 +168,14 @@ class Runtime:
                 migrate_pack_tables(engine, pack.name, pack.migrations)
             elif pack.tables is not None:
                 create_tables(engine, pack.tables)
+        # Who the hub is in Notion, asked once now: Notion's events of its own writes (from
+        # provisioning on) are then told apart without a request.
+        self._bot = BotIdentity(self.notion.gateway.me)
+        self._bot()
         models = [model for pack in packs for model in pack.models]
         self.provision_report = Provisioner(
             self.notion.gateway, engine, self.settings.database_variables(), clock=seconds
         ).run(models, self.notion.parent_page_id())
-        self._bot = BotIdentity(self.notion.gateway.me)
         self.agents = AgentLedger(engine, self.metrics, clock=seconds)
         self.machines = MachineStore(
             engine, [machine for pack in packs for machine in pack.machines], clock=seconds
@@ -269,16 +274,25 @@ class Runtime:
             outbound_clients=self.outbound,
         )
 
+    def own_echo(self, event: Event) -> str | None:
+        """Why a Notion event needs no processing (it reports only the hub's own writes), or
+        None. Known without a request once the runtime has started."""
+        if event.provider != NOTION_SOURCE or self._bot is None or self._bot.known is None:
+            return None
+        return OWN_EDIT if only_by(event.data, self._bot.known) else None
+
     def _start_polling(self, packs: list[Pack]) -> None:
         """Poll for changes when no Notion webhook subscription brings them (and packs react)."""
         notion, store = self.notion, self.store
         if notion is None or store is None or self._bot is None:
             raise RuntimeError("The runtime is not started.")
         interval = self.settings.notionhub_poll_seconds
+        embedded_alone = self.backend is not None and not self.settings.notionhub_notion_webhooks
         subscribed = self.settings.secret("NOTION_WEBHOOK_VERIFICATION_TOKEN") is not None
-        reacted = {name for pack in packs for name in pack.reacts_to()}
-        models = [m for pack in packs for m in pack.models if m.__database__.name in reacted]
-        if subscribed or interval <= 0 or not models:
+        # Every database of the enabled packs: people's edits reach the mirror (and the hub's
+        # properties are put back) in all of them, not only where a pack reacts.
+        models = [model for pack in packs for model in pack.models]
+        if (subscribed and not embedded_alone) or interval <= 0 or not models:
             return
         self.poller = ChangePoller(
             notion.records,

@@ -3,6 +3,7 @@ embedded local Notion."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -10,15 +11,17 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 import anyio.to_thread
+import httpx
 import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import SecretStr
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from notionhub import __version__
-from notionhub.backend import open_backend
+from notionhub.backend import NOTION_HOOK_PATH, hook_url, open_backend
 from notionhub.errors import EventNotFound, IngestError, NotionhubError
 from notionhub.hubdb.engine import read_connection
 from notionhub.ingest.registry import HOOK_PROVIDERS, ProviderRegistry
@@ -45,6 +48,18 @@ def create_hub_app(
     """
     settings = runtime.settings
     packs = runtime.load_packs()  # an unknown pack or a bad pack setting is refused here
+    notion_url = settings.notion_base_url
+    embedded = open_backend(settings, public_url.rstrip("/") + LOCAL_NOTION_MOUNT)
+    if embedded is not None:
+        # One local Notion over the data folder: served here, and called in-process by the hub.
+        notion_url = public_url.rstrip("/") + LOCAL_NOTION_MOUNT
+        runtime.backend = embedded.backend
+        if settings.notionhub_notion_webhooks:
+            # Two-way from the start: the hub takes its own Notion's webhooks, signed with the
+            # subscription's token (whatever NOTION_WEBHOOK_VERIFICATION_TOKEN says).
+            token = SecretStr(embedded.subscribe_hub(public_url))
+            settings = settings.model_copy(update={"notion_webhook_verification_token": token})
+            runtime.settings = settings
     state = HubState(
         settings=settings,
         metrics=runtime.metrics,
@@ -60,14 +75,29 @@ def create_hub_app(
         runtime.ingest_pressure = state.intake.under_pressure
         if announce is not None:
             announce(runtime)
+        stopping = threading.Event()
+        if embedded is not None and settings.notionhub_notion_webhooks:
+            # Notion's first requests (its verification) were refused while the hub started:
+            # as soon as it listens, they go again.
+            threading.Thread(
+                target=_when_listening,
+                args=(public_url, lambda: embedded.hub_listening(public_url), stopping),
+                name="notion-webhooks-resume",
+                daemon=True,
+            ).start()
         try:
             yield
         finally:
+            stopping.set()
             runtime.ingest_pressure = lambda: False
             await state.intake.stop()
             await anyio.to_thread.run_sync(runtime.stop)
+            if embedded is not None:
+                await anyio.to_thread.run_sync(embedded.close)
 
     app = FastAPI(title="notionhub", version=__version__, lifespan=lifespan)
+    if embedded is not None:
+        app.mount(LOCAL_NOTION_MOUNT, embedded.app)
     app.state.hub = state
     app.state.pack_host = HubPackHost(state)
     app.include_router(ingest_router)
@@ -77,13 +107,6 @@ def create_hub_app(
         if pack.router is not None:
             app.include_router(pack.router)
     _add_error_handlers(app)
-    notion_url = settings.notion_base_url
-    embedded = open_backend(settings, public_url.rstrip("/") + LOCAL_NOTION_MOUNT)
-    if embedded is not None:
-        # One local Notion over the data folder: served here, and called in-process by the hub.
-        notion_url = public_url.rstrip("/") + LOCAL_NOTION_MOUNT
-        runtime.backend = embedded.backend
-        app.mount(LOCAL_NOTION_MOUNT, embedded.app)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:
@@ -107,6 +130,20 @@ def create_hub_app(
         return Response(generate_latest(hub.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _when_listening(hub_url: str, then: Callable[[], None], stopping: threading.Event) -> None:
+    """Run ``then`` once the hub answers ``/health`` at ``hub_url`` (reached on loopback)."""
+    health = hook_url(hub_url).removesuffix(NOTION_HOOK_PATH) + "/health"
+    with httpx.Client(timeout=5) as client:
+        while not stopping.is_set():
+            try:
+                if client.get(health).status_code == HTTPStatus.OK:
+                    then()
+                    return
+            except httpx.TransportError:
+                pass
+            stopping.wait(0.05)
 
 
 def _readiness(hub: HubState) -> dict[str, dict[str, Any]]:

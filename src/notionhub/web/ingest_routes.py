@@ -66,6 +66,13 @@ async def receive_webhook(name: str, request: Request) -> Response:
             )
         provider.verify(webhook, secret)
         parsed = provider.parse(webhook, secret)
+        echo = None if isinstance(parsed, Reply) else hub.runtime.own_echo(parsed)
+        if echo is not None and not isinstance(parsed, Reply):
+            # The hub's own write, told back by Notion: nothing to do, nothing to keep.
+            hub.metrics.events_received.labels(provider=name, outcome="own_edit").inc()
+            log.debug("webhook_own_edit", provider=name, event_id=parsed.idempotency_key)
+            skipped = {"event_id": parsed.idempotency_key, "skipped": echo}
+            return Response(orjson.dumps(skipped), 200, media_type="application/json")
         if not isinstance(parsed, Reply):
             if hub.intake is None:
                 raise RuntimeError("The hub's intake is not running.")

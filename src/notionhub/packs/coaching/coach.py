@@ -128,11 +128,10 @@ class Coach:
         """The status the coach last set in Notion, unless the booking changed since (a new
         booking, reschedule or cancellation is newer news than the coach's choice)."""
         chosen = coach_choice(self.facts.where("booking_uid", uids))
-        if chosen is None:
+        if chosen is None or chosen.status is None:
             return None
-        if any(
-            f.occurred_at > chosen.occurred_at and f.kind != "meeting_ended" for f in booking_facts
-        ):
+        newer = (f for f in booking_facts if f.occurred_at > chosen.occurred_at)
+        if any(f.kind != "meeting_ended" for f in newer):
             return None
         return chosen.status
 
@@ -247,9 +246,13 @@ class Coach:
             status = "Failed"
         else:
             status = "Pending"
-        # What the coach set in Notion stands (a refund made outside Stripe, a payment by hand).
+        # What the coach set in Notion stands (a refund made outside Stripe, a payment by hand)
+        # until Stripe says something newer.
         chosen = coach_choice(facts)
-        if chosen is not None and chosen.status is not None:
+        newer = chosen is not None and any(
+            f.occurred_at > chosen.occurred_at for f in facts + related if f.kind != "status_set"
+        )
+        if chosen is not None and chosen.status is not None and not newer:
             status = chosen.status
             if status == "Refunded" and refunded < (amount or 0.0):
                 refunded = amount or 0.0

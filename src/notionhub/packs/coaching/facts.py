@@ -151,12 +151,9 @@ class FactStore:
 
 
 def coach_choice(facts: Iterable[Fact]) -> Fact | None:
-    """The newest status the coach set in Notion among ``facts``, if any."""
-    return max(
-        (f for f in facts if f.kind == "status_set" and f.status),
-        key=lambda f: f.order,
-        default=None,
-    )
+    """The newest status the coach set in Notion among ``facts``, if any (its ``status`` is
+    None when she cleared it: the status is computed again)."""
+    return max((f for f in facts if f.kind == "status_set"), key=lambda f: f.order, default=None)
 
 
 def utc(moment: datetime) -> datetime:

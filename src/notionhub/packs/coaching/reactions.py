@@ -42,40 +42,46 @@ def link_package(change: Change[Any], context: FlowContext) -> str:
 
 
 def keep_session_status(change: Change[Any], context: FlowContext) -> str:
-    """The coach set a session's status: it stands until the booking changes."""
-    session = change.after
-    if not isinstance(session, Session) or not session.status:
-        return "session status cleared: recomputed at the next event"
-    _remember(context, change, session.status, booking_uid=session.booking_id)
+    """The coach set a session's status: it stands until the booking changes (cleared: the
+    status is computed again)."""
+    session = change.record
+    assert isinstance(session, Session)
+    status = session.status or None
+    _remember(context, change, status, booking_uid=session.booking_id)
     done = _coach(context).refresh_appointment(session.booking_id)
-    return f"session {session.booking_id} set to {session.status} by the coach" + _also(done)
+    return f"session {session.booking_id} {_set(status)} by the coach" + _also(done)
 
 
 def keep_invoice_status(change: Change[Any], context: FlowContext) -> str:
     """The coach set an invoice's status (Refunded: it no longer counts as paid)."""
-    invoice = change.after
-    if not isinstance(invoice, Invoice) or not invoice.status:
-        return "invoice status cleared: recomputed at the next event"
+    invoice = change.record
+    assert isinstance(invoice, Invoice)
+    status = invoice.status or None
     key = invoice.checkout_session_id
-    _remember(context, change, invoice.status, checkout_id=key)
+    _remember(context, change, status, checkout_id=key)
     done = _coach(context).refresh_invoice(key)
-    return f"invoice {key} set to {invoice.status} by the coach" + _also(done)
+    return f"invoice {key} {_set(status)} by the coach" + _also(done)
+
+
+def _set(status: str | None) -> str:
+    return f"set to {status}" if status else "status cleared (computed again)"
 
 
 def _remember(
     context: FlowContext,
     change: Change[Any],
-    status: str,
+    status: str | None,
     *,
     booking_uid: str | None = None,
     checkout_id: str | None = None,
 ) -> None:
-    moment = change.edited_at or context.now()
-    stamp = moment.isoformat()
+    """Keep what the coach said as a fact, dated when the hub read it (later than every event
+    received before; Notion's edit time may be to the minute)."""
+    moment = change.seen_at or change.edited_at or context.now()
     FactStore(context.engine).add(
         [
             Fact(
-                fact_id=f"notion:{change.page_id}:status:{stamp}",
+                fact_id=f"notion:{change.page_id}:status:{moment.isoformat()}",
                 kind="status_set",
                 occurred_at=moment,
                 source="Notion",
