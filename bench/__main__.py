@@ -19,7 +19,7 @@ from bench import BenchOptions
 from bench.report import RESULTS_DIR, Report, print_report, write_report
 
 # One line per benchmark: the module bench/<name>.py, which defines run(BenchOptions) -> Report.
-BENCHMARKS: tuple[str, ...] = ("localnotion", "gateway", "ingest", "coaching")
+BENCHMARKS: tuple[str, ...] = ("localnotion", "gateway", "ingest", "coaching", "twoway")
 
 
 def _runner(name: str) -> Callable[[BenchOptions], Report]:

@@ -83,8 +83,8 @@ class Settings(BaseSettings):
     notionhub_poll_seconds: float = Field(
         default=60.0,
         ge=0,
-        description="Without a Notion webhook subscription: how often each database the packs"
-        " react to is asked for pages edited since (one request per database); 0 = never.",
+        description="Without a Notion webhook subscription: how often each database of the"
+        " enabled packs is asked for pages edited since (one request per database); 0 = never.",
     )
     # One secret per provider; a provider whose secret is unset answers 503.
     stripe_webhook_secret: SecretStr | None = None
