@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar, cast
 
 import structlog
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine
 
 from notionhub.errors import ObjectNotFound
-from notionhub.hubdb.engine import read_connection
+from notionhub.hubdb.marks import TimeMarks
 from notionhub.hubdb.tables import page_observations
 from notionhub.notion.records import Records, mirrored_record
 from notionhub.notion.schema import (
@@ -204,6 +204,10 @@ class ChangeObserver:
     # This integration's bot user id (``BotIdentity``: asked of Notion once per process).
     bot_id: Callable[[], str]
 
+    def _reads(self) -> TimeMarks:
+        """When each page was last read (the time the read started)."""
+        return TimeMarks(self.engine, page_observations, "page_id", "observed_at")
+
     def model_of(self, data_source_id: str) -> type[NotionModel] | None:
         for model in self.models:
             if self.records.data_sources.get(model.__database__.name) == data_source_id:
@@ -235,7 +239,7 @@ class ChangeObserver:
             return Observation(None, "not in a database of the enabled packs")
         snapshot = data.get("page") if not replayed else None
         if not isinstance(snapshot, Mapping):
-            seen = self._observed_at(page_id)
+            seen = self._reads().get(page_id)
             if seen is not None and seen >= received_at and not replayed:
                 return Observation(None, "already read since this event arrived")
         started = self.clock()
@@ -247,7 +251,7 @@ class ChangeObserver:
                 page = self.records.gateway.retrieve_page(page_id)
             except ObjectNotFound:
                 page = None  # gone, or no longer shared with the integration
-            self._mark_observed(page_id, started)
+            self._reads().advance(page_id, started)
         by_person = any(author.startswith("person:") for author in authors) or not authors
         change = self._apply(page_id, page, str(kind), by_person, authors)
         read = not isinstance(snapshot, Mapping)
@@ -386,30 +390,6 @@ class ChangeObserver:
             authors=authors,
             restored=restored,
         )
-
-    # -- when each page was last read ------------------------------------------------------
-
-    def _observed_at(self, page_id: str) -> float | None:
-        with read_connection(self.engine) as conn:
-            row = conn.execute(
-                select(page_observations.c.observed_at).where(
-                    page_observations.c.page_id == page_id
-                )
-            ).first()
-        return None if row is None else float(row.observed_at)
-
-    def _mark_observed(self, page_id: str, at: float) -> None:
-        with self.engine.begin() as conn:
-            done = conn.execute(
-                update(page_observations)
-                .where(
-                    (page_observations.c.page_id == page_id)
-                    & (page_observations.c.observed_at < at)
-                )
-                .values(observed_at=at)
-            )
-            if done.rowcount == 0 and self._observed_at(page_id) is None:
-                conn.execute(insert(page_observations).values(page_id=page_id, observed_at=at))
 
 
 def _authors(raw: object) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from notionhub.hubdb.engine import read_connection
+from notionhub.hubdb.marks import TimeMarks
 from notionhub.hubdb.tables import key_index, key_index_sync
 
 LEASE_SECONDS = 120.0
@@ -60,6 +61,7 @@ class KeyIndex:
         self.lease_seconds = lease_seconds
         self.clock = clock
         self.sleep = sleep
+        self._syncs = TimeMarks(engine, key_index_sync, "data_source_id", "synced_at")
 
     def _where(self, data_source_id: str, key: str) -> ColumnElement[bool]:
         return (key_index.c.data_source_id == data_source_id) & (key_index.c.record_key == key)
@@ -228,13 +230,7 @@ class KeyIndex:
 
     def synced_at(self, data_source_id: str) -> float | None:
         """When the index last held every page of the data source, or ``None``."""
-        with read_connection(self.engine) as conn:
-            row = conn.execute(
-                select(key_index_sync.c.synced_at).where(
-                    key_index_sync.c.data_source_id == data_source_id
-                )
-            ).first()
-        return float(row.synced_at) if row else None
+        return self._syncs.get(data_source_id)
 
     def claim_sync(self, data_source_id: str, seen: float, at: float) -> bool:
         """Take the periodic sync of a data source last synced at ``seen``, moving it to ``at``.
@@ -242,25 +238,7 @@ class KeyIndex:
         A compare-and-set: of every thread and worker that saw the same stale time, exactly one
         gets True and syncs; the others go on with the index as it is (at most one sync behind).
         """
-        with self.engine.begin() as conn:
-            done = conn.execute(
-                update(key_index_sync)
-                .where(
-                    (key_index_sync.c.data_source_id == data_source_id)
-                    & (key_index_sync.c.synced_at == seen)
-                )
-                .values(synced_at=at)
-            )
-        return done.rowcount == 1
+        return self._syncs.claim(data_source_id, seen, at)
 
     def mark_synced(self, data_source_id: str, at: float) -> None:
-        with self.engine.begin() as conn:
-            done = conn.execute(
-                update(key_index_sync)
-                .where(key_index_sync.c.data_source_id == data_source_id)
-                .values(synced_at=at)
-            )
-            if done.rowcount == 0:
-                conn.execute(
-                    insert(key_index_sync).values(data_source_id=data_source_id, synced_at=at)
-                )
+        self._syncs.put(data_source_id, at)

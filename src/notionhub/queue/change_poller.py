@@ -22,10 +22,9 @@ from typing import Any
 
 import orjson
 import structlog
-from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
 
-from notionhub.hubdb.engine import read_connection
+from notionhub.hubdb.marks import TimeMarks
 from notionhub.hubdb.tables import change_polls
 from notionhub.ingest.event import Event
 from notionhub.metrics import Metrics
@@ -58,6 +57,8 @@ class ChangePoller:
         self.models = list(models)
         self.store = store
         self.engine = engine
+        # When each data source was last looked at (claimed by one process at a time).
+        self.looked = TimeMarks(engine, change_polls, "data_source_id", "polled_at")
         self.bot_id = bot_id
         self.clock = clock
         self.interval = interval
@@ -102,18 +103,18 @@ class ChangePoller:
             if data_source_id is None:
                 continue
             now = self.clock()
-            last = self._polled_at(data_source_id)
+            last = self.looked.get(data_source_id)
             if last is None:
                 # The first look only marks the start: what is there now is what the mirror
                 # and the periodic sync know; edits from here on are changes.
-                self._claim(data_source_id, None, now)
+                self.looked.claim(data_source_id, None, now)
                 continue
-            if now - last < self.interval * 0.9 or not self._claim(data_source_id, last, now):
+            if now - last < self.interval * 0.9 or not self.looked.claim(data_source_id, last, now):
                 continue
             try:
                 logged += self._look(records, model, data_source_id, since=last - SYNC_OVERLAP)
             except BaseException:
-                self._claim(data_source_id, now, last)  # the next look covers this one's span
+                self.looked.claim(data_source_id, now, last)  # the next look covers this span
                 raise
         self.looks += 1
         if logged:
@@ -175,45 +176,6 @@ class ChangePoller:
                 "page": page,
             },
         )
-
-    # -- when each database was last looked at ---------------------------------------------
-
-    def _polled_at(self, data_source_id: str) -> float | None:
-        with read_connection(self.engine) as conn:
-            row = conn.execute(
-                select(change_polls.c.polled_at).where(
-                    change_polls.c.data_source_id == data_source_id
-                )
-            ).first()
-        return None if row is None else float(row.polled_at)
-
-    def _claim(self, data_source_id: str, seen: float | None, at: float) -> bool:
-        """Move the database's look from ``seen`` to ``at``; False if another process did."""
-        with self.engine.begin() as conn:
-            if seen is None:
-                found = conn.execute(
-                    select(change_polls.c.polled_at).where(
-                        change_polls.c.data_source_id == data_source_id
-                    )
-                ).first()
-                if found is not None:
-                    return False
-                try:
-                    conn.execute(
-                        insert(change_polls).values(data_source_id=data_source_id, polled_at=at)
-                    )
-                except IntegrityError:  # another process marked it first
-                    return False
-                return True
-            done = conn.execute(
-                update(change_polls)
-                .where(
-                    (change_polls.c.data_source_id == data_source_id)
-                    & (change_polls.c.polled_at == seen)
-                )
-                .values(polled_at=at)
-            )
-        return done.rowcount == 1
 
 
 def _differs(known: dict[str, Any] | None, now: dict[str, Any]) -> bool:
