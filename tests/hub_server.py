@@ -20,9 +20,11 @@ class Hub(httpx.Client):
 
 
 @contextmanager
-def serve_hub(runtime: Runtime, *, bearer: str | None = None) -> Iterator[Hub]:
-    """Serve the hub of ``runtime`` on a free port until the block ends."""
-    port = free_port()
+def serve_hub(
+    runtime: Runtime, *, bearer: str | None = None, port: int | None = None
+) -> Iterator[Hub]:
+    """Serve the hub of ``runtime`` until the block ends, on ``port`` (default a free one)."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     with (

@@ -11,14 +11,16 @@ from typing import Any
 import pytest
 from notion_client import Client
 
+from notionhub.localnotion.app import DEFAULT_TOKEN
 from notionhub.packs.coaching import PACK as COACHING
 from notionhub.queue.processor import EventProcessor
 from notionhub.queue.runtime import Runtime
 from notionhub.queue.store import StoredEvent
 from tests.clocks import running_from
+from tests.conftest import RunningServer, free_port, start_server
 from tests.hub_server import Hub, serve_hub
 from tests.ingest.signers import SECRETS
-from tests.packs.coaching.conftest import NOW
+from tests.packs.coaching.conftest import NOW, coaching_settings, fresh_page
 from tests.packs.coaching.scenario import Delivery, Scenario
 from tests.packs.coaching.test_hub_end_to_end import eventually, plain, post
 from tests.queue.conftest import FAST_SCHEDULE, hub_settings
@@ -75,6 +77,18 @@ def dashboard(hub: Hub, coach: Client) -> dict[str, Any]:
 def notion_events(hub: Hub) -> list[StoredEvent]:
     assert hub.runtime.store is not None
     return [e for e in hub.runtime.store.recent(limit=500) if e.provider == "notion"]
+
+
+def hub_requests(hub: Hub) -> int:
+    """Requests the hub made to its local Notion (its token's hint), as the server logged."""
+    logged = hub.get("/notion/_admin/stats", params={"log": "1"}).json()["requests"]
+    hint = hub.runtime.settings.local_notion_token.get_secret_value()[-4:]
+    return sum(1 for request in logged if request["token"] == hint)
+
+
+def deliveries_settled(hub: Hub) -> bool:
+    [subscription] = hub.get("/notion/_admin/webhooks").json()["subscriptions"]
+    return subscription["status"] == "active" and subscription["pending"] == 0
 
 
 def all_finished(hub: Hub) -> bool:
@@ -134,6 +148,11 @@ def test_a_package_added_in_notion_links_the_invoice_that_named_it(hub: Hub, coa
     # Notion told the hub of its own write to the invoice: acknowledged, not even stored.
     metrics = hub.get("/metrics").text
     assert 'notionhub_events_received_total{outcome="own_edit",provider="notion"}' in metrics
+    # And nothing more comes of it: once every delivery is made and every event finished,
+    # the local server's log shows no hub request after the reaction's write.
+    made = hub_requests(hub)
+    eventually(lambda: deliveries_settled(hub) and all_finished(hub))
+    assert hub_requests(hub) == made
 
 
 def test_statuses_the_coach_sets_stand_against_later_events_and_move_the_dashboard(
@@ -219,3 +238,71 @@ def test_without_webhooks_the_polling_fallback_feeds_the_same_reactions(
         assert linked == [package["id"]]
         polled = [e for e in notion_events(hub) if e.id.startswith("notion-poll:")]
         assert polled and all(e.notion_requests == 0 or e.status != "ignored" for e in polled)
+
+
+def test_a_hub_that_was_down_gets_what_people_did_meanwhile(
+    tmp_path: Path, processor: EventProcessor
+) -> None:
+    """Notion in its own process, the hub subscribed with the token it handed over; the hub
+    stops, the coach edits, the hub comes back on its address and the edit arrives then."""
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/hooks/notion"
+    server = start_server(
+        tmp_path / "notion",
+        person_tokens=(COACH_TOKEN,),
+        webhook_aggregation_seconds=0.0,
+        webhook_retry_base_seconds=0.05,
+    )
+    try:
+        token = server.admin("POST", "/_admin/webhooks", {"url": hook}).json()
+        with Client(auth=DEFAULT_TOKEN, base_url=server.base_url) as root:
+            found: Any = root.search(query="notionhub")
+            parent = fresh_page(root, str(found["results"][0]["id"]), "Hub")
+        settings = coaching_settings(
+            tmp_path / ".notionhub",
+            server,
+            parent,
+            notion_webhook_verification_token=token["verification_token"],
+            stripe_webhook_secret=SECRETS["stripe"],
+        )
+
+        def runtime() -> Runtime:
+            return Runtime(settings, processor, packs=[COACHING], schedule=FAST_SCHEDULE)
+
+        with Client(auth=COACH_TOKEN, base_url=server.base_url) as coach:
+            with serve_hub(runtime(), port=port) as hub:
+                assert hub.runtime.poller is None  # a subscription brings the changes
+                deliver(hub, checkout(Scenario(), "cs_late", "Late Bloomer"))
+                packages = data_sources(hub)["Packages"]
+            package = coach.pages.create(
+                parent={"data_source_id": packages},
+                properties={"Package Name": {"title": [{"text": {"content": "Late Bloomer"}}]}},
+            )
+            # Refused while the hub is down: retried with backoff, not lost.
+            assert eventually(
+                lambda: any(
+                    delivery["entity_id"] == package["id"] and delivery["error"]
+                    for delivery in webhooks(server)["recent_deliveries"]
+                )
+            )
+            with serve_hub(runtime(), port=port) as hub:
+                linked = eventually(lambda: plain(invoices(hub, coach)["cs_late"], "Package"))
+                assert linked == [package["id"]]
+                assert webhooks(server)["failed"] == 0
+    finally:
+        server.stop()
+
+
+def data_sources(hub: Hub) -> dict[str, str]:
+    assert hub.runtime.provision_report is not None
+    return hub.runtime.provision_report.data_source_ids()
+
+
+def invoices(hub: Hub, coach: Client) -> dict[str, dict[str, Any]]:
+    answer: Any = coach.data_sources.query(data_sources(hub)["Invoices"], page_size=100)
+    return {plain(page, "Checkout Session ID"): page for page in answer["results"]}
+
+
+def webhooks(server: RunningServer) -> dict[str, Any]:
+    [subscription] = server.admin("GET", "/_admin/webhooks").json()["subscriptions"]
+    return dict(subscription)
