@@ -151,6 +151,7 @@ def serve(
             )
         else:
             typer.echo(f"Notion: {settings.notion_base_url}")
+        typer.echo(f"Two-way: {_two_way(runtime, public_url)}")
         typer.echo(f"Events: {public_url}/api/events   Metrics: {public_url}/metrics")
 
     try:  # an unknown pack, or a pack's bad setting: one line naming it, before anything starts
@@ -163,6 +164,24 @@ def serve(
     runtime = Runtime(settings, EventProcessor(), packs=packs)
     hub = create_hub_app(runtime, public_url, announce)
     _serve(hub, host, port)
+
+
+def _two_way(runtime: Runtime, public_url: str) -> str:
+    """How the hub hears of what people change in Notion, in one line."""
+    if runtime.poller is not None:
+        return (
+            f"polling each database every {runtime.settings.notionhub_poll_seconds:g} s"
+            " (Notion webhooks: docs/two-way.md)"
+        )
+    if runtime.backend is not None and runtime.settings.notionhub_notion_webhooks:
+        return "the embedded Notion's webhooks (subscribed)"
+    if (
+        runtime.settings.notionhub_poll_seconds <= 0
+        and runtime.poller is None
+        and not (runtime.settings.secret("NOTION_WEBHOOK_VERIFICATION_TOKEN"))
+    ):
+        return "off (NOTIONHUB_POLL_SECONDS=0, no Notion webhooks)"
+    return f"Notion webhooks at {public_url}/hooks/notion"
 
 
 @app.command()
