@@ -134,13 +134,13 @@ class ChangePoller:
         for page in records.gateway.query(data_source_id, query):
             values = to_properties(from_page(model, page))
             if _differs(records.mirror.get(page["id"]), values):
-                events.append(self._event(page, values))
+                events.append(self.event_for(page, values))
         self.metrics.notion_polls.labels(outcome="changes" if events else "quiet").inc()
         if not events:
             return 0
         return sum(self.store.insert_many(events))
 
-    def _event(self, page: dict[str, Any], values: dict[str, Any]) -> Event:
+    def event_for(self, page: dict[str, Any], values: dict[str, Any]) -> Event:
         """The Notion event a webhook would have brought, with the page read (no read again).
 
         Its id is the page's, its edit time and a digest of its values: Notion's edit times
