@@ -35,6 +35,15 @@ def hub(tmp_path: Path, processor: EventProcessor) -> Iterator[Hub]:
         yield client
 
 
+@pytest.fixture
+def unsubscribed_hub(tmp_path: Path, processor: EventProcessor) -> Iterator[Hub]:
+    """A hub whose Notion has no webhook subscription yet (as real Notion before set-up)."""
+    settings = hub_settings(tmp_path / ".notionhub", notionhub_notion_webhooks=False)
+    runtime = Runtime(settings, processor, packs=[ECHO], schedule=FAST_SCHEDULE)
+    with serve_hub(runtime) as client:
+        yield client
+
+
 def post_stripe(client: Hub, body: bytes, **headers: str) -> tuple[int, dict[str, object]]:
     answer = client.post("/hooks/stripe", content=body, headers={**stripe_headers(body), **headers})
     return answer.status_code, answer.json()
@@ -163,7 +172,8 @@ def test_the_openapi_document_lists_the_contract_routes(hub: Hub) -> None:
     } <= paths
 
 
-def test_the_notion_handshake_saves_the_token_for_the_operator(hub: Hub) -> None:
+def test_the_notion_handshake_saves_the_token_for_the_operator(unsubscribed_hub: Hub) -> None:
+    hub = unsubscribed_hub
     with structlog.testing.capture_logs() as logs:
         answer = hub.post("/hooks/notion", json={"verification_token": "secret_handshake_123"})
     assert answer.status_code == 200
@@ -178,6 +188,15 @@ def test_the_notion_handshake_saves_the_token_for_the_operator(hub: Hub) -> None
     assert captured["saved_to"] == str(path)
     assert "NOTION_WEBHOOK_VERIFICATION_TOKEN" in captured["next_step"]
     assert "secret_handshake_123" not in repr(logs)
+
+
+def test_the_embedded_notion_subscribes_the_hub_itself(hub: Hub) -> None:
+    [subscription] = hub.get("/notion/_admin/webhooks").json()["subscriptions"]
+    assert subscription["url"] == f"{hub.base_url}/hooks/notion"
+    assert hub.runtime.poller is None
+    # Anyone else's handshake is refused: the hub has its token.
+    other = hub.post("/hooks/notion", json={"verification_token": "secret_someone_else"})
+    assert other.status_code == 409
 
 
 def test_the_event_api_wants_the_internal_key(hub: Hub) -> None:

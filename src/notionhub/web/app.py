@@ -54,12 +54,7 @@ def create_hub_app(
         # One local Notion over the data folder: served here, and called in-process by the hub.
         notion_url = public_url.rstrip("/") + LOCAL_NOTION_MOUNT
         runtime.backend = embedded.backend
-        if settings.notionhub_notion_webhooks:
-            # Two-way from the start: the hub takes its own Notion's webhooks, signed with the
-            # subscription's token (whatever NOTION_WEBHOOK_VERIFICATION_TOKEN says).
-            token = SecretStr(embedded.subscribe_hub(public_url))
-            settings = settings.model_copy(update={"notion_webhook_verification_token": token})
-            runtime.settings = settings
+    subscribes = embedded is not None and settings.notionhub_notion_webhooks
     state = HubState(
         settings=settings,
         metrics=runtime.metrics,
@@ -69,6 +64,12 @@ def create_hub_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if embedded is not None and subscribes:
+            # Two-way from the start: the hub takes its own Notion's webhooks, signed with the
+            # subscription's token (whatever NOTION_WEBHOOK_VERIFICATION_TOKEN says).
+            token = SecretStr(embedded.subscribe_hub(public_url))
+            subscribed = settings.model_copy(update={"notion_webhook_verification_token": token})
+            state.settings = runtime.settings = subscribed
         await anyio.to_thread.run_sync(runtime.start)
         state.intake = Intake(state.store, runtime.wake)
         state.intake.start()
@@ -76,7 +77,7 @@ def create_hub_app(
         if announce is not None:
             announce(runtime)
         stopping = threading.Event()
-        if embedded is not None and settings.notionhub_notion_webhooks:
+        if embedded is not None and subscribes:
             # Notion's first requests (its verification) were refused while the hub started:
             # as soon as it listens, they go again.
             threading.Thread(
