@@ -5,11 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench notion-server clean
+.PHONY: run test lint typecheck bench notion-server clean soak
+
+# pip is quiet for `make test` (and CI); `make run` shows what it installs, with progress bars
+# on a terminal: a first run takes about a minute and should not look stuck.
+PIP_OUTPUT ?= --quiet
+run notion-server: PIP_OUTPUT = --progress-bar on
 
 $(STAMP): pyproject.toml constraints.txt
+	@echo "Installing notionhub and its pinned dependencies into .venv (first run only, about a minute)…"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install $(PIP_OUTPUT) --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -27,6 +33,15 @@ typecheck: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/pytest
+
+# Seeded fault runs (kill -9, storage cut, Notion faults) of 2,000 deliveries, 10 per database
+# (docs/soak.md); NOTIONHUB_SOAK_RUNS=2 for a shorter one. Then both fuzzers with 500 examples
+# per operation (docs/reliability.md); NOTIONHUB_FUZZ_EXAMPLES sets another number.
+soak: $(STAMP)
+	NOTIONHUB_SOAK=1 $(BIN)/pytest tests/acceptance/test_fault_soak.py \
+		tests/acceptance/test_crash_recovery.py -s
+	NOTIONHUB_FUZZ_EXAMPLES=$${NOTIONHUB_FUZZ_EXAMPLES:-500} $(BIN)/pytest \
+		tests/web/test_openapi_fuzz.py tests/web/test_openapi_fuzz_roles.py tests/localnotion/fuzz
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

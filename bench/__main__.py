@@ -19,7 +19,16 @@ from bench import BenchOptions
 from bench.report import RESULTS_DIR, Report, print_report, write_report
 
 # One line per benchmark: the module bench/<name>.py, which defines run(BenchOptions) -> Report.
-BENCHMARKS: tuple[str, ...] = ("localnotion", "gateway", "ingest", "coaching", "twoway")
+BENCHMARKS: tuple[str, ...] = (
+    "localnotion",
+    "gateway",
+    "ingest",
+    "coaching",
+    "twoway",
+    "network",
+    "console",
+    "scale",
+)
 
 
 def _runner(name: str) -> Callable[[BenchOptions], Report]:

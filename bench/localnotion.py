@@ -10,10 +10,14 @@ share its GIL) on a free port, over a fresh data directory. Everything goes thro
    sync clients in threads; the rest of the data set is then created with more threads;
 3. selective filtered + sorted queries, each run many times by one client, one after another:
    p50/p95/p99/max latency and their result counts, checked against the generated data;
-4. one non-selective query (no target), and the server's memory (VmRSS) after seeding.
+   Each query's first answer (checked, and timed: nothing of it is cached yet) is reported
+   beside the repeated ones;
+4. one non-selective query (no target), and the server's memory (VmRSS) after seeding;
+5. a 20 MiB multi-part file upload (MiB/s) and the Markdown read of a 1,000-block page
+   (p50/p99), from ``bench/localnotion_content.py``.
 
 Targets (at 100,000 pages in one data source): a selective query's p50 ≤ 20 ms and p99 ≤
-100 ms; page creation ≥ 500 pages/s.
+100 ms; page creation ≥ 500 pages/s; the Markdown read's p50 ≤ 50 ms.
 """
 
 from __future__ import annotations
@@ -39,6 +43,15 @@ import httpx
 from notion_client import Client
 
 from bench import BenchOptions
+from bench.localnotion_content import (
+    MARKDOWN_BLOCKS,
+    MARKDOWN_P50_MS,
+    UPLOAD_MIB,
+    markdown_page,
+    time_markdown_reads,
+    upload_multi_part,
+    upload_payload,
+)
 from bench.processes import free_port, stop
 from bench.report import Report, Table, Target
 
@@ -66,6 +79,8 @@ class Sizes:
     query_runs: int  # timed runs of each selective query
     broad_runs: int  # timed runs of the non-selective query
     warmup_runs: int
+    upload_runs: int  # 20 MiB multi-part uploads, each timed
+    markdown_runs: int  # timed reads of the 1,000-block page's Markdown
 
     @property
     def targets_apply(self) -> bool:
@@ -76,8 +91,10 @@ def sizes_for(options: BenchOptions) -> Sizes:
     pages = options.pages or (QUICK_PAGES if options.quick else FULL_PAGES)
     if options.quick:
         single, concurrent, runs, broad, warmup = 100, 400, 20, 3, 2
+        uploads, markdown_runs = 1, 10
     else:
         single, concurrent, runs, broad, warmup = 2_000, 10_000, 200, 20, 10
+        uploads, markdown_runs = 5, 200
     single = min(single, max(1, pages // 4))
     concurrent = min(concurrent, max(1, pages - single))
     return Sizes(
@@ -89,6 +106,8 @@ def sizes_for(options: BenchOptions) -> Sizes:
         query_runs=runs,
         broad_runs=broad,
         warmup_runs=warmup,
+        upload_runs=uploads,
+        markdown_runs=markdown_runs,
     )
 
 
@@ -486,6 +505,8 @@ def run(options: BenchOptions) -> Report:
             "query_runs": sizes.query_runs,
             "broad_query_runs": sizes.broad_runs,
             "warmup_runs": sizes.warmup_runs,
+            "upload_runs": sizes.upload_runs,
+            "markdown_runs": sizes.markdown_runs,
             "client": "notion-client 3.1.0, sync Client (one per thread), loopback HTTP",
         },
     )
@@ -553,6 +574,8 @@ class _Run:
             query_data = self.queries(data_source_id)
             rss_queried = self.server.rss_kib()
             phases += self.create_when_full()
+            self.report.data["upload"] = self.uploads()
+            self.report.data["markdown"] = self.markdown()
         finally:
             gc.unfreeze()
             self.notion.close()
@@ -651,13 +674,27 @@ class _Run:
         spec_of = {page_id: index for index, page_id in enumerate(self.page_ids)}
         table = Table(
             f"Queries over {sizes.pages:,} pages in one data source (page_size 100, one client)",
-            ["query", "matches", "runs", "p50 ms", "p95 ms", "p99 ms", "max ms", "server CPU ms"],
+            [
+                "query",
+                "matches",
+                "first ms",
+                "runs",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "max ms",
+                "server CPU ms",
+            ],
         )
         found = []
         for query in queries_for(specs):
+            # The first answer: none of its pages is in the server's page cache yet (unless an
+            # earlier query returned it too), and the index rows it reads may not be in memory.
+            started = time.perf_counter()
             first = self.notion.data_sources.query(
                 data_source_id, filter=query.filter, sorts=query.sorts
             )
+            first_ms = (time.perf_counter() - started) * 1000
             matches = check_answer(query, first, specs, spec_of)
             time_query(self.notion, data_source_id, query, sizes.warmup_runs)
             runs = sizes.query_runs if query.selective else sizes.broad_runs
@@ -667,6 +704,7 @@ class _Run:
             table.add(
                 query.name,
                 matches,
+                first_ms,
                 runs,
                 summary["p50_ms"],
                 summary["p95_ms"],
@@ -681,6 +719,7 @@ class _Run:
                     "filter": query.filter,
                     "sorts": query.sorts,
                     "matches": matches,
+                    "first_ms": first_ms,
                     "server_cpu_ms_per_query": cpu_ms,
                     **summary,
                 }
@@ -698,6 +737,51 @@ class _Run:
                     )
         self.report.tables.append(table)
         return found
+
+    def uploads(self) -> dict[str, Any]:
+        """Time 20 MiB multi-part uploads, one after another; MiB/s of each."""
+        payload = upload_payload()
+        table = Table(
+            f"File upload: {UPLOAD_MIB} MiB, multi-part (create, send each part, complete)",
+            ["run", "parts", "seconds", "MiB/s", "server CPU s"],
+        )
+        rates = []
+        for number in range(1, self.sizes.upload_runs + 1):
+            cpu = self.server.cpu_seconds()
+            upload = upload_multi_part(self.notion, payload)
+            table.add(number, upload.parts, upload.seconds, upload.mib_per_s,
+                      self.server.cpu_seconds() - cpu)  # fmt: skip
+            rates.append(upload.mib_per_s)
+        self.report.tables.append(table)
+        ordered = sorted(rates)
+        return {"mib": UPLOAD_MIB, "mib_per_s": rates, "median_mib_per_s": percentile(ordered, 50)}
+
+    def markdown(self) -> dict[str, Any]:
+        """Read the Markdown of a 1,000-block page, warmed up, then timed many times."""
+        page_id = markdown_page(self.notion, self.root_id)
+        time_markdown_reads(self.notion, page_id, self.sizes.warmup_runs)
+        cpu = self.server.cpu_seconds()
+        samples, length = time_markdown_reads(self.notion, page_id, self.sizes.markdown_runs)
+        cpu_ms = (self.server.cpu_seconds() - cpu) / len(samples) * 1000
+        summary = latency_summary(samples)
+        table = Table(
+            f"Page Markdown: GET /v1/pages/{{id}}/markdown of {MARKDOWN_BLOCKS:,} blocks",
+            ["characters", "runs", "p50 ms", "p95 ms", "p99 ms", "max ms", "server CPU ms"],
+        )
+        table.add(length, summary["runs"], summary["p50_ms"], summary["p95_ms"],
+                  summary["p99_ms"], summary["max_ms"], cpu_ms)  # fmt: skip
+        self.report.tables.append(table)
+        self.report.targets.append(
+            Target(
+                "page Markdown read, 1,000 blocks: p50",
+                summary["p50_ms"],
+                MARKDOWN_P50_MS,
+                "ms",
+                applies=self.sizes.targets_apply,
+            )
+        )
+        return {"blocks": MARKDOWN_BLOCKS, "characters": length, "server_cpu_ms": cpu_ms,
+                **summary}  # fmt: skip
 
     def report_creation(self, phases: list[_Phase]) -> None:
         table = Table(

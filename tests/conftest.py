@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+import structlog
 import uvicorn
 from notion_client import Client
 from sqlalchemy import Engine
@@ -25,6 +26,16 @@ from notionhub.queue.processor import EventProcessor
 # Shared assertions outside test modules report what differed, as asserts in tests do; registered
 # here, before any test folder imports them.
 pytest.register_assert_rewrite("tests.ingest.harness")
+
+
+@pytest.fixture(autouse=True)
+def _structlog_config_restored() -> Iterator[None]:
+    """A command run in-process (``notionhub doctor`` sets the level to warning) configures
+    structlog for the whole process; what it set ends with its test, or later tests capturing
+    info lines would see only warnings."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
 
 
 def free_port() -> int:

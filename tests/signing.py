@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from typing import Any
+
+from notionhub.webhook_signing import stripe_signature
 
 STRIPE_SECRET = "whsec_test_secret"
 
@@ -20,8 +20,8 @@ def stripe_headers(
     unless its test gives it another.
     """
     stamp = int(time.time()) if timestamp is None else timestamp
-    digest = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return {"Stripe-Signature": f"t={stamp},v1={digest}", "Content-Type": "application/json"}
+    signature = stripe_signature(body, secret, stamp)
+    return {"Stripe-Signature": signature, "Content-Type": "application/json"}
 
 
 def stripe_event(number: int, email: str, *, type: str = "checkout.session.completed") -> bytes:

@@ -43,3 +43,15 @@ def test_without_dotenv_only_the_environment_binds(clean_env: pytest.MonkeyPatch
     assert Settings().database_variables() == {}
     clean_env.setenv("NOTION_CLIENTS_DB", "abc")
     assert Settings().database_variables() == {"NOTION_CLIENTS_DB": "abc"}
+
+
+def test_a_pack_providers_secret_is_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    monkeypatch.delenv("SNOVIO_WEBHOOK_SECRET", raising=False)
+    assert settings.secret("SNOVIO_WEBHOOK_SECRET") is None
+    monkeypatch.setenv("SNOVIO_WEBHOOK_SECRET", "s3cret")
+    assert settings.secret("SNOVIO_WEBHOOK_SECRET") == "s3cret"
+    monkeypatch.setenv("SNOVIO_WEBHOOK_SECRET", "")
+    assert settings.secret("SNOVIO_WEBHOOK_SECRET") is None

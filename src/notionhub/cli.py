@@ -3,52 +3,84 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
-from starlette.types import ASGIApp
+from rich.markup import escape
 
 from notionhub import __version__
-from notionhub.backend import open_backend
+from notionhub.cli_doctor import register_doctor_command
+from notionhub.cli_events import register_event_commands
+from notionhub.cli_keys import register_keys_command
+from notionhub.cli_notion_token import register_notion_token_command
 from notionhub.cli_packs import register_pack_commands
-from notionhub.cli_reports import print_events, print_provision_report
-from notionhub.errors import NotionhubError
-from notionhub.hubdb.engine import create_hub_engine
-from notionhub.localnotion.app import (
-    API_VERSION,
-    DEFAULT_TOKEN,
-    LocalNotionConfig,
-    create_app,
-    webhook_subscriptions,
-)
-from notionhub.logging_setup import configure_logging
-from notionhub.notion.connection import NotionConnection, open_notion
-from notionhub.notion.provision import Provisioner
-from notionhub.notion.schema import NotionModel
-from notionhub.packs import load_packs
-from notionhub.queue.processor import EventProcessor
-from notionhub.queue.runtime import Runtime, read_pack_settings
-from notionhub.queue.store import STATUSES, EventStore
+from notionhub.cli_processing import claim_or_refuse, enabled_packs, processing_settings, refuse
+from notionhub.cli_reports import print_provision_report
+from notionhub.cli_send_test import register_send_test_command
+from notionhub.cli_worker import register_worker_command
+from notionhub.errors import ConfigurationError, NotionhubError, StartRefused
+from notionhub.hubdb.database_url import check_hub_database
 from notionhub.settings import Settings
-from notionhub.web.app import LOCAL_NOTION_MOUNT, create_hub_app
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+    from notionhub.data_folder_lock import ProcessOwner
+    from notionhub.notion.connection import NotionConnection
+    from notionhub.notion.schema import NotionModel
+    from notionhub.processing_claim import ProcessingClaim
+    from notionhub.queue.runtime import Runtime
+
+# Heavy modules (the web stack, DBOS, SQLAlchemy, notion-client, the packs) are imported inside
+# the commands that use them: `notionhub version` or `--help` starts in a fraction of a second
+# (tests/test_cli_imports.py checks it structurally).
 
 app = typer.Typer(
     help="notionhub: signed webhooks in, correct Notion pages out.", no_args_is_help=True
 )
-console = Console(stderr=True)
+console = Console(
+    stderr=True, soft_wrap=True, emoji=False
+)  # one line at any width; ":id:" stays text
 register_pack_commands(app, console)
+register_notion_token_command(app, console)
+register_event_commands(app, console)
+register_doctor_command(app, console)
+register_send_test_command(app, console)
+register_keys_command(app, console)
+register_worker_command(app, console)
 
 
-def _serve(asgi_app: ASGIApp, host: str, port: int) -> None:
-    """Serve with uvicorn's C HTTP parser (httptools) and event loop (uvloop), both pinned."""
-    uvicorn.run(
-        asgi_app, host=host, port=port, log_level="warning", http="httptools", loop="uvloop"
-    )
+def _serve(
+    asgi_app: ASGIApp, host: str, port: int, settings: Settings, sock: socket.socket | None = None
+) -> None:
+    """Serve with httptools and uvloop, with the limits on hostile clients (docs/limits.md)."""
+    from notionhub.web.server import ServerLimits, run_server
+
+    run_server(asgi_app, host, port, ServerLimits.from_settings(settings), sock)
+
+
+def _claim_and_bind(
+    settings: Settings, owner: ProcessOwner, host: str, port: int, change_packs: bool = False
+) -> tuple[ProcessingClaim, socket.socket]:
+    """Own the data folder (or match the deployment's packs), then bind the port: either
+    refused is one line and exit 2, before anything processes (docs/first-hour-safety.md)."""
+    from notionhub.web.bind import bind_listening_socket
+
+    claim = claim_or_refuse(settings, owner, console, change_packs=change_packs)
+    try:
+        return claim, bind_listening_socket(host, port)
+    except StartRefused as error:
+        claim.release()
+        refuse(console, error)
+    except BaseException:
+        claim.release()
+        raise
 
 
 @app.command()
@@ -100,9 +132,33 @@ def notion_server(
     ] = None,
 ) -> None:
     """Run the local Notion-compatible server alone; prints its base URL."""
+    from notionhub.local_notion_access import uses_default_token
+    from notionhub.localnotion.app import (
+        API_VERSION,
+        LocalNotionConfig,
+        create_app,
+        webhook_subscriptions,
+    )
+    from notionhub.localnotion.exposure import generated_token, listens_beyond_loopback
+    from notionhub.localnotion.tokens import DEFAULT_TOKEN
+    from notionhub.logging_setup import configure_logging
+    from notionhub.web.bind import bind_listening_socket
+
     settings = Settings()
     configure_logging(settings.log_level)
     tokens = tuple(token or [settings.local_notion_token.get_secret_value() or DEFAULT_TOKEN])
+    exposed = listens_beyond_loopback(host)  # docs/first-hour-safety.md
+    if exposed and DEFAULT_TOKEN in (token or []):
+        console.print(
+            f"[red]error:[/red] --token {DEFAULT_TOKEN} is published: a server on {host} needs a"
+            " secret token, --token <secret> (or none: one is generated, `notionhub notion-token"
+            f" --data {data}` prints it)",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    generated = exposed and not token and uses_default_token(settings)
+    if generated:
+        tokens = (generated_token(data),)
     person = settings.local_notion_person_token
     person_tokens = tuple(person_token or ([person.get_secret_value()] if person else []))
     base_url = f"http://{host}:{port}"
@@ -113,6 +169,7 @@ def notion_server(
         rate_limit=rate_limit,
         rate_burst=burst,
         person_tokens=tuple(t for t in person_tokens if t),
+        admin_needs_token=exposed,
         webhook_urls=tuple(webhook_url or settings.local_notion_webhooks),
         webhook_aggregation_seconds=(
             settings.local_notion_webhook_aggregation_seconds
@@ -120,50 +177,87 @@ def notion_server(
             else webhook_aggregation_seconds
         ),
     )
+    sock = bind_listening_socket(host, port)  # a taken port: one line, no banner
     server_app = create_app(config)
     typer.echo(f"Local Notion server: {base_url}  (data in {data}, API version {API_VERSION})")
     for sub in webhook_subscriptions(server_app):
         typer.echo(f"Webhooks: {sub.url}  ({sub.status}, subscription {sub.id})")
-    _serve(server_app, host, port)
+    if generated:
+        typer.echo(f"Token: generated for {host} (`notionhub notion-token --data {data}`)")
+    _serve(server_app, host, port, settings, sock)
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="Port; default $SERVER_PORT or 8000.")] = None,
+    change_packs: Annotated[
+        bool,
+        typer.Option(
+            "--change-packs",
+            help="With PostgreSQL: record NOTIONHUB_PACKS as the packs of every process sharing"
+            " DATABASE_URL (stop the others first). Without it a process with other packs is"
+            " refused.",
+        ),
+    ] = False,
 ) -> None:
     """Run the hub. With no NOTION_TOKEN, a local Notion server is embedded at /notion."""
-    settings = Settings()
-    configure_logging(settings.log_level)
+    from notionhub.cli_banner import (
+        machine_names,
+        notion_token_line,
+        packs_line,
+        reachable_urls,
+        secrets_line,
+    )
+    from notionhub.data_folder_lock import ProcessOwner
+    from notionhub.ingest.registry import HOOK_PROVIDERS, get_provider
+    from notionhub.local_notion_access import settings_for_listening, uses_default_token
+    from notionhub.queue.processor import EventProcessor
+    from notionhub.queue.runtime import Runtime
+    from notionhub.web.app import LOCAL_NOTION_MOUNT, create_hub_app
+    from notionhub.web.startup_failure import KeepStartupRefusal
+
+    settings = processing_settings()
     port = port or settings.server_port
+    settings = settings_for_listening(settings, host)  # beyond loopback: never the default token
     public_url = f"http://{host}:{port}"
+
+    shown_urls = reachable_urls(host, port, machine_names())
+    url = shown_urls[0]
 
     def announce(runtime: Runtime) -> None:
         report = runtime.provision_report
         databases = report.databases if report is not None else []
         summary = ", ".join(f"{d.name} ({d.action})" for d in databases)
-        typer.echo(f"notionhub {__version__}: {public_url}")
+        typer.echo(f"notionhub {__version__}: {url}")
+        if len(shown_urls) > 1:
+            typer.echo(f"Also reachable at: {'  '.join(shown_urls[1:])}")
+        typer.echo(packs_line([pack.name for pack in packs]))
         typer.echo(f"Databases: {summary or 'none (no pack enabled)'}")
+        variables = [get_provider(name).secret_env for name in HOOK_PROVIDERS]
+        variables += [p.secret_env for pack in packs for p in pack.providers]  # Snov.io …
+        typer.echo(secrets_line(settings, list(dict.fromkeys(variables))))
         if settings.uses_local_notion:
             typer.echo(
-                f"Notion: embedded local server at {public_url}{LOCAL_NOTION_MOUNT}"
+                f"Notion: embedded local server at {url}{LOCAL_NOTION_MOUNT}"
                 f" (data in {settings.local_notion_dir})"
             )
+            typer.echo(notion_token_line(settings, uses_default_token(settings)))
         else:
             typer.echo(f"Notion: {settings.notion_base_url}")
-        typer.echo(f"Two-way: {_two_way(runtime, public_url)}")
-        typer.echo(f"Events: {public_url}/api/events   Metrics: {public_url}/metrics")
+        typer.echo(f"Two-way: {_two_way(runtime, url)}")
+        typer.echo(f"Events: {url}/api/events   Metrics: {url}/metrics")
 
-    try:  # an unknown pack, or a pack's bad setting: one line naming it, before anything starts
-        packs = load_packs(settings.notionhub_packs)
-        for pack in packs:
-            read_pack_settings(pack)
-    except NotionhubError as error:
-        console.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from error
-    runtime = Runtime(settings, EventProcessor(), packs=packs)
-    hub = create_hub_app(runtime, public_url, announce)
-    _serve(hub, host, port)
+    packs = enabled_packs(settings, console)
+    owner = ProcessOwner(os.getpid(), "notionhub serve", public_url, tuple(p.name for p in packs))
+    claim, sock = _claim_and_bind(settings, owner, host, port, change_packs)
+    try:
+        runtime = Runtime(settings, EventProcessor(), packs=packs)
+        hub = KeepStartupRefusal(create_hub_app(runtime, public_url, announce))
+        with hub.refusal_raised():  # a setting refused while starting: one line, exit 2
+            _serve(hub, host, port, settings, sock)
+    finally:
+        claim.release()
 
 
 def _two_way(runtime: Runtime, public_url: str) -> str:
@@ -185,65 +279,6 @@ def _two_way(runtime: Runtime, public_url: str) -> str:
 
 
 @app.command()
-def events(
-    status: Annotated[
-        str | None, typer.Option(help="Only events with this status: " + ", ".join(STATUSES))
-    ] = None,
-    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
-) -> None:
-    """List events of the event log, newest first."""
-    settings = Settings()
-    if status is not None and status not in STATUSES:
-        console.print(f"[red]error:[/red] unknown status {status!r}; use {', '.join(STATUSES)}")
-        raise typer.Exit(2)
-    store = _event_store(settings)
-    rows = store.recent(status=status, limit=limit)
-    if as_json:
-        for row in rows:
-            typer.echo(json.dumps(row.summary()))
-        return
-    print_events(Console(), rows)
-
-
-@app.command()
-def replay(
-    event_ids: Annotated[list[str] | None, typer.Argument(help="Events to run again.")] = None,
-    failed: Annotated[bool, typer.Option("--failed", help="Replay every failed event.")] = False,
-    pack: Annotated[
-        list[str] | None,
-        typer.Option(help="Run only this pack's part again (repeatable). Default: every pack."),
-    ] = None,
-) -> None:
-    """Run finished events again (a running hub picks them up within a second)."""
-    if not event_ids and not failed:
-        console.print("[red]error:[/red] name event ids, or pass --failed")
-        raise typer.Exit(2)
-    store = _event_store(Settings())
-    wanted = list(event_ids or []) + (store.failed_ids() if failed else [])
-    replayed = store.request_replay(wanted, packs=pack or None)
-    for event_id in wanted:
-        if event_id not in replayed:
-            try:
-                state = store.get(event_id).status
-            except NotionhubError as error:
-                console.print(f"[red]skipped[/red] {event_id}: {error}")
-                continue
-            console.print(f"[yellow]skipped[/yellow] {event_id}: it is {state}, not finished")
-    typer.echo(f"{len(replayed)} event(s) queued for replay")
-    if len(replayed) < len(wanted):
-        raise typer.Exit(1)
-
-
-def _event_store(settings: Settings) -> EventStore:
-    try:
-        return EventStore(create_hub_engine(settings.hub_database_url))
-    except NotionhubError as error:
-        console.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from error
-
-
-@app.command()
 def provision(
     pack: Annotated[
         list[str] | None,
@@ -261,6 +296,9 @@ def provision(
     ] = False,
 ) -> None:
     """Create the packs' missing databases, adopt existing ones, and report drift."""
+    from notionhub.logging_setup import configure_logging
+    from notionhub.notion.provision import Provisioner
+
     settings = Settings()
     configure_logging(settings.log_level)
     models = _models(pack or settings.notionhub_packs)
@@ -283,6 +321,8 @@ def reindex(
     ] = None,
 ) -> None:
     """Rebuild the key index and write mirror from Notion (after edits made outside notionhub)."""
+    from notionhub.logging_setup import configure_logging
+
     settings = Settings()
     configure_logging(settings.log_level)
     models = _models(pack or settings.notionhub_packs)
@@ -295,25 +335,32 @@ def reindex(
 
 
 def _models(packs: str | list[str]) -> list[type[NotionModel]]:
+    from notionhub.packs import load_packs
+
     try:
         return [model for p in load_packs(packs) for model in p.models]
     except NotionhubError as error:
-        console.print(f"[red]error:[/red] {error}")
+        console.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from error
 
 
 @contextmanager
 def _notion(settings: Settings) -> Iterator[NotionConnection]:
+    from notionhub.backend import open_backend
+    from notionhub.notion.connection import open_notion
+
     try:
+        check_hub_database(settings)
         embedded = open_backend(settings)
         notion = open_notion(settings, backend=embedded.backend if embedded else None)
     except NotionhubError as error:
-        console.print(f"[red]error:[/red] {error}")
+        console.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from error
     try:
         yield notion
     except NotionhubError as error:
-        console.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(1) from error
+        console.print(f"[red]error:[/red] {escape(str(error))}")
+        # A setting Notion shows wrong (NOTION_PARENT_PAGE_ID, NOTION_<NAME>_DB) is 2, as at start.
+        raise typer.Exit(2 if isinstance(error, ConfigurationError) else 1) from error
     finally:
         notion.close()

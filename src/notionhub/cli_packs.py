@@ -5,24 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from dbos import DBOSClient
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
-from notionhub.clock import system_clock
 from notionhub.errors import NotionhubError
-from notionhub.hubdb.engine import create_hub_engine
-from notionhub.packs.discovery import installed_packs, load_pack, load_packs
-from notionhub.queue.runtime import dbos_config, read_pack_settings
-from notionhub.queue.schedules import schedule_statuses
+from notionhub.hubdb.database_url import check_hub_database, redact
 from notionhub.settings import Settings
+
+if TYPE_CHECKING:
+    from dbos import DBOSClient
+
+# DBOS, SQLAlchemy and the packs are imported inside the commands: the CLI starts fast.
 
 SECRET_SHOWN = "•••••• (set)"
 
@@ -31,12 +31,14 @@ def register_pack_commands(app: typer.Typer, console: Console) -> None:
     """Add the pack commands to ``app``; errors are printed on ``console``."""
 
     def fail(error: NotionhubError) -> typer.Exit:
-        console.print(f"[red]error:[/red] {error}")
+        console.print(f"[red]error:[/red] {escape(str(error))}")
         return typer.Exit(2)
 
     @app.command("packs")
     def packs_command() -> None:
         """List the installed packs (the notionhub.packs entry points) and which are enabled."""
+        from notionhub.packs.discovery import installed_packs, load_pack
+
         enabled = {name.strip() for name in Settings().notionhub_packs.split(",")}
         table = _table("pack", "enabled", "agents", "schedules", "from")
         for name, entry in sorted(installed_packs().items()):
@@ -57,6 +59,9 @@ def register_pack_commands(app: typer.Typer, console: Console) -> None:
     @app.command("config")
     def config_command() -> None:
         """Show the settings in force: the hub's and each enabled pack's (secrets hidden)."""
+        from notionhub.packs.discovery import load_packs
+        from notionhub.queue.runtime import read_pack_settings
+
         settings = Settings()
         try:
             packs = load_packs(settings.notionhub_packs)
@@ -88,14 +93,20 @@ def register_pack_commands(app: typer.Typer, console: Console) -> None:
         ] = None,
     ) -> None:
         """The enabled packs' schedules: cron, next run, last run and its outcome."""
+        from notionhub.clock import system_clock
+        from notionhub.hubdb.engine import create_hub_engine
+        from notionhub.packs.discovery import load_packs
+        from notionhub.queue.schedules import schedule_statuses
+
         settings = Settings()
+        check_hub_database(settings)
         if forget is not None:
             with _dbos_client(settings, console) as client:
                 registered = client.get_schedule(forget) is not None
                 if registered:
                     client.delete_schedule(forget)
             if not registered:
-                console.print(f"[red]error:[/red] no schedule {forget!r} is registered")
+                console.print(f"[red]error:[/red] no schedule {escape(repr(forget))} is registered")
                 raise typer.Exit(2)
             typer.echo(f"{forget}: forgotten (a hub that enables its pack registers it again)")
             return
@@ -109,7 +120,9 @@ def register_pack_commands(app: typer.Typer, console: Console) -> None:
         if run is not None:
             if run not in {status.name for status in statuses}:
                 known = ", ".join(status.name for status in statuses) or "none"
-                console.print(f"[red]error:[/red] no schedule {run!r}; enabled: {known}")
+                console.print(
+                    f"[red]error:[/red] no schedule {escape(repr(run))}; enabled: {escape(known)}"
+                )
                 raise typer.Exit(2)
             with _dbos_client(settings, console) as client:
                 handle = client.trigger_schedule(run)
@@ -132,6 +145,11 @@ def register_pack_commands(app: typer.Typer, console: Console) -> None:
 @contextmanager
 def _dbos_client(settings: Settings, console: Console) -> Iterator[DBOSClient]:
     """A client of DBOS's system database; a clear refusal when no hub has used it yet."""
+    from dbos import DBOSClient
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from notionhub.queue.runtime import dbos_config
+
     url = str(dbos_config(settings)["system_database_url"])
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         console.print(
@@ -143,7 +161,7 @@ def _dbos_client(settings: Settings, console: Console) -> Iterator[DBOSClient]:
     try:
         yield client
     except SQLAlchemyError as error:
-        console.print(f"[red]error:[/red] DBOS's database could not be used: {error}")
+        console.print(f"[red]error:[/red] DBOS's database could not be used: {escape(str(error))}")
         raise typer.Exit(2) from error
     finally:
         client.destroy()
@@ -162,7 +180,7 @@ def _shown(value: object) -> str:
         return ""
     if isinstance(value, SecretStr):
         return SECRET_SHOWN if value.get_secret_value() else ""
-    return str(value)
+    return redact(str(value))  # DATABASE_URL's password, if it has one
 
 
 def _doc(field: FieldInfo) -> str:

@@ -14,8 +14,17 @@ NotionhubError                      anything notionhub raises on purpose
 │   ├── PayloadRejected             400: the body does not parse or lacks a required field
 │   ├── PayloadTooLarge             413: the body is over the size limit
 │   └── EventLogUnavailable         503: the event could not be stored; the sender should retry
+│       └── EventLogRetryLater      503 with Retry-After: the hub database is busy or full
+├── HubDatabaseUnavailable          the hub database did not take a write within the wait allowed
+│   ├── HubDatabaseBusy             its lock is held elsewhere (another process, a long transaction)
+│   └── HubDatabaseFull             the disk under it (or its size limit) is full
 ├── EventNotFound                   no stored event with that id
+├── StartRefused                    a process must not start; the message says why, in one line
+│   ├── DataFolderInUse             another process owns the SQLite data folder (its lock is held)
+│   ├── PackSetChanged              NOTIONHUB_PACKS differ from the shared database's recorded set
+│   └── PortUnavailable             the address to listen on cannot be bound (taken, not allowed)
 ├── StateMachineError               a state machine declared wrongly, or an unknown instance
+├── ApiKeyError                     an API key's name taken or unknown, or an unknown role
 ├── OutboundError                   a call a flow made to another API did not succeed
 │   ├── OutboundUnavailable         429, 5xx or no answer after every retry: try again later
 │   └── OutboundRejected            a 4xx other than 429: the service refused the call for good
@@ -46,6 +55,10 @@ class NotionhubError(Exception):
 
 class ConfigurationError(NotionhubError):
     """Settings are missing or inconsistent; the message names the variable."""
+
+
+class ApiKeyError(NotionhubError):
+    """An API key's name is taken or unknown, or its role is not one of the roles."""
 
 
 class NotionUnreachable(NotionhubError):
@@ -110,6 +123,24 @@ class EventLogUnavailable(IngestError):
     status = 503
 
 
+class EventLogRetryLater(EventLogUnavailable):
+    """The hub database is busy or full: 503 with ``Retry-After``; nothing was accepted."""
+
+    retry_after: ClassVar[int] = 5
+
+
+class HubDatabaseUnavailable(NotionhubError):
+    """The hub database did not take a write within the wait allowed; the message says why."""
+
+
+class HubDatabaseBusy(HubDatabaseUnavailable):
+    """The hub database's lock is held elsewhere (another process, a long transaction)."""
+
+
+class HubDatabaseFull(HubDatabaseUnavailable):
+    """The disk under the hub database (or the database's size limit) is full."""
+
+
 class EventNotUsable(NotionhubError):
     """A stored event lacks what a flow needs (e.g. a booking without its uid): not retried."""
 
@@ -137,6 +168,22 @@ class OutboundRejected(OutboundError):
 
 class EventNotFound(NotionhubError):
     """No stored event has that id."""
+
+
+class StartRefused(NotionhubError):
+    """A process must not start (nothing was processed); the message says why, in one line."""
+
+
+class DataFolderInUse(StartRefused):
+    """Another running process owns the SQLite data folder; the message names it."""
+
+
+class PackSetChanged(StartRefused):
+    """NOTIONHUB_PACKS differ from the pack set recorded in the shared hub database."""
+
+
+class PortUnavailable(StartRefused):
+    """The address and port to listen on cannot be bound (in use, or not allowed)."""
 
 
 class NotionAPIError(NotionhubError):

@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Literal
 
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
-from notionhub.localnotion.app import DEFAULT_TOKEN
+from notionhub.localnotion.tokens import DEFAULT_TOKEN
 
 DEFAULT_HOME = Path(".notionhub")
 DEFAULT_NOTION_BASE_URL = "https://api.notion.com"
@@ -45,13 +51,53 @@ class Settings(BaseSettings):
         default=None,
         description="Notion budget per token; default 3 for the real API, 50 for the local server.",
     )
-    server_port: int = Field(default=8000, description="Port of `notionhub serve`.")
+    notionhub_public_url: str | None = Field(
+        default=None,
+        description="The hub's address as providers reach it (https://hub.example.com);"
+        " `notionhub doctor` prints the webhook URLs under it.",
+    )
+    server_port: int = Field(default=8000, ge=1, le=65535, description="Port of `notionhub serve`.")
+    # What one HTTP client may cost `serve` and `notion-server` (web/server.py, docs/limits.md).
+    server_max_header_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Request line and headers of one request, in bytes; beyond: 431 and closed.",
+    )
+    server_max_header_line_bytes: int = Field(
+        default=16 * 1024,
+        ge=256,
+        description="One header line (or the request line), in bytes; beyond: 431 (414).",
+    )
+    server_max_headers: int = Field(
+        default=100, ge=1, description="Header fields of one request; beyond: 431 and closed."
+    )
+    server_header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A request head must arrive whole within this time; beyond: 408 and closed.",
+    )
+    server_body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest silence while a request body is read; beyond: 408 and closed.",
+    )
+    server_max_connections: int = Field(
+        default=1000, ge=1, description="Connections open at once; a request beyond gets 503."
+    )
+    server_keep_alive_seconds: float = Field(
+        default=5.0, gt=0, description="An idle keep-alive connection is closed after this."
+    )
     local_notion_token: SecretStr = Field(
         default=SecretStr(DEFAULT_TOKEN), description="Token accepted by the local Notion server."
     )
     local_notion_person_token: SecretStr | None = Field(
         default=None,
         description="Token the local Notion server accepts as its person (not the integration).",
+    )
+    local_notion_allow_remote: bool = Field(
+        default=False,
+        description="The embedded local Notion (/notion/v1, /notion/_admin) answers other"
+        " machines too; default: this machine only (docs/first-hour-safety.md).",
     )
     # A string, split by ``local_notion_webhooks``: pydantic-settings reads list fields as JSON.
     local_notion_webhook_urls: str = Field(
@@ -62,7 +108,9 @@ class Settings(BaseSettings):
         ge=0,
         description="Local Notion merges one entity's events of a type within this window.",
     )
-    log_level: str = Field(default="info", description="debug, info, warning or error.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="debug, info, warning or error."
+    )
     worker_id: str = Field(
         default="local",
         description="Stable name of this worker; each worker sharing a DATABASE_URL needs its own.",
@@ -86,6 +134,19 @@ class Settings(BaseSettings):
         description="Without a Notion webhook subscription: how often each database of the"
         " enabled packs is asked for pages edited since (one request per database); 0 = never.",
     )
+    # How long a request may wait for the hub database (docs/database-unavailable.md).
+    hub_db_busy_timeout_seconds: float = Field(
+        default=3.0,
+        ge=0,
+        description="A webhook waits at most this long for the hub database's write lock (SQLite)"
+        " or a table lock (PostgreSQL), then gets 503 with Retry-After; background work waits"
+        " longer.",
+    )
+    health_check_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Each check of /health/ready (database, queue, notion) answers within this.",
+    )
     # One secret per provider; a provider whose secret is unset answers 503.
     stripe_webhook_secret: SecretStr | None = None
     calcom_webhook_secret: SecretStr | None = None
@@ -98,8 +159,38 @@ class Settings(BaseSettings):
     circle_webhook_secret: SecretStr | None = None
     notion_webhook_verification_token: SecretStr | None = None
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The .env in force is chosen at each read (dotenv_file), not when the class is made.
+        dotenv = DotEnvSettingsSource(settings_cls, env_file=dotenv_file())
+        return init_settings, env_settings, dotenv, file_secret_settings
+
+    @field_validator("notion_base_url")
+    @classmethod
+    def _notion_base_url_is_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("should start with http:// or https://")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level_any_case(cls, value: object) -> object:
+        # LOG_LEVEL=INFO is as clear as info; anything else is refused naming the four.
+        return value.strip().lower() if isinstance(value, str) else value
+
     def secret(self, env_name: str) -> str | None:
         """The value of the secret variable ``env_name`` (e.g. STRIPE_WEBHOOK_SECRET), or None."""
+        if env_name.lower() not in type(self).model_fields:
+            # A pack's own provider names a variable the hub has no field for: read it from the
+            # same places as every field (the environment wins over ``.env``).
+            return _environment().get(env_name) or None
         value = getattr(self, env_name.lower(), None)
         if not isinstance(value, SecretStr) or not value.get_secret_value():
             return None
@@ -111,12 +202,7 @@ class Settings(BaseSettings):
         Their names come from the packs' models, not from fields here, so they are read apart;
         from the same places as every field, so a ``.env`` line binds a database too.
         """
-        found = {
-            name: value
-            for name, value in (dotenv_values(DOTENV) if Path(DOTENV).is_file() else {}).items()
-            if value is not None
-        }
-        found.update(os.environ)
+        found = _environment()
         return {name: value for name, value in found.items() if _DATABASE_VARIABLE.fullmatch(name)}
 
     @property
@@ -142,3 +228,25 @@ class Settings(BaseSettings):
     @property
     def hub_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.notionhub_home / 'hub.sqlite3').as_posix()}"
+
+
+def dotenv_file() -> Path:
+    """The ``.env`` in force: the working directory's; failing that, ``$NOTIONHUB_HOME/.env``
+    (so every command, run from any folder with NOTIONHUB_HOME set, reads what ``serve`` read)."""
+    here = Path(DOTENV)
+    home = os.environ.get("NOTIONHUB_HOME")
+    if here.is_file() or not home:
+        return here
+    return Path(home) / DOTENV
+
+
+def _environment() -> dict[str, str]:
+    """``.env`` (``dotenv_file``) overlaid by the process environment."""
+    dotenv = dotenv_file()
+    found = {
+        name: value
+        for name, value in (dotenv_values(dotenv) if dotenv.is_file() else {}).items()
+        if value is not None
+    }
+    found.update(os.environ)
+    return found

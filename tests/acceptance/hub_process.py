@@ -63,6 +63,24 @@ class Process:
             time.sleep(0.1)
         raise RuntimeError(f"{self.args[0]} did not answer {ready_path}: {self.output()}")
 
+    def launch(self) -> None:
+        """Start a command that serves no HTTP (``worker``), without waiting for it."""
+        command = [sys.executable, "-c", "from notionhub.cli import app; app()", *self.args]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def wait_until(self, ready_text: str) -> None:
+        """Wait until the command's output says ``ready_text`` (a hang guard of 90 s)."""
+        deadline = time.monotonic() + 90
+        while ready_text not in self.log_path.read_text(errors="replace"):
+            if self.process is None or self.process.poll() is not None:
+                raise RuntimeError(f"{self.args[0]} exited: {self.output()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.args[0]} did not say {ready_text!r}: {self.output()}")
+            time.sleep(0.1)
+
     def kill(self) -> None:
         """``kill -9``: no shutdown, no flush."""
         if self.process is not None and self.process.poll() is None:

@@ -6,17 +6,17 @@ process, so faults can be injected into Notion and the Event Log read back after
 
 from __future__ import annotations
 
+import os
 import threading
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from notion_client import Client
 
-from notionhub.localnotion.app import DEFAULT_TOKEN
+from notionhub.packs.echo.models import EventLogEntry
+from tests.acceptance.hub_checks import event_summaries, keys_in, wait_for_drain
 from tests.acceptance.hub_process import Process, base_env
 from tests.signing import STRIPE_SECRET, stripe_event, stripe_headers
 
@@ -61,45 +61,6 @@ class Sender:
                         self.duplicates += answer.json()["duplicate"]
 
 
-def wait_for_drain(hub: Process, expected: int, timeout: float = 600) -> dict[str, Any]:
-    """Poll /api/stats until every event is finished (a hang guard, not a timing)."""
-    deadline = time.monotonic() + timeout
-    stats: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        stats = httpx.get(hub.url + "/api/stats", timeout=10).json()
-        events = stats["events"]
-        if events["pending"] == 0 and events["processed"] + events["failed"] >= expected:
-            return stats
-        time.sleep(0.5)
-    raise AssertionError(f"not drained: {stats}\n{hub.output()}")
-
-
-def event_log_ids(notion_url: str) -> Counter[str]:
-    client = Client(auth=DEFAULT_TOKEN, base_url=notion_url)
-    try:
-        return _event_ids(client)
-    finally:
-        client.close()
-
-
-def _event_ids(client: Client) -> Counter[str]:
-    found = client.search(query="Event Log", filter={"property": "object", "value": "data_source"})
-    [source] = found["results"]
-    ids: Counter[str] = Counter()
-    cursor = None
-    while True:
-        body: dict[str, Any] = {"page_size": 100}
-        if cursor:
-            body["start_cursor"] = cursor
-        page = client.request(path=f"data_sources/{source['id']}/query", method="POST", body=body)
-        for row in page["results"]:
-            texts = row["properties"]["Event ID"]["rich_text"]
-            ids["".join(t["plain_text"] for t in texts)] += 1
-        if not page["has_more"]:
-            return ids
-        cursor = page["next_cursor"]
-
-
 def crash_and_recover(tmp_path: Path, faults: dict[str, Any] | None) -> None:
     notion = Process(["notion-server", "--data", str(tmp_path / "notion")], tmp_path, base_env())
     notion.start("/_admin/stats")
@@ -138,13 +99,18 @@ def crash_and_recover(tmp_path: Path, faults: dict[str, Any] | None) -> None:
         assert len(redelivery.accepted) == len(missing) + len(again)
         assert redelivery.duplicates >= len(again)
 
-        stats = wait_for_drain(hub, EVENTS)
-        assert stats["events"]["received"] == EVENTS
-        assert stats["events"]["failed"] == 0, hub.output()
-        assert stats["events"]["processed"] == EVENTS
+        try:
+            stats = wait_for_drain(hub.url, EVENTS)
+        except AssertionError as error:
+            raise AssertionError(f"{error}\n{hub.output()}") from error
+        # Only the Stripe events: the hub's change poller may add its own reading of Notion
+        # (provider "notion"), e.g. of a row written just before the kill.
+        stripe = [e for e in event_summaries(hub.url).values() if e["provider"] == "stripe"]
+        assert len(stripe) == EVENTS, stats
+        assert all(e["status"] == "processed" for e in stripe), hub.output()
         if faults:  # the check reads Notion as a person would: without faults
             httpx.post(notion.url + "/_admin/faults", json={}, timeout=10).raise_for_status()
-        rows = event_log_ids(notion.url)
+        rows = keys_in(notion.url, EventLogEntry)
         assert set(rows) == {f"stripe:evt_test_{n:06d}" for n in range(EVENTS)}
         assert max(rows.values()) == 1, [key for key, count in rows.items() if count > 1]
     finally:
@@ -158,6 +124,11 @@ def test_kill_9_with_events_in_flight_loses_and_duplicates_nothing(tmp_path: Pat
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("NOTIONHUB_SOAK", "") in ("", "0"),
+    reason="runs in make soak (NOTIONHUB_SOAK=1); make test covers kills with Notion faults in "
+    "test_fault_suite.py",
+)
 def test_the_same_holds_with_notion_faults_injected(tmp_path: Path) -> None:
     crash_and_recover(
         tmp_path,

@@ -47,6 +47,20 @@ def test_every_query_is_reported_and_was_checked(tiny_report: dict[str, Any]) ->
         assert query["matches"] >= 0
         assert 0 < query["p50_ms"] <= query["p95_ms"] <= query["p99_ms"] <= query["max_ms"]
     assert next(q for q in queries if q["name"].startswith("email"))["matches"] == 1
+    assert all(query["first_ms"] > 0 for query in queries)
+
+
+def test_upload_and_markdown_are_measured(tiny_report: dict[str, Any]) -> None:
+    upload = tiny_report["data"]["upload"]
+    assert upload["mib"] == 20
+    assert upload["mib_per_s"] and all(rate > 0 for rate in upload["mib_per_s"])
+    markdown = tiny_report["data"]["markdown"]
+    assert markdown["blocks"] == 1_000
+    assert markdown["characters"] > 10_000
+    assert 0 < markdown["p50_ms"] <= markdown["p99_ms"]
+    titles = [table["title"] for table in tiny_report["tables"]]
+    assert any(title.startswith("File upload") for title in titles)
+    assert any(title.startswith("Page Markdown") for title in titles)
 
 
 def test_creation_phases_add_up(tiny_report: dict[str, Any]) -> None:

@@ -29,6 +29,7 @@ SECRETS = {
     "amelia": "amelia-long-random-token",
     "beehiiv": "whsec_" + base64.b64encode(b"beehiiv-signing-key-32-bytes!!!!").decode(),
     "circle": "circle-long-random-token",
+    "snovio": "snovio-long-random-token",
     "coaching-app": "internal-key",
     "forms": "internal-key",
 }
@@ -171,6 +172,13 @@ def circle(
     return build_request(body, {"X-Webhook-Token": secret}, received_at=_instant(at))
 
 
+def snovio(
+    body: bytes, secret: str = SECRETS["snovio"], *, at: datetime | None = None
+) -> WebhookRequest:
+    url = f"{HUB}/hooks/snovio?event=campaign_reply.first_received&token={secret}"
+    return build_request(body, url=url, received_at=_instant(at))
+
+
 def bearer(
     body: bytes, secret: str = SECRETS["coaching-app"], *, at: datetime | None = None
 ) -> WebhookRequest:
@@ -195,6 +203,7 @@ SIGNERS: dict[str, Signer] = {
     "amelia": amelia,
     "beehiiv": beehiiv,
     "circle": circle,
+    "snovio": snovio,
     "coaching-app": bearer,
     "forms": bearer,
 }

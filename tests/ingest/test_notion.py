@@ -53,12 +53,26 @@ def test_a_verification_of_the_configured_token_captures_nothing(
     assert (reply.status, reply.captured_secret) == (200, None)
 
 
-def test_another_token_is_refused_while_one_is_configured(make_request: MakeRequest) -> None:
-    reply = PROVIDER.handshake(make_request(load("verification")), "secret_configured_before")
+@pytest.mark.parametrize("guess", [SECRET, SECRET[:-1] + "x", "secret_other", SECRET + "0"])
+def test_a_guess_gets_the_same_answer_whether_right_or_wrong(
+    make_request: MakeRequest, monkeypatch: pytest.MonkeyPatch, guess: str
+) -> None:
+    """Unsigned, so anyone may send one: the answer must not tell a right guess from a wrong
+    one, and the compare is constant-time."""
+    compared: list[tuple[bytes, bytes]] = []
+    real_compare = hmac.compare_digest
+
+    def compare_digest(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return real_compare(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", compare_digest)
+    body = json.dumps({"verification_token": guess}).encode()
+    reply = PROVIDER.handshake(make_request(body), SECRET)
     assert reply is not None
-    assert (reply.status, reply.captured_secret) == (409, None)
-    assert reply.body["error"] == "verification_token_configured"
-    assert SECRET not in reply.reason
+    assert (reply.status, reply.body, reply.captured_secret) == (200, {"ok": True}, None)
+    assert compared == [(guess.encode(), SECRET.encode())]
+    assert SECRET not in reply.reason and guess not in reply.reason
 
 
 @pytest.mark.parametrize(

@@ -19,17 +19,18 @@ from notionhub.ingest.event import WebhookRequest
 from notionhub.ingest.provider import check_timestamp, parse_time
 from notionhub.ingest.registry import ProviderRegistry
 from notionhub.packs.coaching import PACK as COACHING
+from notionhub.packs.network import PACK as NETWORK
 from tests.ingest import harness
 from tests.ingest.conftest import INSTANT, build_request
 from tests.ingest.signers import SECRETS, SIGNERS
 
 # The built-in providers and those the built-in packs bring, as a hub with them takes them.
-REGISTRY = ProviderRegistry(COACHING.providers)
+REGISTRY = ProviderRegistry((*COACHING.providers, *NETWORK.providers))
 get_provider = REGISTRY.get
 PROVIDERS = REGISTRY.names()
 # Sources proved by a token (a bearer key, a URL token): the token proves the sender, not the
 # body, so a changed body is not detectable by them.
-TOKEN_PROVED = ("amelia", "circle", "coaching-app", "forms")
+TOKEN_PROVED = ("amelia", "circle", "coaching-app", "forms", "snovio")
 # Sources that may answer a delivery themselves: a ping, a URL validation, a handshake.
 REPLYING = ("calcom", "zoom", "notion", "woocommerce")
 BODY = b'{"id": "evt_1", "type": "x"}'
@@ -44,13 +45,17 @@ SECRET_VARIABLES = {
     "amelia": "AMELIA_WEBHOOK_SECRET",
     "beehiiv": "BEEHIIV_WEBHOOK_SECRET",
     "circle": "CIRCLE_WEBHOOK_SECRET",
+    "snovio": "SNOVIO_WEBHOOK_SECRET",
     "coaching-app": "INTERNAL_API_KEY",
     "forms": "INTERNAL_API_KEY",
 }
 
 
 # Providers that live in their pack rather than in ingest/providers/.
-MODULES = {"coaching-app": "notionhub.packs.coaching.app_provider"}
+MODULES = {
+    "coaching-app": "notionhub.packs.coaching.app_provider",
+    "snovio": "notionhub.packs.network.snovio",
+}
 
 
 def is_utf8(body: bytes) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from notionhub.errors import ValidationFailed
-from notionhub.localnotion.block_types import (
+from notionhub.localnotion.blocks.types import (
     MAX_CHILDREN_PER_REQUEST,
     NormalizedBlock,
     check_children_fit,
@@ -362,8 +362,9 @@ def test_at_most_1000_blocks_in_one_request() -> None:
             "instead was `2001`.",
         ),
         (
-            [{"image": {"type": "file", "file": {"url": "https://x.com/a.png"}}}],
-            f'{FIELD}[0].image.type should be `"external"`, instead was `"file"`.',
+            [{"image": {"type": "drive", "drive": {"url": "https://x.com/a.png"}}}],
+            f'{FIELD}[0].image.type should be `"external"`, `"file_upload"`, or `"file"`,'
+            ' instead was `"drive"`.',
         ),
         (
             [{"bookmark": {}}],

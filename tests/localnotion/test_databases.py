@@ -354,7 +354,11 @@ def test_bad_database_icon_or_cover_is_refused(
     [
         pytest.param("📇", "body.icon should be an object", id="string"),
         pytest.param({"type": "emoji", "emoji": None}, "body.icon.emoji", id="emoji-null"),
-        pytest.param({"type": "file", "file": {"url": "https://x.y"}}, "body.icon.type", id="file"),
+        pytest.param(
+            {"type": "file", "file": {"url": "https://x.y"}},
+            "body.icon.file.url: a Notion-hosted `file` can only be one this server serves",
+            id="file",
+        ),
     ],
 )
 def test_bad_data_source_icon_is_refused(

@@ -1,4 +1,4 @@
-"""Query answers from kept page JSON (``encoded_pages``): the same JSON as rendering afresh.
+"""Query answers from kept page JSON (``storage.encoded_pages``): the same JSON as rendering afresh.
 
 A page's JSON is reused only while its stored row and its data source are unchanged, so every
 write shows at once, even one in the same millisecond (the clock here never moves).
@@ -15,11 +15,13 @@ from typing import Any
 import orjson
 import pytest
 
-from notionhub.localnotion import databases, pages, query
+from notionhub.localnotion import databases
 from notionhub.localnotion.app import FastJSONResponse
-from notionhub.localnotion.encoded_pages import EncodedPages
-from notionhub.localnotion.index_conditions import _search_pieces
-from notionhub.localnotion.storage import Storage, StoredObject
+from notionhub.localnotion.index.conditions import _search_pieces
+from notionhub.localnotion.pages import writes as pages
+from notionhub.localnotion.query import engine as query
+from notionhub.localnotion.storage.encoded_pages import EncodedPages
+from notionhub.localnotion.storage.store import Storage, StoredObject
 from notionhub.localnotion.workspace import Workspace
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)

@@ -12,10 +12,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from notionhub.errors import ValidationFailed
-from notionhub.localnotion import ids
-from notionhub.localnotion.ids import IdSource
-from notionhub.localnotion.pages import create_page
-from notionhub.localnotion.storage import Storage
+from notionhub.localnotion.api import ids
+from notionhub.localnotion.api.ids import IdSource
+from notionhub.localnotion.pages.writes import create_page
+from notionhub.localnotion.storage.store import Storage
 from notionhub.localnotion.workspace import Workspace
 
 MOMENT_NS = 1_764_000_000_123_456_789

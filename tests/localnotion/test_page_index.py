@@ -19,8 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from notionhub.errors import ValidationFailed
-from notionhub.localnotion import databases, page_index, pages, query, query_exact
-from notionhub.localnotion.storage import Storage
+from notionhub.localnotion import databases
+from notionhub.localnotion.index import planner as page_index
+from notionhub.localnotion.pages import writes as pages
+from notionhub.localnotion.query import engine as query
+from notionhub.localnotion.query import exact as query_exact
+from notionhub.localnotion.storage.store import Storage
 from notionhub.localnotion.workspace import Workspace
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from notionhub.errors import InternalServerError, ValidationFailed
-from notionhub.localnotion.property_schema import (
+from notionhub.localnotion.properties.schema import (
     SchemaChange,
     apply_schema_update,
     normalize_schema_on_create,

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notionhub.errors import ValidationFailed
-from notionhub.localnotion.property_types.options import chosen_color
-from notionhub.localnotion.property_values import (
+from notionhub.localnotion.properties.types.options import chosen_color
+from notionhub.localnotion.properties.values import (
     NormalizedValues,
     empty_value,
     normalize_property_values,

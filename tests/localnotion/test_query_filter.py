@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notionhub.errors import ValidationFailed
-from notionhub.localnotion.query_filter import compile_filter
+from notionhub.localnotion.filters.grammar import compile_filter
 
 NOW = datetime(2025, 6, 18, 12, 0, tzinfo=UTC)  # a Wednesday; its week is Sun 15 .. Sat 21
 U1 = "11111111-1111-1111-1111-111111111111"

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notionhub.errors import ValidationFailed
-from notionhub.localnotion.query_sort import compile_sorts
+from notionhub.localnotion.filters.sorts import compile_sorts
 
 
 def _options(*names: str) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notionhub.errors import ValidationFailed
-from notionhub.localnotion.body_field_checks import notion_length
-from notionhub.localnotion.rich_text import COLORS, normalize_rich_text, plain_text
+from notionhub.localnotion.api.fields import notion_length
+from notionhub.localnotion.rich_text.items import COLORS, normalize_rich_text, plain_text
 
 FIELD = "body.children[0].paragraph.rich_text"
 USER_ID = "6f1c3a2e-5b4d-4c8e-9a7f-0123456789ab"

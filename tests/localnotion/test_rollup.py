@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from notionhub.localnotion.rollup import ROLLUP_FUNCTIONS, atoms, compute_rollup
+from notionhub.localnotion.properties.rollup import ROLLUP_FUNCTIONS, atoms, compute_rollup
 
 
 def number(n: float | None) -> dict[str, Any]:
@@ -168,7 +168,7 @@ def test_group_functions_are_unsupported_like_notion_answers(function: str) -> N
 
 
 def test_every_documented_function_has_an_answer() -> None:
-    from notionhub.localnotion.property_types.catalog import ROLLUP_FUNCTIONS as DOCUMENTED
+    from notionhub.localnotion.properties.types.catalog import ROLLUP_FUNCTIONS as DOCUMENTED
 
     computed = set(ROLLUP_FUNCTIONS) | {"count_per_group", "percent_per_group"}
     assert computed == set(DOCUMENTED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import threading
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -102,3 +103,28 @@ def test_workers_share_one_budget_in_both_databases(any_hub_engine: Engine) -> N
     slots = [workers[n % 3].reserve() for n in range(90)]
     assert most_in_any_window(slots, 10.0) <= 30
     assert slots == sorted(slots)
+
+
+def test_workers_meeting_a_new_token_at_once_all_get_a_slot(any_hub_engine: Engine) -> None:
+    """The first request of a token, from many workers at the same moment: no insert race."""
+    policy = BudgetPolicy(rate=3, burst=3, window=10)
+    start = threading.Barrier(8)
+    slots: list[float] = []
+    errors: list[BaseException] = []
+
+    def first_request() -> None:
+        budget = NotionBudget(any_hub_engine, "brand-new-token", policy, clock=lambda: 1_000.0)
+        start.wait()
+        try:
+            slots.append(budget.reserve())
+        except BaseException as error:  # collected for the assertion below
+            errors.append(error)
+
+    workers = [threading.Thread(target=first_request) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    one_worker = NotionBudget(any_hub_engine, "another-new-token", policy, clock=lambda: 1_000.0)
+    assert sorted(slots) == [one_worker.reserve() for _ in range(8)]

@@ -76,7 +76,8 @@ def test_echo_pack_writes_one_row_per_event_and_ignores_redeliveries(
     stored = store_of(runtime).get(events[0].idempotency_key)
     assert stored.notion_requests >= 1
     [finished] = [h for h in store_of(runtime).history(stored.id) if h.kind == "processed"]
-    assert finished.detail["notion_requests"] == ["pages.create ok"]
+    [page_id] = [p["id"] for p in pages if from_page(EventLogEntry, p).event_id == stored.id]
+    assert finished.detail["notion_requests"] == [f"pages.create ok /v1/pages/{page_id}"]
     assert finished.detail["notes"][0].startswith("echo: Event Log row created")
 
 

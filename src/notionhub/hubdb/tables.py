@@ -6,6 +6,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -104,6 +105,11 @@ events = Table(
     Column("last_error", Text, nullable=True),
     Column("updated_at", Float, nullable=False),
 )
+# The console's filters page newest first (keyset on seq) within a provider or an entity, and
+# its charts read a time window (docs/console.md).
+Index("events_provider_seq", events.c.provider, events.c.seq)
+Index("events_entity_seq", events.c.entity_key, events.c.seq)
+Index("events_received_at", events.c.received_at)
 
 # What happened to each event: received, queued, attempt failed, processed, failed, replay…
 event_history = Table(
@@ -187,4 +193,31 @@ schedule_runs = Table(
     Column("last_run_at", Float, nullable=False),
     Column("last_outcome", String(16), nullable=False),  # ok | failed
     Column("last_note", Text, nullable=False),
+)
+
+# API keys bound to roles (docs/roles.md): only the SHA-256 of a key is kept, never the key.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("last_used_at", Float, nullable=True),
+)
+
+# Every write made through the hub's API or console, every key change and every refused call
+# (401/403): who (a key's name, or "anonymous"), with which role, did what to what, and whether
+# it was allowed. Never a key or a secret.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False, index=True),
+    Column("key_name", String(100), nullable=False),
+    Column("role", String(20), nullable=True),
+    Column("action", String(100), nullable=False),
+    Column("resource", String(500), nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("details", Text, nullable=False),
 )

@@ -24,11 +24,11 @@ from standardwebhooks.webhooks import EmptyWebhookSecretError
 
 from notionhub.errors import SignatureRejected
 from notionhub.ingest.event import WebhookRequest
-from notionhub.ingest.provider import check_timestamp, same_base64_digest
+from notionhub.ingest.provider import DEFAULT_TOLERANCE_S, check_timestamp, same_base64_digest
 
 TOKEN_HEADER = "X-Webhook-Token"
 # The scheme's tolerance (and its library's): five minutes either way.
-STANDARD_TOLERANCE_S = 5 * 60
+STANDARD_TOLERANCE_S = DEFAULT_TOLERANCE_S  # the hub's one window (docs/ingest-limits.md)
 _REFUSED = "Standard Webhooks signature refused"
 _MALFORMED = "Standard Webhooks headers are malformed."
 

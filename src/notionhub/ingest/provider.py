@@ -20,8 +20,11 @@ from pydantic import ValidationError
 
 from notionhub.errors import PayloadRejected, SignatureRejected
 from notionhub.ingest.event import Event, Reply, WebhookRequest
+from notionhub.ingest.payload_limits import check_event_key, check_json_limits
 
-# Schemes with a timestamp refuse requests older (or newer) than this.
+# The one tolerance of every scheme that signs a time: a request signed more than this many
+# seconds before or after the hub received it is refused (401), the same window on both sides
+# (docs/ingest-limits.md). Providers keep it; tests/ingest/test_tolerance.py checks they do.
 DEFAULT_TOLERANCE_S = 300
 
 
@@ -56,7 +59,15 @@ class Provider(ABC):
         occurred_at: datetime,
         data: dict[str, Any],
     ) -> Event:
-        """This provider's ``Event``; over-long keys are shortened to a stable digest form."""
+        """This provider's ``Event``; over-long keys are shortened to a stable digest form.
+
+        ``PayloadRejected`` when a key holds a control character or a lone surrogate (checked
+        before shortening, so the refusal does not depend on the key's length).
+        """
+        check_event_key(type, "type")
+        check_event_key(idempotency_key, "id")
+        if entity_key:
+            check_event_key(entity_key, "entity key")
         try:
             return Event(
                 provider=self.name,
@@ -131,15 +142,17 @@ def check_timestamp(value: str, now: datetime, tolerance_s: int, *, header: str)
 def json_value(body: bytes) -> Any:
     """The body as JSON; ``PayloadRejected`` with the parser's reason otherwise.
 
-    NaN and Infinity are refused (they are not JSON), and so is nesting deep enough to exhaust
-    the parser's recursion.
+    NaN and Infinity are refused (they are not JSON), and so is whatever a later stage could
+    not handle (``payload_limits``): nesting over 64 levels, lone surrogates, numbers over 1e308.
     """
     try:
-        return json.loads(body, parse_constant=_refuse_constant)
+        value = json.loads(body, parse_constant=_refuse_constant)
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as error:
         raise PayloadRejected(f"The body is not valid JSON: {error}.") from None
     except RecursionError:
         raise PayloadRejected("The body is nested too deeply.") from None
+    check_json_limits(value, body)
+    return value
 
 
 def json_object(body: bytes) -> dict[str, Any]:

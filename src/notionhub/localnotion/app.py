@@ -19,6 +19,7 @@ import orjson
 import structlog
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -33,16 +34,25 @@ from notionhub.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from notionhub.localnotion.endpoints import ENDPOINTS, Call
-from notionhub.localnotion.operations import FaultPlan, RateLimiter, RequestStats
-from notionhub.localnotion.page_index import INDEX_VERSION, ensure_index
-from notionhub.localnotion.request_body import parse_body
-from notionhub.localnotion.storage import Storage
+from notionhub.localnotion.api.request_body import BodyTooLarge, parse_body, read_body
+from notionhub.localnotion.exposure import AdminNeedsToken
+from notionhub.localnotion.files.sources import serving_uploads
+from notionhub.localnotion.http.endpoints import ENDPOINTS, Call
+from notionhub.localnotion.http.file_uploads import (
+    BODY_READERS,
+    FILE_UPLOAD_ENDPOINTS,
+    file_routes,
+)
+from notionhub.localnotion.http.operations import FaultPlan, RateLimiter, RequestStats
+from notionhub.localnotion.http.pages_and_comments import PAGE_AND_COMMENT_ENDPOINTS
+from notionhub.localnotion.http.views_and_lists import VIEW_AND_LIST_ENDPOINTS
+from notionhub.localnotion.index.planner import INDEX_VERSION, ensure_index
+from notionhub.localnotion.storage.store import Storage
+from notionhub.localnotion.tokens import DEFAULT_TOKEN
 from notionhub.localnotion.webhooks import WebhookNotifier, WriteWatch, webhook_routes
 from notionhub.localnotion.webhooks.store import Subscription
 from notionhub.localnotion.workspace import Workspace
 
-DEFAULT_TOKEN = "local-notion-token"
 API_VERSION = "2025-09-03"  # the Notion-Version this server speaks (what notion-client 3 sends)
 DATABASE_FILE = "notion.sqlite3"
 log = structlog.get_logger("notionhub.localnotion")
@@ -65,10 +75,12 @@ class LocalNotionConfig:
     webhook_aggregation_seconds: float = 1.0
     # The first retry of a failed delivery waits about this long, then twice as long each time.
     webhook_retry_base_seconds: float = 1.0
+    # ``/_admin`` asks for one of ``tokens`` (a server reachable from other machines).
+    admin_needs_token: bool = False
 
 
 class GroupCommit:
-    """One COMMIT for the writes of every request handled in one turn of the event loop.
+    """One COMMIT for the writes of every request handled in one turn of an event loop.
 
     The first writing request of a turn opens a group transaction (``Storage.open_group``)
     and schedules its commit for the end of the turn; each request's own transaction is a
@@ -76,28 +88,39 @@ class GroupCommit:
     group is committed, so every answered write is as durable as before; a request that
     reads waits for an open group first, so no answer shows uncommitted data. With several
     clients, the requests that arrived together share the cost of committing.
+
+    Each event loop has a group of its own: the embedded hub serves this app on uvicorn's
+    loop and on its in-process transport's loop at once, and an asyncio future wakes only
+    tasks of the loop it belongs to (completed from another thread, it leaves the waiting
+    loop asleep). Across loops the storage lock does the waiting: a group holds it from
+    open to commit, so the other loop's requests (and its own group) wait for the COMMIT.
     """
 
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
-        self._committed: asyncio.Future[None] | None = None
+        # The open group of each loop, touched only from that loop's thread.
+        self._open: dict[asyncio.AbstractEventLoop, asyncio.Future[None]] = {}
 
     def join(self) -> asyncio.Future[None]:
-        """Open the turn's group if needed; the future is done once it is committed."""
-        if self._committed is None:
-            loop = asyncio.get_running_loop()
-            self._storage.open_group()
-            self._committed = loop.create_future()
-            loop.call_soon(self._commit)
-        return self._committed
+        """Open this loop's group if needed; the future is done once it is committed."""
+        loop = asyncio.get_running_loop()
+        committed = self._open.get(loop)
+        if committed is None:
+            self._storage.open_group()  # waits while another loop's group is open
+            committed = self._open[loop] = loop.create_future()
+            loop.call_soon(self._commit, loop)
+        return committed
 
     async def settled(self) -> None:
-        """Wait until no group is open (committed or not: the writers answer for it)."""
-        while self._committed is not None:
-            await asyncio.wait({self._committed})
+        """Wait until this loop has no open group (committed or not: the writers answer
+        for it). Another loop's open group holds the storage lock, so it keeps the read
+        out until it commits."""
+        loop = asyncio.get_running_loop()
+        while (committed := self._open.get(loop)) is not None:
+            await asyncio.wait({committed})
 
-    def _commit(self) -> None:
-        committed, self._committed = self._committed, None
+    def _commit(self, loop: asyncio.AbstractEventLoop) -> None:
+        committed = self._open.pop(loop, None)
         if committed is None:
             return
         try:
@@ -141,6 +164,8 @@ def _error_response(error: NotionAPIError) -> JSONResponse:
     headers = {}
     if error.retry_after is not None:
         headers["Retry-After"] = str(int(error.retry_after))
+    if isinstance(error, BodyTooLarge):
+        headers["Connection"] = "close"  # the rest of the body is not read: stop the sender
     return JSONResponse(error.to_body(request_id=str(uuid.uuid4())), error.status, headers)
 
 
@@ -205,10 +230,11 @@ def _endpoint(
                 raise Unauthorized("API token is invalid.")
             _check_version(request.headers.get("notion-version"))
             await _apply_limits(state, token)
-            raw = await request.body() if request.method in ("POST", "PATCH") else b""
-            call = Call(state.workspace, request.path_params, request.query_params, parse_body(raw))
+            body = await _read_request_body(request, route)
+            call = Call(state.workspace, request.path_params, request.query_params, body)
             watched = _watched(state, route, handler, person)
-            result = await _handle(state, route, watched.run if watched else handler, call)
+            with serving_uploads(state.workspace):
+                result = await _handle(state, route, watched.run if watched else handler, call)
             if watched is not None and watched.watch is not None:
                 watched.watch.publish()  # the write is committed: ``_handle`` waited for it
             status = 200
@@ -230,6 +256,15 @@ def _endpoint(
             state.stats.record(route, status, (token or "")[-4:])
 
     return serve
+
+
+async def _read_request_body(request: Request, route: str) -> dict[str, Any]:
+    """The JSON object of a write's body, or the fields of a form for routes that take one."""
+    reader = BODY_READERS.get(route)
+    if reader is not None:
+        return await reader(request)
+    raw = await read_body(request) if request.method in ("POST", "PATCH") else b""
+    return parse_body(raw)
 
 
 @dataclass
@@ -261,7 +296,12 @@ def _watched(
 
 
 # Routes that only read; every other route may write and joins the turn's group commit.
-_READ_ONLY = ("GET ", "POST /v1/search", "POST /v1/data_sources/{data_source_id}/query")
+_READ_ONLY = (
+    "GET ",
+    "POST /v1/search",
+    "POST /v1/data_sources/{data_source_id}/query",
+    "POST /v1/blocks/meeting_notes/query",
+)
 
 
 async def _handle(
@@ -292,14 +332,14 @@ def _admin_routes(state: ServerState) -> list[Route]:
 
     async def faults(request: Request) -> Response:
         try:
-            state.faults = FaultPlan.from_body(parse_body(await request.body()))
+            state.faults = FaultPlan.from_body(parse_body(await read_body(request)))
         except NotionAPIError as error:
             return _error_response(error)
         return JSONResponse(state.faults.describe())
 
     async def rate_limit(request: Request) -> Response:
         try:
-            state.limiter = RateLimiter.from_body(parse_body(await request.body()))
+            state.limiter = RateLimiter.from_body(parse_body(await read_body(request)))
         except NotionAPIError as error:
             return _error_response(error)
         return JSONResponse(state.limiter.describe() if state.limiter else {"rate": None})
@@ -367,12 +407,23 @@ def create_app(config: LocalNotionConfig) -> Starlette:
         state.limiter = RateLimiter(config.rate_limit, config.rate_burst)
     routes = [
         Route(path, _endpoint(state, f"{method} {path}", handler), methods=[method])
-        for method, path, handler in ENDPOINTS
+        for method, path, handler in [
+            *ENDPOINTS,
+            *PAGE_AND_COMMENT_ENDPOINTS,
+            *FILE_UPLOAD_ENDPOINTS,
+            *VIEW_AND_LIST_ENDPOINTS,
+        ]
     ]
     app = Starlette(
-        routes=[*routes, *_admin_routes(state), *webhook_routes(webhooks)],
+        routes=[
+            *routes,
+            *_admin_routes(state),
+            *webhook_routes(webhooks),
+            *file_routes(workspace),
+        ],
         exception_handlers={404: _not_found, 405: _not_found},
         lifespan=_lifespan(storage, webhooks),
+        middleware=[Middleware(AdminNeedsToken, config.tokens)] if config.admin_needs_token else [],
     )
     app.state.notion = state
     # Everything loaded so far (modules, functions, types: tens of thousands of objects) lives

@@ -7,23 +7,23 @@ from dataclasses import replace
 from typing import Any
 
 from notionhub.errors import ValidationFailed
-from notionhub.localnotion import index_queries
-from notionhub.localnotion.icons_and_covers import (
-    icon_and_cover_changes,
-    optional_cover,
-    optional_icon,
-)
-from notionhub.localnotion.ids import parse_id
-from notionhub.localnotion.pages import follow_option_changes
-from notionhub.localnotion.property_schema import apply_schema_update, normalize_schema_on_create
-from notionhub.localnotion.request_body import (
+from notionhub.localnotion.api.ids import parse_id
+from notionhub.localnotion.api.request_body import (
     optional_bool,
     optional_object,
     require_object,
     trash_flag,
 )
-from notionhub.localnotion.rich_text import normalize_rich_text, plain_text
-from notionhub.localnotion.storage import StoredObject
+from notionhub.localnotion.blocks.icons_and_covers import (
+    icon_and_cover_changes,
+    optional_cover,
+    optional_icon,
+)
+from notionhub.localnotion.index import queries as index_queries
+from notionhub.localnotion.pages.writes import follow_option_changes
+from notionhub.localnotion.properties.schema import apply_schema_update, normalize_schema_on_create
+from notionhub.localnotion.rich_text.items import normalize_rich_text, plain_text
+from notionhub.localnotion.storage.store import StoredObject
 from notionhub.localnotion.workspace import Workspace
 
 _PAGE_LIKE = ("page", "block")

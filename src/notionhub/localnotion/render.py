@@ -8,16 +8,14 @@ formulas and rollups are computed at read time.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from notionhub.errors import ObjectNotFound, ValidationFailed
-from notionhub.localnotion.property_values import empty_value
-from notionhub.localnotion.rich_text import plain_text
-from notionhub.localnotion.rollup import compute_rollup
-from notionhub.localnotion.storage import StoredObject
+from notionhub.localnotion.properties.types.rendering import render_value
+from notionhub.localnotion.rich_text.items import plain_text
+from notionhub.localnotion.storage.store import StoredObject
 from notionhub.localnotion.workspace import Workspace
-
-_COMPUTED_AT_READ = {"created_time", "last_edited_time", "created_by", "last_edited_by"}
 
 
 def render_user(user: Mapping[str, Any]) -> dict[str, Any]:
@@ -96,6 +94,50 @@ def render_page(
     }
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """A page whose properties are being rendered (``properties.types.rendering.PageReading``)."""
+
+    ws: Workspace
+    page: StoredObject
+    schema: dict[str, dict[str, Any]]
+    rollups: bool
+
+    def related_values(self, rollup: dict[str, Any]) -> list[dict[str, Any]]:
+        """The rendered values of the rollup's property on the live pages of its relation."""
+        config = rollup["rollup"]
+        relation = next(
+            (p for p in self.schema.values() if p["id"] == config.get("relation_property_id")),
+            None,
+        )
+        if relation is None or relation["type"] != "relation":
+            return []
+        target_schema = shared_schema(self.ws, relation["relation"]["data_source_id"])
+        target_name = next(
+            (
+                n
+                for n, p in target_schema.items()
+                if p["id"] == config.get("rollup_property_id")
+                or n == config.get("rollup_property_name")
+            ),
+            None,
+        )
+        if target_name is None:
+            return []
+        stored = self.page.body["values"].get(relation["id"])
+        ids = (
+            [item["id"] for item in stored["relation"]]
+            if stored and stored.get("type") == "relation"
+            else []
+        )
+        values = []
+        for page in self.ws.storage.get_many(ids).values():
+            if not page.in_trash:
+                props = render_properties(self.ws, page, target_schema, rollups=False)
+                values.append(props[target_name])
+        return values
+
+
 def render_properties(
     ws: Workspace,
     obj: StoredObject,
@@ -106,49 +148,31 @@ def render_properties(
 ) -> dict[str, dict[str, Any]]:
     """Every property of the schema for this page, computed ones included.
 
-    ``only`` limits the result to those names; a formula among them needs the properties it
-    reads, so pass ``only`` with none.
+    Each value is rendered by its type's entry in the registry
+    (``properties.types.rendering``). ``only`` limits the result to those names; a formula
+    among them needs the properties it reads, so pass ``only`` with none.
     """
-    stored: dict[str, Any] = obj.body["values"]
+    reading = _Reading(ws, obj, schema, rollups)
     out: dict[str, dict[str, Any]] = {}
     formulas: list[tuple[str, dict[str, Any]]] = []
     for name, prop in schema.items():
         if only is not None and name not in only:
             continue
-        kind = prop["type"]
-        if kind in _COMPUTED_AT_READ:
-            value: Any = obj.created_time if kind == "created_time" else obj.last_edited_time
-            if kind in ("created_by", "last_edited_by"):
-                value = obj.body.get(kind)
-            out[name] = {"id": prop["id"], "type": kind, kind: value}
-        elif kind == "formula":
+        if prop["type"] == "formula":  # reads the other values: evaluated once they are done
             formulas.append((name, prop))
-        elif kind == "rollup":
-            out[name] = (
-                _rollup_value(ws, obj, schema, prop)
-                if rollups
-                else {
-                    "id": prop["id"],
-                    "type": "rollup",
-                    "rollup": {
-                        "type": "array",
-                        "array": [],
-                        "function": prop["rollup"].get("function"),
-                    },
-                }
-            )
         else:
-            value_json = stored.get(prop["id"])
-            if value_json is None or value_json.get("type") != kind:
-                value_json = empty_value(prop)
-            if value_json.get("id") == prop["id"] and kind != "relation":
-                # Stored as it renders: shared with the page's body, which is only read here.
-                out[name] = value_json
-            else:
-                out[name] = {**value_json, "id": prop["id"]}
-                if kind == "relation":
-                    out[name]["has_more"] = False
-    # A formula may read another formula: evaluate in passes until all are done.
+            out[name] = render_value(reading, prop)
+    _evaluate_formulas(ws, schema, formulas, out)
+    return {name: out[name] for name in schema if name in out}
+
+
+def _evaluate_formulas(
+    ws: Workspace,
+    schema: dict[str, dict[str, Any]],
+    formulas: list[tuple[str, dict[str, Any]]],
+    out: dict[str, dict[str, Any]],
+) -> None:
+    """Add each formula's value to ``out``; a formula may read another: evaluated in passes."""
     pending = formulas
     for _ in range(len(formulas) + 1):
         if not pending:
@@ -171,46 +195,10 @@ def render_properties(
                 out[name] = _empty_formula(prop)
             break
         pending = waiting
-    return {name: out[name] for name in schema if name in out}
 
 
 def _empty_formula(prop: dict[str, Any]) -> dict[str, Any]:
     return {"id": prop["id"], "type": "formula", "formula": {"type": "string", "string": None}}
-
-
-def _rollup_value(
-    ws: Workspace, obj: StoredObject, schema: dict[str, dict[str, Any]], prop: dict[str, Any]
-) -> dict[str, Any]:
-    config = prop["rollup"]
-    relation = next(
-        (p for p in schema.values() if p["id"] == config.get("relation_property_id")), None
-    )
-    related_values: list[dict[str, Any]] = []
-    if relation is not None and relation["type"] == "relation":
-        target_ds = relation["relation"]["data_source_id"]
-        target_schema = shared_schema(ws, target_ds)
-        target_name = next(
-            (
-                n
-                for n, p in target_schema.items()
-                if p["id"] == config.get("rollup_property_id")
-                or n == config.get("rollup_property_name")
-            ),
-            None,
-        )
-        stored = obj.body["values"].get(relation["id"])
-        ids = (
-            [item["id"] for item in stored["relation"]]
-            if stored and stored.get("type") == "relation"
-            else []
-        )
-        if target_name is not None:
-            for page in ws.storage.get_many(ids).values():
-                if page.in_trash:
-                    continue
-                props = render_properties(ws, page, target_schema, rollups=False)
-                related_values.append(props[target_name])
-    return {"id": prop["id"], "type": "rollup", "rollup": compute_rollup(config, related_values)}
 
 
 def render_database(ws: Workspace, obj: StoredObject) -> dict[str, Any]:
@@ -295,5 +283,9 @@ def render_comment(obj: StoredObject) -> dict[str, Any]:
         "last_edited_time": obj.last_edited_time,
         "created_by": body["created_by"],
         "rich_text": body["rich_text"],
-        "display_name": {"type": "integration", "resolved_name": "notionhub local integration"},
+        **({"attachments": body["attachments"]} if body.get("attachments") else {}),
+        "display_name": body.get("display_name") or _INTEGRATION_NAME,
     }
+
+
+_INTEGRATION_NAME = {"type": "integration", "resolved_name": "notionhub local integration"}

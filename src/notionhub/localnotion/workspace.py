@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from notionhub.errors import ObjectNotFound, ValidationFailed
-from notionhub.localnotion.encoded_pages import EncodedPages
+from notionhub.localnotion.api.ids import IdSource, parse_id
 from notionhub.localnotion.formula import FormulaCache
-from notionhub.localnotion.ids import IdSource, parse_id
-from notionhub.localnotion.rich_text import normalize_rich_text
-from notionhub.localnotion.storage import Storage, StoredObject
+from notionhub.localnotion.rich_text.items import normalize_rich_text
+from notionhub.localnotion.storage.encoded_pages import EncodedPages
+from notionhub.localnotion.storage.store import Storage, StoredObject
 
 ROOT_PAGE_TITLE = "notionhub"
 _BOT_ID_KEY = "bot_user_id"

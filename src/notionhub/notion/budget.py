@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from notionhub.hubdb.tables import notion_budget
 
@@ -83,35 +84,54 @@ class NotionBudget:
         self.policy = policy or BudgetPolicy()
         self.clock = clock
         self.sleep = sleep
+        self._bucket_exists = False
+
+    def _ensure_bucket(self) -> None:
+        """Create the bucket's row once, so that every later change is a locked update.
+
+        Two workers meeting a new bucket at the same moment both try to create it; the one
+        that loses the race finds the row there and goes on.
+        """
+        if self._bucket_exists:
+            return
+        where = notion_budget.c.bucket == self.bucket
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(notion_budget.c.bucket).where(where)).first()
+        if exists is None:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        insert(notion_budget).values(
+                            bucket=self.bucket,
+                            tat=0.0,
+                            recent_json="[]",
+                            blocked_until=0.0,
+                            requests=0,
+                        )
+                    )
+            except IntegrityError:
+                pass  # another worker created it first: the row is there either way
+        self._bucket_exists = True
 
     def reserve(self) -> float:
         """Reserve the next slot; returns its time (may be in the future)."""
         policy = self.policy
+        self._ensure_bucket()
+        where = notion_budget.c.bucket == self.bucket
         with self.engine.begin() as conn:
-            row = conn.execute(
-                select(notion_budget).where(notion_budget.c.bucket == self.bucket).with_for_update()
-            ).first()
+            row = conn.execute(select(notion_budget).where(where).with_for_update()).one()
             now = self.clock()
-            if row is None:
-                tat, recent, blocked_until, count = now, [], 0.0, 0
-            else:
-                tat, recent = row.tat, json.loads(row.recent_json)
-                blocked_until, count = row.blocked_until, row.requests
-            slot = next_slot(policy, now, tat, recent, blocked_until)
-            values = {
-                "tat": max(tat, slot) + policy.interval,
-                "recent_json": json.dumps([*recent, slot][-policy.window_cap :]),
-                "blocked_until": blocked_until,
-                "requests": count + 1,
-            }
-            if row is None:
-                conn.execute(insert(notion_budget).values(bucket=self.bucket, **values))
-            else:
-                conn.execute(
-                    update(notion_budget)
-                    .where(notion_budget.c.bucket == self.bucket)
-                    .values(**values)
+            tat, recent = row.tat, json.loads(row.recent_json)
+            slot = next_slot(policy, now, tat, recent, row.blocked_until)
+            conn.execute(
+                update(notion_budget)
+                .where(where)
+                .values(
+                    tat=max(tat, slot) + policy.interval,
+                    recent_json=json.dumps([*recent, slot][-policy.window_cap :]),
+                    requests=row.requests + 1,
                 )
+            )
         return slot
 
     def acquire(self) -> float:
@@ -125,25 +145,11 @@ class NotionBudget:
     def block(self, seconds: float) -> None:
         """Notion said 429: nobody sends with this token for ``seconds``."""
         until = self.clock() + seconds
+        self._ensure_bucket()
         with self.engine.begin() as conn:
-            row = conn.execute(
-                select(notion_budget.c.blocked_until)
+            conn.execute(
+                update(notion_budget)
                 .where(notion_budget.c.bucket == self.bucket)
-                .with_for_update()
-            ).first()
-            if row is None:
-                conn.execute(
-                    insert(notion_budget).values(
-                        bucket=self.bucket,
-                        tat=until,
-                        recent_json="[]",
-                        blocked_until=until,
-                        requests=0,
-                    )
-                )
-            elif row.blocked_until < until:
-                conn.execute(
-                    update(notion_budget)
-                    .where(notion_budget.c.bucket == self.bucket)
-                    .values(blocked_until=until)
-                )
+                .where(notion_budget.c.blocked_until < until)
+                .values(blocked_until=until)
+            )

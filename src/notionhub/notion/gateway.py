@@ -58,13 +58,14 @@ class NotionGateway:
         self.metrics = metrics or Metrics()
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
-        # Told (operation, outcome) of every request: how an event's Notion requests are listed.
-        self.observer: Callable[[str, str], None] | None = None
+        # Told (operation, outcome, page id or None) of every request: how an event's Notion
+        # requests, and the pages they read or wrote, are listed.
+        self.observer: Callable[[str, str, str | None], None] | None = None
 
     def close(self) -> None:
         self.client.close()
 
-    def observed(self, observer: Callable[[str, str], None]) -> NotionGateway:
+    def observed(self, observer: Callable[[str, str, str | None], None]) -> NotionGateway:
         """This gateway (same client, budget and metrics) reporting its requests to observer."""
         view = copy.copy(self)
         view.observer = observer
@@ -73,12 +74,19 @@ class NotionGateway:
     # -- the request loop --------------------------------------------------------------
 
     def call(
-        self, operation: str, send: Callable[[Client], object], *, creates: bool = False
+        self,
+        operation: str,
+        send: Callable[[Client], object],
+        *,
+        creates: bool = False,
+        page_id: str | None = None,
     ) -> JSON:
         """Send one request within the budget, retrying what is transient.
 
         ``creates``: the request makes a new object, so a timeout or a 500/502/504 may have
         applied it; those raise ``AmbiguousWrite`` instead of being sent again blindly.
+        ``page_id``: the page the request is about (a created page's id is taken from the
+        answer), told to the observer with the success.
         """
         attempts = rate_limited = 0
         while True:
@@ -105,9 +113,12 @@ class NotionGateway:
                     ) from error
                 self.sleep(self.retry.backoff(attempts))
                 continue
-            self._count(operation, "ok")
             if not isinstance(result, dict):  # the sync client answers parsed JSON objects
+                self._count(operation, "ok")
                 raise TypeError(f"{operation}: expected a JSON object, got {type(result).__name__}")
+            if operation == "pages.create" and isinstance(result.get("id"), str):
+                page_id = result["id"]
+            self._count(operation, "ok", page_id)
             return result
 
     def _after_error(
@@ -141,10 +152,10 @@ class NotionGateway:
             mapped.retry_after = parse_retry_after(error.headers.get("retry-after"), 0.0)
         return mapped
 
-    def _count(self, operation: str, outcome: str) -> None:
+    def _count(self, operation: str, outcome: str, page_id: str | None = None) -> None:
         self.metrics.notion_requests.labels(operation=operation, outcome=outcome).inc()
         if self.observer is not None:
-            self.observer(operation, outcome)
+            self.observer(operation, outcome, page_id)
 
     # -- operations --------------------------------------------------------------------
 
@@ -153,13 +164,17 @@ class NotionGateway:
         return self.call("users.me", lambda c: c.users.me())
 
     def retrieve_page(self, page_id: str) -> JSON:
-        return self.call("pages.retrieve", lambda c: c.pages.retrieve(page_id=page_id))
+        return self.call(
+            "pages.retrieve", lambda c: c.pages.retrieve(page_id=page_id), page_id=page_id
+        )
 
     def create_page(self, body: JSON) -> JSON:
         return self.call("pages.create", lambda c: c.pages.create(**body), creates=True)
 
     def update_page(self, page_id: str, body: JSON) -> JSON:
-        return self.call("pages.update", lambda c: c.pages.update(page_id=page_id, **body))
+        return self.call(
+            "pages.update", lambda c: c.pages.update(page_id=page_id, **body), page_id=page_id
+        )
 
     def retrieve_database(self, database_id: str) -> JSON:
         return self.call(

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import structlog
 from sqlalchemy import Engine, delete, insert, select, update
 
-from notionhub.errors import ConfigurationError, ObjectNotFound
+from notionhub.errors import AmbiguousWrite, ConfigurationError, ObjectNotFound
 from notionhub.hubdb.engine import read_connection
 from notionhub.hubdb.tables import notion_databases
 from notionhub.notion.gateway import NotionGateway
@@ -26,6 +26,7 @@ from notionhub.notion.schema import Drift, NotionModel, diff_schema, fix_propert
 
 log = structlog.get_logger("notionhub.provision")
 Source = Literal["env", "remembered", "title", "created"]
+CREATE_ATTEMPTS = 4  # a create whose answer was lost, looked up, then sent again
 FIX_ROUNDS = 3  # relations first, then what reads them, then what the other side gained
 
 
@@ -206,12 +207,36 @@ class Provisioner:
         }
         if spec.icon:
             body["icon"] = {"type": "emoji", "emoji": spec.icon}
-        database = self.gateway.create_database(body)
-        data_source_id = database["data_sources"][0]["id"]
+        database_id, data_source_id = self._create_once(model, parent_page_id, body)
         # Empty, and every page of it will be written through the key index: complete already.
         KeyIndex(self.engine).mark_synced(data_source_id, self.clock())
-        log.info("database_created", database=spec.name, database_id=database["id"])
-        return DatabaseReport(spec.name, database["id"], data_source_id, "created")
+        log.info("database_created", database=spec.name, database_id=database_id)
+        return DatabaseReport(spec.name, database_id, data_source_id, "created")
+
+    def _create_once(
+        self, model: type[NotionModel], parent_page_id: str, body: dict[str, Any]
+    ) -> tuple[str, str]:
+        """Create the database, never twice: a create whose answer was lost (a dropped
+        connection, a timeout, a 5xx) may have been applied, so the database is looked up by
+        its title under the parent before it is sent again."""
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                database = self.gateway.create_database(body)
+            except AmbiguousWrite as error:
+                log.warning(
+                    "database_create_unknown",
+                    database=model.__database__.name,
+                    attempt=attempt,
+                    error=str(error),
+                )
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+                found = self._by_title(model, parent_page_id)
+                if found is not None:
+                    return found.database_id, found.data_source_id
+                continue
+            return database["id"], database["data_sources"][0]["id"]
+        raise AssertionError("unreachable")  # the last attempt returns or raises
 
     def _reconcile(
         self, model: type[NotionModel], report: DatabaseReport, ids: Mapping[str, str], *, fix: bool

@@ -8,7 +8,6 @@ the last write (the page mirror) and no request at all when nothing did.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +15,12 @@ from typing import Any, Literal, TypeVar
 
 import structlog
 
-from notionhub.errors import AmbiguousWrite, ConfigurationError, ObjectNotFound
+from notionhub.errors import (
+    AmbiguousWrite,
+    ConfigurationError,
+    ObjectNotFound,
+    ValidationFailed,
+)
 from notionhub.notion.gateway import NotionGateway
 from notionhub.notion.key_index import KeyIndex, KeyLease
 from notionhub.notion.mirror import PageMirror
@@ -119,8 +123,17 @@ class Records:
                 return self._update(lease.page_id, data_source_id, _hubs(model, desired))
             except ObjectNotFound:
                 log.warning("page_gone_recreating", key=key, page_id=lease.page_id)
-                self.index.set_page(lease, None)
-                return self._create(model, lease, desired)
+            except ValidationFailed:
+                # A page in the trash refuses edits. Its key's page is gone as far as the data
+                # source is concerned (queries skip the trash), so it is made again, as after a
+                # 404: trashed by a person, or by our own archive whose local record a kill
+                # lost. Any other validation error is the record's own fault and stands.
+                if not self._in_trash(lease.page_id):
+                    raise
+                log.warning("page_in_trash_recreating", key=key, page_id=lease.page_id)
+            self.index.set_page(lease, None)
+            self.mirror.forget(lease.page_id)
+            return self._create(model, lease, desired)
 
     def archive(self, model: type[NotionModel], key: str) -> str | None:
         """Move the page of ``key`` to the trash (when there is one); returns its id.
@@ -143,11 +156,27 @@ class Records:
             body: dict[str, Any] = {"in_trash": True}
             if unlinked:
                 body["properties"] = unlinked
-            with contextlib.suppress(ObjectNotFound):  # already gone
+            try:
                 self.gateway.update_page(page_id, body)
+            except ObjectNotFound:
+                pass  # already gone
+            except ValidationFailed:
+                # Trashed already (a kill came between the trashing and this record of it,
+                # or a person did it): done. Anything else stands.
+                if not self._in_trash(page_id):
+                    raise
             self.index.set_page(lease, None)
             self.mirror.forget(page_id)
             return page_id
+
+    def _in_trash(self, page_id: str) -> bool:
+        """Whether the page is in the trash (or gone), asked of Notion: the error's wording
+        is not part of the API, the page's ``in_trash`` is."""
+        try:
+            page = self.gateway.retrieve_page(page_id)
+        except ObjectNotFound:
+            return True
+        return bool(page.get("in_trash") or page.get("archived"))
 
     def known(self, model: type[M]) -> list[M]:
         """Every record of the model as last written or synced (the mirror): no request.

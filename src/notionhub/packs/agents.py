@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from notionhub.hubdb.engine import read_connection
 from notionhub.hubdb.tables import agent_runs
@@ -41,22 +42,26 @@ class AgentLedger:
             "last_note": note[:NOTE_CHARS],
         }
         key = (agent_runs.c.pack == pack) & (agent_runs.c.agent == agent)
+        count = (
+            update(agent_runs)
+            .where(key)
+            .values(runs=agent_runs.c.runs + 1, failures=agent_runs.c.failures + failed, **values)
+        )
         with self.engine.begin() as connection:
-            changed = connection.execute(
-                update(agent_runs)
-                .where(key)
-                .values(
-                    runs=agent_runs.c.runs + 1,
-                    failures=agent_runs.c.failures + failed,
-                    **values,
-                )
-            ).rowcount
-            if not changed:
+            if connection.execute(count).rowcount:
+                return
+        # The agent's first run: two workers may both get here; the one whose insert loses
+        # (a unique violation on PostgreSQL) counts its run on the row the other made.
+        try:
+            with self.engine.begin() as connection:
                 connection.execute(
                     insert(agent_runs).values(
                         pack=pack, agent=agent, runs=1, failures=failed, **values
                     )
                 )
+        except IntegrityError:
+            with self.engine.begin() as connection:
+                connection.execute(count)
 
     def describe(self, packs: Sequence[Pack]) -> list[dict[str, Any]]:
         """Every agent of ``packs``: what it handles and writes, its status and last run."""

@@ -167,11 +167,15 @@ class Pack:
     tables: MetaData | None = None
     migrations: Path | None = None
     # Its HTTP routes, mounted on the hub as they are (the routes choose their own checks; a
-    # route for operators depends on ``notionhub.packs.web.operator_only``).
+    # route for operators depends on ``notionhub.packs.web.requires(permission)``).
     router: APIRouter | None = None
     machines: tuple[StateMachine, ...] = ()
     # Ingest schemes of its own (verify and parse), for its routes to take deliveries with.
     providers: tuple[Provider, ...] = ()
+    # The rows a pack brings with its databases (a library, a registry): run at every start once
+    # the databases are provisioned. Upserts: rows people own are created once and never
+    # overwritten (see ``Owned``), rows the hub owns are brought in line with the code.
+    seed: Job | None = None
 
     def __post_init__(self) -> None:
         names = [agent.name for agent in self.agents]

@@ -11,6 +11,15 @@ the CPU goes to acknowledging them; the burst is processed right behind it.
 A claimed event is marked ``queued`` before its workflow is enqueued; a crash in between leaves
 a queued event with no workflow, which the sweep (at start, then every ``sweep_seconds``)
 enqueues again. Enqueueing an existing workflow id is a no-op, so the sweep is always safe.
+
+A workflow that died (``ERROR``) because the database was away (its own writes or DBOS's
+checkpoints failed while PostgreSQL was cut) is not the event's fault: the sweep runs the event
+again as a new run (finished failed, then replayed; at most ``MAX_DATABASE_RERUNS`` times), and
+only a workflow that died of anything else marks its event failed for good.
+
+Several processes sharing one PostgreSQL each run a dispatcher; ``turn`` lets one of them at a
+time claim and enqueue (the others skip that round), so a later event of an entity is never
+enqueued before an earlier one that another process claimed a moment before.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 import structlog
 
@@ -27,6 +37,8 @@ log = structlog.get_logger("notionhub.dispatcher")
 
 # DBOS workflow statuses after which a run will not finish by itself.
 DEAD_STATUSES = frozenset({"ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"})
+# Runs of one event the sweep starts again after their workflow died of the database being away.
+MAX_DATABASE_RERUNS = 5
 
 
 class Dispatcher:
@@ -43,6 +55,8 @@ class Dispatcher:
         sweep_seconds: float = 60.0,
         hold: Callable[[], bool] = lambda: False,
         max_hold_seconds: float = 10.0,
+        died_of_database_away: Callable[[str], bool] = lambda _workflow_id: False,
+        turn: Callable[[], AbstractContextManager[bool]] = lambda: nullcontext(True),
     ) -> None:
         self.store = store
         self.enqueue = enqueue
@@ -52,6 +66,8 @@ class Dispatcher:
         self.sweep_seconds = sweep_seconds
         self.hold = hold  # True while ingest is under pressure
         self.max_hold_seconds = max_hold_seconds
+        self.died_of_database_away = died_of_database_away
+        self.turn = turn  # yields whether this process may dispatch now
         self._last_dispatch = time.monotonic()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -93,6 +109,10 @@ class Dispatcher:
         if self.hold() and now - self._last_dispatch < self.max_hold_seconds:
             return 0
         self._last_dispatch = now
+        with self.turn() as ours:
+            return self._dispatch_window() if ours else 0
+
+    def _dispatch_window(self) -> int:
         dispatched = 0
         while not self._stop.is_set():
             free = self.window - self.store.count_queued()
@@ -112,6 +132,8 @@ class Dispatcher:
             if status is None:
                 self.enqueue(event)
                 repaired += 1
+            elif status in DEAD_STATUSES and self._rerun_after_database_away(event, status):
+                repaired += 1
             elif status in DEAD_STATUSES:
                 self.store.finish(
                     event.id,
@@ -124,3 +146,22 @@ class Dispatcher:
         if repaired:
             log.warning("dispatch_sweep_repaired", events=repaired)
         return repaired
+
+    def _rerun_after_database_away(self, event: StoredEvent, status: str) -> bool:
+        """Run the event again when its workflow died only because the database was away."""
+        if status != "ERROR" or event.replays >= MAX_DATABASE_RERUNS:
+            return False
+        if not self.died_of_database_away(event.workflow_id):
+            return False
+        error = f"The event's workflow ended with status {status}: the database was away."
+        self.store.finish(
+            event.id,
+            "failed",
+            attempts=event.attempts,
+            detail={"workflow_status": status, "rerun": "database away"},
+            error=error,
+        )
+        self.store.request_replay([event.id])
+        log.warning("event_rerun_after_database_away", event_id=event.id, run=event.workflow_id)
+        self.wake()
+        return True

@@ -4,6 +4,11 @@ Each webhook handler awaits ``Intake.accept``; a writer thread gathers whatever 
 the previous transaction ran and stores it in one ``insert_many``, so the cost of a commit is
 shared by every request waiting on it. A request is answered only after its commit.
 
+A request waits for the database at most ``EventStore.ingest_wait_seconds`` from its arrival
+(``HUB_DB_BUSY_TIMEOUT_SECONDS``), counting the time it queued behind the previous transaction:
+with the database locked by another process it is refused (503, Retry-After) within that wait,
+not when a provider has long given up.
+
 The intake also measures the rate of accepted requests: while a burst is coming in, the
 dispatcher holds back new work so that acknowledging webhooks keeps the CPU (see
 ``Dispatcher``).
@@ -21,6 +26,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from notionhub.hubdb.engine import database_problem
 from notionhub.ingest.event import Event
 from notionhub.queue.store import EventStore
 
@@ -34,6 +40,7 @@ log = structlog.get_logger("notionhub.intake")
 class _Waiting:
     event: Event
     done: asyncio.Future[bool]
+    arrived: float  # time.monotonic()
 
 
 class Intake:
@@ -62,9 +69,10 @@ class Intake:
         """Store ``event``; True if it is new, False if it was already stored (a redelivery)."""
         if self._thread is None or self._loop is None:
             raise RuntimeError("The event intake is not running.")
-        self._recent.append(time.monotonic())
+        now = time.monotonic()
+        self._recent.append(now)
         done: asyncio.Future[bool] = self._loop.create_future()
-        self._queue.put(_Waiting(event, done))
+        self._queue.put(_Waiting(event, done, now))
         return await done
 
     def under_pressure(self) -> bool:
@@ -94,11 +102,21 @@ class Intake:
 
     def _write(self, batch: list[_Waiting]) -> None:
         assert self._loop is not None
+        wait = self.store.ingest_wait_seconds
+        if wait is not None:  # what is left of the wait of the batch's oldest request
+            wait = max(0.0, wait - (time.monotonic() - batch[0].arrived))
         try:
-            new = self.store.insert_many([item.event for item in batch])
+            new = self.store.insert_many([item.event for item in batch], wait_seconds=wait)
         except Exception as error:  # the database refused: every waiting request gets a 503
-            log.error("event_store_failed", error=f"{type(error).__name__}: {error}")
-            self._loop.call_soon_threadsafe(_fail, batch, error)
+            problem = database_problem(error)
+            if problem is None:
+                log.error("event_store_failed", error=f"{type(error).__name__}: {error}")
+            else:
+                waited = round(time.monotonic() - batch[0].arrived, 3)
+                log.warning(
+                    "event_store_refused", reason=str(problem), events=len(batch), waited=waited
+                )
+            self._loop.call_soon_threadsafe(_fail, batch, problem or error)
             return
         self._loop.call_soon_threadsafe(_resolve, batch, new)
         stored = sum(new)

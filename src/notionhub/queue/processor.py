@@ -10,7 +10,9 @@ durable sleep (transient), or record the event as failed (permanent, or out of a
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -18,13 +20,14 @@ from typing import Any
 import httpx
 import structlog
 from dbos import DBOS, DBOSConfiguredInstance, Queue, SetEnqueueOptions, SetWorkflowID
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from notionhub.errors import (
     AmbiguousWrite,
     ConfigurationError,
     Conflict,
     GatewayTimeout,
+    HubDatabaseUnavailable,
     InternalServerError,
     NotionUnreachable,
     OutboundUnavailable,
@@ -59,6 +62,69 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     httpx.TransportError,
     OutboundUnavailable,
 )
+
+# DBOS's own retries of the steps that only touch the hub database (1 s, doubling): about
+# four minutes of the database being away before the workflow gives up (and the sweep runs it
+# again, see dispatcher.py).
+STEP_DB_ATTEMPTS = 9
+
+# The database away (refused, reset, restarting): the hub database's or DBOS's own. Worth
+# another attempt, never a failed event. A driver error is matched by class name so that no
+# driver (psycopg, sqlite3) need be importable here.
+DATABASE_AWAY_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    HubDatabaseUnavailable,
+    ConnectionError,  # refused, reset, aborted, broken pipe
+)
+DRIVER_AWAY_ERRORS = frozenset({"OperationalError", "InterfaceError", "AdminShutdown"})
+
+
+def is_database_away(error: BaseException | None) -> bool:
+    """Whether ``error`` (or what caused it) says the database could not be reached."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, DATABASE_AWAY_ERRORS):
+            return True
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        if type(error).__name__ in DRIVER_AWAY_ERRORS and type(error).__module__.startswith(
+            ("psycopg", "sqlite3")
+        ):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+# What a driver says when the server is away, for an error known only by its text: a
+# workflow's error as DBOS recorded it (pickled: the chain of causes is lost) or could not
+# read back (then a string).
+DATABASE_AWAY_PHRASES = (
+    "connection refused",
+    "connection reset",
+    "server closed the connection",
+    "terminating connection",
+    "could not connect",
+    "connection is closed",
+    "connection already closed",
+    "connection timed out",
+)
+
+
+def died_of_database_away(error: object) -> bool:
+    """Whether a dead workflow's recorded error says the database was away."""
+    if error is None:
+        return False
+    if isinstance(error, BaseException) and is_database_away(error):
+        return True
+    text = str(error).lower()
+    return any(phrase in text for phrase in DATABASE_AWAY_PHRASES)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Worth another attempt: Notion busy or away, or the database away."""
+    return isinstance(error, TRANSIENT_ERRORS) or is_database_away(error)
 
 
 @dataclass(frozen=True)
@@ -115,6 +181,8 @@ class EventProcessor(DBOSConfiguredInstance):
     def __init__(self) -> None:
         super().__init__("notionhub-events")
         self._context: ProcessingContext | None = None
+        self._running = 0  # workflow bodies executing in this process now
+        self._running_lock = threading.Lock()
 
     def attach(self, context: ProcessingContext) -> None:
         self._context = context
@@ -125,10 +193,29 @@ class EventProcessor(DBOSConfiguredInstance):
             raise RuntimeError("EventProcessor used before attach().")
         return self._context
 
+    def running(self) -> int:
+        """How many event workflows this process is executing (for a prompt, graceful stop)."""
+        with self._running_lock:
+            return self._running
+
+    @contextmanager
+    def _counted(self) -> Iterator[None]:
+        with self._running_lock:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._running_lock:
+                self._running -= 1
+
     # -- the workflow ------------------------------------------------------------------
 
     @DBOS.workflow(name="process_event")
     def process(self, event_id: str, source: str | None = None) -> str:
+        with self._counted():
+            return self._process(event_id, source)
+
+    def _process(self, event_id: str, source: str | None) -> str:
         change: dict[str, Any] | None = None
         notes: list[str] = []
         requests: list[str] = []
@@ -195,9 +282,7 @@ class EventProcessor(DBOSConfiguredInstance):
         """A Notion event: read the page, update the mirror, say what changed (as data)."""
         context = self.context
         requests: list[str] = []
-        gateway = context.gateway.observed(
-            lambda operation, outcome: requests.append(f"{operation} {outcome}")
-        )
+        gateway = context.gateway.observed(partial(_note_request, requests))
         try:
             if context.observer is None:
                 return {"ok": True, "change": None, "notes": [], "notion_requests": []}
@@ -218,7 +303,7 @@ class EventProcessor(DBOSConfiguredInstance):
             "notion_requests": requests,
         }
 
-    @DBOS.step(name="plan", retries_allowed=True, max_attempts=5)
+    @DBOS.step(name="plan", retries_allowed=True, max_attempts=STEP_DB_ATTEMPTS)
     def plan(self, event_id: str, change: dict[str, Any] | None = None) -> list[str]:
         """The packs to run: those enabled that handle the event or react to its change (a
         replay may name fewer)."""
@@ -245,9 +330,7 @@ class EventProcessor(DBOSConfiguredInstance):
         """Run one pack's matching flows and reactions; never raises: errors come back as data."""
         context = self.context
         requests: list[str] = []
-        gateway = context.gateway.observed(
-            lambda operation, outcome: requests.append(f"{operation} {outcome}")
-        )
+        gateway = context.gateway.observed(partial(_note_request, requests))
         notes: list[str] = []
         agent_name = pack_name
         try:
@@ -268,13 +351,18 @@ class EventProcessor(DBOSConfiguredInstance):
         except Exception as error:
             failure = _failure(event_id, pack_name, error, requests, agent=agent_name)
             outcome = "retrying" if failure["transient"] else "failed"
-            context.agents.record(pack_name, agent_name, outcome, failure["error"])
             context.metrics.pack_runs.labels(pack=pack_name, outcome=outcome).inc()
+            try:  # the agents' ledger is news, not the outcome: the database may be away
+                context.agents.record(pack_name, agent_name, outcome, failure["error"])
+            except Exception as ledger_error:
+                if not is_database_away(ledger_error):
+                    raise
+                log.warning("agent_record_skipped", pack=pack_name, error=str(ledger_error))
             return failure
         context.metrics.pack_runs.labels(pack=pack_name, outcome="ok").inc()
         return {"ok": True, "notes": notes, "notion_requests": requests}
 
-    @DBOS.step(name="record_attempt", retries_allowed=True, max_attempts=5)
+    @DBOS.step(name="record_attempt", retries_allowed=True, max_attempts=STEP_DB_ATTEMPTS)
     def record_attempt(self, event_id: str, attempt: int, outcome: dict[str, Any]) -> None:
         self.context.store.record_attempt(
             event_id,
@@ -284,7 +372,7 @@ class EventProcessor(DBOSConfiguredInstance):
             pack=outcome.get("pack"),
         )
 
-    @DBOS.step(name="finish", retries_allowed=True, max_attempts=5)
+    @DBOS.step(name="finish", retries_allowed=True, max_attempts=STEP_DB_ATTEMPTS)
     def finish(self, event_id: str, status: Any, attempts: int, outcome: dict[str, Any]) -> None:
         context = self.context
         requests = len(outcome.get("notion_requests", ()))
@@ -301,11 +389,18 @@ class EventProcessor(DBOSConfiguredInstance):
         context.on_finished()
 
 
+def _note_request(requests: list[str], operation: str, outcome: str, page_id: str | None) -> None:
+    """One line of an event's Notion requests: ``pages.update ok /v1/pages/<id>`` (the page's
+    path when the request was about one; ``notionhub events show`` and the console list those
+    pages as the ones the event touched)."""
+    requests.append(f"{operation} {outcome}" + (f" /v1/pages/{page_id}" if page_id else ""))
+
+
 def _failure(
     event_id: str, part: str, error: Exception, requests: list[str], *, agent: str | None = None
 ) -> dict[str, Any]:
     """A failed attempt as data: transient (worth another) or not, and what it said."""
-    transient = isinstance(error, TRANSIENT_ERRORS)
+    transient = is_transient(error)
     message = f"{type(error).__name__}: {error}"
     log.warning(
         "event_attempt_failed",

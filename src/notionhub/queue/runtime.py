@@ -2,13 +2,16 @@
 
 SQLite by default (the hub database and DBOS's system database, two files under
 ``NOTIONHUB_HOME``), or one PostgreSQL for both when ``DATABASE_URL`` is set, so several workers
-on several machines share the event log, the Notion budget and the DBOS queue.
+on several machines share the event log, the Notion budget and the DBOS queue. On PostgreSQL a
+runtime holds the lease of its WORKER_ID while it runs, takes turns with the others to dispatch,
+and recovers the pending work of processes that died (``queue/recovery.py``).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,8 @@ from sqlalchemy import Engine, create_engine, event
 from notionhub import __version__
 from notionhub.clock import Clock, epoch_seconds, system_clock
 from notionhub.errors import ConfigurationError
-from notionhub.hubdb.engine import create_tables, queue_sqlite_writers
+from notionhub.hubdb.advisory_locks import ExecutorLease, turn
+from notionhub.hubdb.engine import BACKGROUND_BUSY_SECONDS, create_tables, queue_sqlite_writers
 from notionhub.hubdb.pack_tables import migrate_pack_tables
 from notionhub.ingest.event import Event
 from notionhub.metrics import Metrics
@@ -43,8 +47,10 @@ from notionhub.queue.processor import (
     EventProcessor,
     ProcessingContext,
     RetrySchedule,
+    died_of_database_away,
     enqueue_event,
 )
+from notionhub.queue.recovery import ExecutorRecovery, pending_by_executor
 from notionhub.queue.schedules import (
     ScheduleHost,
     ScheduleRunner,
@@ -60,6 +66,8 @@ log = structlog.get_logger("notionhub.runtime")
 QUEUE_NAME = "notionhub-events"
 # Workflows of this process running at once: each mostly waits on Notion and its budget.
 WORKER_CONCURRENCY = 8
+# How long a stop waits for the workflows this process is running to finish.
+STOP_GRACE_SECONDS = 5.0
 
 
 def dbos_config(settings: Settings) -> DBOSConfig:
@@ -89,12 +97,17 @@ def dbos_sqlite_engine(path: Path) -> Engine:
     """DBOS's SQLite engine, as DBOS builds it (immediate transactions, long busy timeout), in WAL
     mode with ``synchronous=NORMAL``.
 
+    Only background work waits on it (webhooks are stored in the hub database alone), so it keeps
+    the long busy timeout of background work.
+
     DBOS leaves SQLite in its rollback-journal mode, where every commit syncs twice and readers
     and writers block each other: measured here, 1.07 ms per commit against 0.008 ms in WAL, and
     eight workflow threads queueing behind each other's locks. In WAL mode a committed
     transaction survives the process being killed (not a power cut), as the hub database does.
     """
-    engine = create_engine(f"sqlite:///{path.as_posix()}", connect_args={"timeout": 30})
+    engine = create_engine(
+        f"sqlite:///{path.as_posix()}", connect_args={"timeout": BACKGROUND_BUSY_SECONDS}
+    )
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -102,7 +115,7 @@ def dbos_sqlite_engine(path: Path) -> Engine:
         for pragma in (
             "journal_mode=WAL",
             "synchronous=NORMAL",
-            "busy_timeout=30000",
+            f"busy_timeout={round(BACKGROUND_BUSY_SECONDS * 1000)}",
             "foreign_keys=ON",
         ):
             dbapi_connection.execute(f"PRAGMA {pragma}")
@@ -120,6 +133,8 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     schedule: RetrySchedule = field(default_factory=RetrySchedule)
     window: int = 64
+    # Event workflows this process runs at once (`notionhub worker --concurrency`).
+    concurrency: int = WORKER_CONCURRENCY
     # The packs to run; None = those named by NOTIONHUB_PACKS.
     packs: list[Pack] | None = None
     # The hub's one clock (what "now", "today" and "this month" are); tests set their own.
@@ -143,6 +158,8 @@ class Runtime:
     _bot: BotIdentity | None = None
     _queue: Queue | None = None
     _dbos_engine: Engine | None = None
+    _lease: ExecutorLease | None = None
+    _recovery: ExecutorRecovery | None = None
 
     def load_packs(self) -> list[Pack]:
         """The enabled packs, with their settings read (a bad one refused, naming it)."""
@@ -159,7 +176,12 @@ class Runtime:
         seconds = epoch_seconds(self.clock)
         self.notion = open_notion(self.settings, self.metrics, clock=seconds, backend=self.backend)
         engine = self.notion.engine
-        self.store = EventStore(engine, clock=seconds)
+        shared = engine.dialect.name == "postgresql"
+        if shared:  # before anything else: no other process runs as this WORKER_ID
+            self._lease = ExecutorLease.take(engine, self.settings.worker_id)
+        self.store = EventStore(
+            engine, clock=seconds, ingest_wait_seconds=self.settings.hub_db_busy_timeout_seconds
+        )
         released = KeyIndex(engine).release_leases_of(self.settings.worker_id)
         if released:
             log.info("key_leases_released", worker=self.settings.worker_id, leases=released)
@@ -183,12 +205,18 @@ class Runtime:
         self.outbound = OutboundClients(
             engine, clock=time.time, sleep=time.sleep, on_outcome=self.metrics.count_outbound
         )
+        for pack in packs:
+            if pack.seed is not None:
+                seeded = pack.seed(self._flow_context(pack, None))
+                log.info("pack_seeded", pack=pack.name, note=seeded or "done")
         self.dispatcher = Dispatcher(
             self.store,
             self._enqueue,
             _workflow_status,
             window=self.window,
             hold=self._under_pressure,
+            died_of_database_away=_died_of_database_away,
+            turn=(lambda: turn(engine, "dispatch")) if shared else (lambda: nullcontext(True)),
         )
         self.processor.attach(
             ProcessingContext(
@@ -215,7 +243,7 @@ class Runtime:
         DBOS.launch()
         self._queue = DBOS.register_queue(
             QUEUE_NAME,
-            worker_concurrency=WORKER_CONCURRENCY,
+            worker_concurrency=self.concurrency,
             partition_concurrency=1,
             polling_interval_sec=0.05,
             on_conflict="always_update",
@@ -227,9 +255,14 @@ class Runtime:
         )
         self.upkeep.start()
         self._start_polling(packs)
+        if self._lease is not None:
+            self._recovery = ExecutorRecovery(engine, self._lease)
+            self._recovery.start()
         log.info("runtime_started", packs=[pack.name for pack in packs])
 
     def stop(self) -> None:
+        if self._recovery is not None:
+            self._recovery.stop()
         if self.poller is not None:
             self.poller.stop()
         if self.upkeep is not None:
@@ -237,14 +270,44 @@ class Runtime:
         if self.dispatcher is not None:
             self.dispatcher.stop()
         engine = self._dbos_engine
-        DBOS.destroy(workflow_completion_timeout_sec=5)
+        # Running workflows get up to 5 s to finish (DBOS's own wait looks once a second, so
+        # every stop would take at least 1 s); whatever still runs then is recovered at the
+        # next start, as after a crash.
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        while self.processor.running() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        still_running = self._own_workflows_running(deadline)
+        DBOS.destroy(workflow_completion_timeout_sec=0)
         ScheduleRunner.host = None
         if engine is not None:  # ours, so ours to close
             engine.dispose()
         if self.outbound is not None:
             self.outbound.close()
+        if self._lease is not None:
+            if still_running:  # theirs to recover once this process is gone, not before
+                log.warning("executor_lease_kept_until_exit", workflows=still_running)
+                self._lease.keep_until_exit()
+            else:
+                self._lease.release()
+            self._lease = None
         if self.notion is not None:
             self.notion.close()
+
+    def _own_workflows_running(self, deadline: float) -> int:
+        """On PostgreSQL, wait until ``deadline`` for this executor's workflows (events and
+        schedule ticks) to finish; how many still run."""
+        if self._lease is None:
+            return 0
+        if self.notion is None:
+            return 0
+        while True:
+            try:
+                running = pending_by_executor(self.notion.engine).get(self.settings.worker_id, 0)
+            except Exception:  # the database is away: assume the worst
+                return 1
+            if not running or time.monotonic() >= deadline:
+                return running
+            time.sleep(0.05)
 
     def wake(self, count: int = 0) -> None:
         if self.dispatcher is not None:
@@ -348,3 +411,9 @@ def read_pack_settings(pack: Pack) -> BaseSettings | None:
 def _workflow_status(workflow_id: str) -> str | None:
     status = DBOS.get_workflow_status(workflow_id)
     return None if status is None else str(status.status)
+
+
+def _died_of_database_away(workflow_id: str) -> bool:
+    """Whether the workflow's recorded error is the database being away (transient)."""
+    status = DBOS.get_workflow_status(workflow_id)
+    return status is not None and died_of_database_away(status.error)

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy import Engine, and_, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from notionhub.errors import EventNotFound
-from notionhub.hubdb.engine import read_connection
+from notionhub.hubdb.engine import read_connection, record_write_probe, write_transaction
 from notionhub.hubdb.tables import event_history, events
 from notionhub.ingest.event import Event
 
@@ -97,22 +97,35 @@ class HistoryEntry:
 class EventStore:
     """Reads and writes of the ``events`` and ``event_history`` tables."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], float] = time.time,
+        *,
+        ingest_wait_seconds: float | None = None,
+    ) -> None:
         self.engine = engine
         self.clock = clock  # Unix seconds: when events arrive and change
+        # How long a webhook waits for the database's locks (HUB_DB_BUSY_TIMEOUT_SECONDS);
+        # None = as long as background work.
+        self.ingest_wait_seconds = ingest_wait_seconds
 
     # -- intake ------------------------------------------------------------------------
 
-    def insert_many(self, batch: Sequence[Event]) -> list[bool]:
+    def insert_many(
+        self, batch: Sequence[Event], *, wait_seconds: float | None = None
+    ) -> list[bool]:
         """Store events in one transaction; for each, True if new, False if already stored.
 
         The ids already present are read first, in the same transaction (which holds SQLite's
         write lock from its start); the insert ignores conflicts anyway, so a concurrent worker
         on PostgreSQL inserting the same event at the same moment is still stored only once.
+        ``wait_seconds``: the longest wait for the database's locks, then ``HubDatabaseBusy``
+        and nothing stored (None: as long as background work).
         """
         now = self.clock()
         keys = [event.idempotency_key for event in batch]
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine, wait_seconds) as connection:
             present = set(
                 connection.execute(select(events.c.id).where(events.c.id.in_(set(keys)))).scalars()
             )
@@ -133,6 +146,18 @@ class EventStore:
             return postgresql.insert(events).on_conflict_do_nothing(index_elements=["id"])
         return sqlite.insert(events).on_conflict_do_nothing(index_elements=["id"])
 
+    def check_writable(self, worker: str, wait_seconds: float) -> None:
+        """Raise ``HubDatabaseBusy`` or ``HubDatabaseFull`` unless an event could be stored now.
+
+        Takes the lock storing an event takes (SQLite's write lock; on PostgreSQL the events
+        table's insert lock) within ``wait_seconds``, and commits a write of ``worker``'s probe
+        row, which a full disk refuses.
+        """
+        with write_transaction(self.engine, wait_seconds) as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("LOCK TABLE events IN ROW EXCLUSIVE MODE"))
+            record_write_probe(connection, worker, self.clock())
+
     # -- reads -------------------------------------------------------------------------
 
     def get(self, event_id: str) -> StoredEvent:
@@ -143,12 +168,35 @@ class EventStore:
         return _stored(row._mapping)
 
     def recent(
-        self, *, status: Status | None = None, limit: int = 50, before_seq: int | None = None
+        self,
+        *,
+        status: Status | None = None,
+        limit: int = 50,
+        before_seq: int | None = None,
+        provider: str | None = None,
+        type: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        entity_key: str | None = None,
+        search: str | None = None,
     ) -> list[StoredEvent]:
-        """Newest first; ``before_seq`` pages back."""
+        """Newest first; ``before_seq`` pages back (keyset: the seq of the previous page's last);
+        ``since``/``until``: received in [since, until) (Unix s); ``search``: a part of the id
+        or entity key (case-insensitive)."""
         query = select(events).order_by(events.c.seq.desc()).limit(limit)
-        if status is not None:
-            query = query.where(events.c.status == status)
+        equal = ((events.c.status, status), (events.c.provider, provider), (events.c.type, type))
+        for column, value in (*equal, (events.c.entity_key, entity_key)):
+            if value is not None:
+                query = query.where(column == value)
+        if since is not None:
+            query = query.where(events.c.received_at >= since)
+        if until is not None:
+            query = query.where(events.c.received_at < until)
+        if search:
+            query = query.where(
+                events.c.id.icontains(search, autoescape=True)
+                | events.c.entity_key.icontains(search, autoescape=True)
+            )
         if before_seq is not None:
             query = query.where(events.c.seq < before_seq)
         with read_connection(self.engine) as connection:
@@ -175,12 +223,15 @@ class EventStore:
             found = {row[0]: row[1] for row in connection.execute(query)}
         return {status: int(found.get(status, 0)) for status in STATUSES}
 
-    def oldest_unfinished(self) -> float | None:
-        """When the oldest event not yet finished was received (the queue's lag)."""
+    def oldest_unfinished(self, wait_seconds: float | None = None) -> float | None:
+        """When the oldest event not yet finished was received (the queue's lag).
+
+        ``wait_seconds`` bounds the read on PostgreSQL, where a table lock can hold it.
+        """
         query = select(func.min(events.c.received_at)).where(
             events.c.status.in_(("pending", "queued"))
         )
-        with read_connection(self.engine) as connection:
+        with read_connection(self.engine, wait_seconds) as connection:
             value = connection.execute(query).scalar()
         return float(value) if value is not None else None
 

@@ -5,19 +5,26 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Security
 
-from notionhub.web.state import HubState, operator
+from notionhub.ingest.http_answers import OPERATOR_ONLY
+from notionhub.web.authorization import require
+from notionhub.web.event_routes import BEARER
+from notionhub.web.state import HubState
 
-router = APIRouter(prefix="/api", tags=["agents"])
-Hub = Annotated[HubState, Depends(operator)]
+router = APIRouter(prefix="/api", tags=["agents"], dependencies=[Security(BEARER)])
+Hub = Annotated[HubState, Depends(require("agents:read"))]
 
 
-@router.get("/agents")
+@router.get("/agents", responses=OPERATOR_ONLY)
 async def list_agents(hub: Hub) -> dict[str, Any]:
     """Every agent of the enabled packs, with its runs, failures and last run."""
+    return {"agents": await described_agents(hub)}
+
+
+async def described_agents(hub: HubState) -> list[dict[str, Any]]:
+    """Every agent of the enabled packs as ``GET /api/agents`` and the console show them."""
     runtime = hub.runtime
     if runtime.agents is None:
         raise RuntimeError("The hub is not started.")
-    agents = await anyio.to_thread.run_sync(runtime.agents.describe, runtime.load_packs())
-    return {"agents": agents}
+    return await anyio.to_thread.run_sync(runtime.agents.describe, runtime.load_packs())

@@ -4,37 +4,38 @@ embedded local Notion."""
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio.to_thread
 import httpx
 import structlog
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import SecretStr
-from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from notionhub import __version__
 from notionhub.backend import NOTION_HOOK_PATH, hook_url, open_backend
-from notionhub.errors import EventNotFound, IngestError, NotionhubError
-from notionhub.hubdb.engine import read_connection
-from notionhub.ingest.registry import HOOK_PROVIDERS, ProviderRegistry
+from notionhub.errors import EventLogRetryLater, EventNotFound, IngestError, NotionhubError
+from notionhub.ingest.registry import ProviderRegistry
 from notionhub.queue.intake import Intake
 from notionhub.queue.runtime import Runtime
 from notionhub.web.agent_routes import router as agents_router
+from notionhub.web.audit_routes import router as audit_router
+from notionhub.web.console import add_console
+from notionhub.web.docs_assets import add_offline_docs
 from notionhub.web.event_routes import router as events_router
 from notionhub.web.ingest_routes import router as ingest_router
+from notionhub.web.notion_mount import GuardedLocalNotion
 from notionhub.web.pack_host import HubPackHost
+from notionhub.web.readiness import Readiness
 from notionhub.web.state import HubState, hub_state
 
 LOCAL_NOTION_MOUNT = "/notion"
-NOTION_CHECK_SECONDS = 10.0
 log = structlog.get_logger("notionhub.hub")
 Hub = Annotated[HubState, Depends(hub_state)]
 
@@ -62,21 +63,34 @@ def create_hub_app(
         providers=ProviderRegistry(provider for pack in packs for provider in pack.providers),
     )
 
+    async def close_started() -> None:
+        """Close what start-up opened so far: a failed start leaves no thread behind (the
+        embedded Notion's webhook verification would otherwise hold the exit for seconds)."""
+        await anyio.to_thread.run_sync(runtime.stop)
+        if embedded is not None:
+            await anyio.to_thread.run_sync(embedded.close)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if embedded is not None and subscribes:
-            # Two-way from the start: the hub takes its own Notion's webhooks, signed with the
-            # subscription's token (whatever NOTION_WEBHOOK_VERIFICATION_TOKEN says).
-            token = SecretStr(embedded.subscribe_hub(public_url))
-            subscribed = settings.model_copy(update={"notion_webhook_verification_token": token})
-            state.settings = runtime.settings = subscribed
-        await anyio.to_thread.run_sync(runtime.start)
-        state.intake = Intake(state.store, runtime.wake)
-        state.intake.start()
+        stopping = threading.Event()
+        try:
+            if embedded is not None and subscribes:
+                # Two-way from the start: the hub takes its own Notion's webhooks, signed with
+                # the subscription's token (whatever NOTION_WEBHOOK_VERIFICATION_TOKEN says).
+                token = SecretStr(embedded.subscribe_hub(public_url))
+                subscribed = settings.model_copy(
+                    update={"notion_webhook_verification_token": token}
+                )
+                state.settings = runtime.settings = subscribed
+            await anyio.to_thread.run_sync(runtime.start)
+            state.intake = Intake(state.store, runtime.wake)
+            state.intake.start()
+        except BaseException:
+            await _closing_quietly(close_started)
+            raise
         runtime.ingest_pressure = state.intake.under_pressure
         if announce is not None:
             announce(runtime)
-        stopping = threading.Event()
         if embedded is not None and subscribes:
             # Notion's first requests (its verification) were refused while the hub started:
             # as soon as it listens, they go again.
@@ -92,21 +106,30 @@ def create_hub_app(
             stopping.set()
             runtime.ingest_pressure = lambda: False
             await state.intake.stop()
-            await anyio.to_thread.run_sync(runtime.stop)
-            if embedded is not None:
-                await anyio.to_thread.run_sync(embedded.close)
+            await close_started()
 
-    app = FastAPI(title="notionhub", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="notionhub",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,  # served by add_offline_docs, with no CDN
+        redoc_url=None,
+    )
+    add_offline_docs(app)
     if embedded is not None:
-        app.mount(LOCAL_NOTION_MOUNT, embedded.app)
+        app.mount(LOCAL_NOTION_MOUNT, GuardedLocalNotion(embedded.app))  # admin: operators only
     app.state.hub = state
     app.state.pack_host = HubPackHost(state)
+    # Set by the server (web/server.py TellingServer) as a stop begins: streams end then.
+    app.state.stopping = threading.Event()
     app.include_router(ingest_router)
     app.include_router(events_router)
     app.include_router(agents_router)
+    app.include_router(audit_router)
     for pack in packs:
         if pack.router is not None:
             app.include_router(pack.router)
+    add_console(app, state)
     _add_error_handlers(app)
 
     @app.get("/health", tags=["operations"])
@@ -114,23 +137,38 @@ def create_hub_app(
         """Liveness: the process answers."""
         return {"status": "ok", "version": __version__, "notion": notion_url}
 
+    readiness = Readiness(state)
+
     @app.get("/health/ready", tags=["operations"])
-    async def ready(hub: Hub) -> JSONResponse:
-        """Readiness: the hub database answers, Notion answers, and how far behind the queue is."""
-        checks = await anyio.to_thread.run_sync(_readiness, hub)
+    async def ready() -> JSONResponse:
+        """Readiness: the hub database takes a write, Notion answers, how far behind the queue is;
+        each check answers within HEALTH_CHECK_TIMEOUT_SECONDS, naming its own part."""
+        checks = await readiness.run()
         ok = all(check["ok"] for check in checks.values())
         return JSONResponse(
             {"status": "ready" if ok else "not_ready", "checks": checks},
             status_code=200 if ok else 503,
         )
 
-    @app.get("/metrics", tags=["operations"])
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        response_class=PlainTextResponse,  # documented as text/plain (Prometheus's format)
+    )
     async def metrics(hub: Hub) -> Response:
         """Prometheus exposition of every counter and gauge."""
         await anyio.to_thread.run_sync(_refresh_gauges, hub)
         return Response(generate_latest(hub.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+async def _closing_quietly(close: Callable[[], Awaitable[None]]) -> None:
+    """Close after a failed start: a second error is logged; the start's own is the one told."""
+    try:
+        await close()
+    except Exception:  # the failed start's error is the one the caller must see
+        log.exception("failed_start_cleanup_error")
 
 
 def _when_listening(hub_url: str, then: Callable[[], None], stopping: threading.Event) -> None:
@@ -147,38 +185,6 @@ def _when_listening(hub_url: str, then: Callable[[], None], stopping: threading.
             stopping.wait(0.05)
 
 
-def _readiness(hub: HubState) -> dict[str, dict[str, Any]]:
-    checks: dict[str, dict[str, Any]] = {}
-    try:
-        with read_connection(hub.store.engine) as connection:
-            connection.execute(text("SELECT 1"))
-        oldest = hub.store.oldest_unfinished()
-        lag = 0.0 if oldest is None else max(0.0, hub.store.clock() - oldest)
-        checks["database"] = {"ok": True}
-        checks["queue"] = {"ok": True, "lag_seconds": round(lag, 3)}
-    except Exception as error:
-        checks["database"] = {"ok": False, "error": f"{type(error).__name__}: {error}"}
-    checks["notion"] = _notion_check(hub)
-    return checks
-
-
-def _notion_check(hub: HubState) -> dict[str, Any]:
-    """Notion answers ``users/me``; remembered for 10 s so probes cannot spend the budget."""
-    cached = hub.notion_check
-    if cached is not None and time.monotonic() - cached[0] < NOTION_CHECK_SECONDS:
-        return cached[1]
-    notion = hub.runtime.notion
-    try:
-        if notion is None:
-            raise RuntimeError("not connected")
-        notion.gateway.call("users.me", lambda client: client.users.me())
-        result: dict[str, Any] = {"ok": True}
-    except Exception as error:
-        result = {"ok": False, "error": f"{type(error).__name__}: {error}"}
-    hub.notion_check = (time.monotonic(), result)
-    return result
-
-
 def _refresh_gauges(hub: HubState) -> None:
     for status, count in hub.store.counts().items():
         hub.metrics.events_by_status.labels(status=status).set(count)
@@ -189,16 +195,21 @@ def _refresh_gauges(hub: HubState) -> None:
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IngestError)
     async def ingest_refused(request: Request, error: IngestError) -> JSONResponse:
-        provider = request.path_params.get("provider") or request.url.path
-        if provider not in HOOK_PROVIDERS and not request.url.path.startswith(("/api", "/web")):
-            provider = "unknown"  # keeps the metric's labels bounded
+        # The provider ``receive_webhook`` took the delivery for (whatever the route's path);
+        # a name no provider has is "unknown", which keeps the metric's labels bounded.
+        provider = getattr(request.state, "ingest_provider", None) or "unknown"
         log.warning("webhook_rejected", provider=provider, status=error.status, reason=str(error))
         state: HubState = request.app.state.hub
         state.metrics.events_received.labels(
             provider=str(provider), outcome=f"rejected_{error.status}"
         ).inc()
+        retry = (
+            {"Retry-After": str(error.retry_after)}
+            if isinstance(error, EventLogRetryLater)
+            else None
+        )
         return JSONResponse(
-            {"error": _kind(error), "message": str(error)}, status_code=error.status
+            {"error": _kind(error), "message": str(error)}, status_code=error.status, headers=retry
         )
 
     @app.exception_handler(StarletteHTTPException)

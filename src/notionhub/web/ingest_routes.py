@@ -7,15 +7,25 @@ Every refusal is an ``IngestError`` with its HTTP status, answered as
 from __future__ import annotations
 
 import os
-from pathlib import Path
+import pathlib
+from typing import Annotated
 
 import orjson
 import structlog
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 
-from notionhub.errors import EventLogUnavailable, PayloadTooLarge, SecretNotConfigured
+from notionhub.errors import (
+    EventLogRetryLater,
+    EventLogUnavailable,
+    HubDatabaseUnavailable,
+    PayloadTooLarge,
+    SecretNotConfigured,
+)
 from notionhub.ingest.event import MAX_BODY_BYTES, Reply, WebhookRequest
+from notionhub.ingest.http_answers import WEBHOOK_RESPONSES, ErrorAnswer, webhook_body
+from notionhub.ingest.providers.forms import BODY_SCHEMA as FORM_BODY
+from notionhub.ingest.registry import HOOK_PROVIDERS
 from notionhub.web.state import HubState
 
 router = APIRouter()
@@ -23,19 +33,43 @@ router = APIRouter()
 # FastAPI's dependency solving costs as much as verifying a signature.
 
 
-@router.post("/hooks/{provider}", status_code=202, tags=["ingest"])
-async def receive_hook(provider: str, request: Request) -> Response:
+@router.post(
+    "/hooks/{provider}",
+    status_code=202,
+    tags=["ingest"],
+    responses={
+        **WEBHOOK_RESPONSES,
+        404: {"model": ErrorAnswer, "description": "No provider of that name."},
+    },
+    openapi_extra=webhook_body(),
+)
+async def receive_hook(
+    provider: Annotated[str, Path(description=f"{', '.join(HOOK_PROVIDERS)}, or a pack's.")],
+    request: Request,
+) -> Response:
     """A provider's webhook (stripe, calcom, zoom, typeform, woocommerce, hubspot, …)."""
     return await receive_webhook(provider, request)
 
 
-@router.post("/webhooks/typeform", status_code=202, tags=["ingest"])
+@router.post(
+    "/webhooks/typeform",
+    status_code=202,
+    tags=["ingest"],
+    responses=WEBHOOK_RESPONSES,
+    openapi_extra=webhook_body(),
+)
 async def typeform_webhook(request: Request) -> Response:
     """The network server's Typeform webhook: the same as ``/hooks/typeform``."""
     return await receive_webhook("typeform", request)
 
 
-@router.post("/api/forms/submit", status_code=202, tags=["ingest"])
+@router.post(
+    "/api/forms/submit",
+    status_code=202,
+    tags=["ingest"],
+    responses=WEBHOOK_RESPONSES,
+    openapi_extra=webhook_body(FORM_BODY),
+)
 async def form_submission(request: Request) -> Response:
     """A website form's submission, posted by its backend (bearer ``INTERNAL_API_KEY``)."""
     return await receive_webhook("forms", request)
@@ -49,6 +83,8 @@ async def receive_webhook(name: str, request: Request) -> Response:
     hub: HubState = request.app.state.hub
     log = hub.ingest_log
     provider = hub.providers.get(name)
+    # For the refusal's log line and metric (``app.py``): the provider, not the route's path.
+    request.state.ingest_provider = name
     body = await _read_body(request)
     webhook = WebhookRequest(
         method=request.method,
@@ -78,6 +114,8 @@ async def receive_webhook(name: str, request: Request) -> Response:
                 raise RuntimeError("The hub's intake is not running.")
             try:
                 is_new = await hub.intake.accept(parsed)
+            except HubDatabaseUnavailable as error:  # busy or full: 503 with Retry-After
+                raise EventLogRetryLater(f"{error} Nothing was accepted.") from error
             except Exception as error:
                 raise EventLogUnavailable(
                     "The event could not be stored; nothing was accepted, please retry."
@@ -121,7 +159,7 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _save_captured_secret(home: Path, provider: str, secret: str) -> Path:
+def _save_captured_secret(home: pathlib.Path, provider: str, secret: str) -> pathlib.Path:
     """Write a handed-over secret to ``<home>/<provider>-verification-token`` (mode 600)."""
     home.mkdir(parents=True, exist_ok=True)
     path = home / f"{provider}-verification-token"

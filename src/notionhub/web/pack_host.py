@@ -8,8 +8,9 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from notionhub.packs.pack import FlowContext
+from notionhub.web.authorization import authorize
 from notionhub.web.ingest_routes import receive_webhook
-from notionhub.web.state import HubState, operator
+from notionhub.web.state import HubState
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,8 @@ class HubPackHost:
     async def receive(self, provider: str, request: Request) -> Response:
         return await receive_webhook(provider, request)
 
-    async def authorize_operator(self, request: Request) -> None:
-        await operator(request)
+    async def authorize(self, request: Request, permission: str) -> None:
+        await authorize(request, permission)
 
     def flow_context(self, pack: str) -> FlowContext:
         return self.hub.runtime.flow_context(pack)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from fastapi import HTTPException, Request
+from fastapi import Request
 
 from notionhub.ingest.registry import ProviderRegistry
 from notionhub.metrics import Metrics
@@ -38,28 +37,6 @@ class HubState:
 
 
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
-
-
-async def operator(request: Request) -> HubState:
-    """The hub, for its operators only (a FastAPI dependency of the event API).
-
-    With ``INTERNAL_API_KEY`` set, the caller must send it as a bearer token; without it, only
-    callers on this machine are served: event payloads hold customers' data.
-    """
-    hub: HubState = request.app.state.hub
-    key = hub.settings.internal_api_key
-    if key is not None and key.get_secret_value():
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        given = token.strip().encode()
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given, key.get_secret_value().encode()
-        ):
-            raise HTTPException(401, "Send Authorization: Bearer <INTERNAL_API_KEY>.")
-    elif request.client is None or request.client.host not in LOOPBACK:
-        raise HTTPException(
-            403, "The event API answers other hosts only once INTERNAL_API_KEY is set."
-        )
-    return hub
 
 
 async def hub_state(request: Request) -> HubState:

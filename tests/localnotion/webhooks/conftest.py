@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from notionhub.localnotion.app import DEFAULT_TOKEN
+from tests import waiting
 from tests.conftest import RunningServer, start_server
 from tests.localnotion.conftest import CRM_PROPERTIES, title
 from tests.servers import serving
@@ -120,11 +121,7 @@ def verify_signature(received: Received, token: str) -> bool:
 
 
 def wait_until(ready: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not ready():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
+    waiting.wait_until(ready, what, deadline=DEADLINE)
 
 
 def subscriptions(server: RunningServer) -> list[dict[str, Any]]:

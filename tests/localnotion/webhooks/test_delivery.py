@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from notion_client import Client
 
+from notionhub.localnotion.webhooks import delivery as sending
 from tests.conftest import RunningServer, start_server
 from tests.localnotion.conftest import title
 from tests.localnotion.webhooks.conftest import (
@@ -168,3 +170,46 @@ def test_edits_within_the_window_arrive_as_one_event(
     assert of(gone["id"]) == ["page.created", "page.deleted", "page.undeleted"]
     bot.close()
     person.close()
+
+
+def test_stopping_cuts_a_request_the_receiver_never_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A receiver that takes the connection and never answers (a hub whose port is bound while
+    it starts): stopping the server ends the request then, not at its timeout, and the cut
+    request is not taken for the receiver's answer."""
+    monkeypatch.setattr(sending, "TIMEOUT_SECONDS", 3600.0)  # only the cut can end it
+    silent = socket.create_server(("127.0.0.1", 0))
+    silent.settimeout(30)  # guards, not timings
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
+    server = start_server(tmp_path / "notion", webhook_aggregation_seconds=0.0)
+    try:
+        answer = server.admin("POST", "/_admin/webhooks", {"url": url})
+        assert answer.status_code == 201, answer.text
+        connection, _ = silent.accept()  # the verification, sent and waiting for an answer
+        connection.settimeout(30)
+        assert b"verification_token" in _read_request(connection)
+
+        server.stop()
+
+        assert not server.thread.is_alive()
+        assert connection.recv(1) == b""  # the sender shut the connection down
+        connection.close()
+        # Started again (the receiver still silent): the cut was not recorded as its answer.
+        again = start_server(tmp_path / "notion", webhook_aggregation_seconds=0.0)
+        [state] = subscriptions(again)
+        again.stop()
+        assert (state["status"], state["last_error"]) == ("pending_verification", None)
+    finally:
+        server.stop()
+        silent.close()
+
+
+def _read_request(connection: socket.socket) -> bytes:
+    received = b""
+    while b"\r\n\r\n" not in received or not received.rstrip().endswith(b"}"):
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        received += chunk
+    return received

@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from typer.testing import CliRunner
 
 from notionhub import cli
+from notionhub.localnotion import app as localnotion_app
 from notionhub.localnotion.app import LocalNotionConfig, ServerState
 from notionhub.settings import Settings
 
@@ -45,18 +46,21 @@ def test_the_settings_read_the_webhook_variables(clean_env: pytest.MonkeyPatch) 
 def _served(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[Any, LocalNotionConfig]:
     """Run ``notion-server`` without serving: the output, and the config the app was made of."""
     made: list[LocalNotionConfig] = []
-    create_app = cli.create_app
+    create_app = localnotion_app.create_app
 
     def recording_create_app(config: LocalNotionConfig) -> Starlette:
         made.append(config)
         return create_app(config)
 
-    def close(app: Any, host: str, port: int) -> None:
+    def close(app: Any, host: str, port: int, settings: Settings, sock: Any = None) -> None:
+        if sock is not None:
+            sock.close()
         state: ServerState = app.state.notion
         assert state.webhooks is not None
         state.webhooks.close()
 
-    monkeypatch.setattr(cli, "create_app", recording_create_app)
+    # cli.py imports the server inside the command: patch it where it is looked up.
+    monkeypatch.setattr(localnotion_app, "create_app", recording_create_app)
     monkeypatch.setattr(cli, "_serve", close)
     result = CliRunner().invoke(cli.app, ["notion-server", *args])
     assert result.exit_code == 0, result.output

@@ -72,3 +72,40 @@ def test_a_day_in_order_ends_in_the_expected_state(coaching: Coaching) -> None:
         "Completed Sessions": (1, "All time"),
         "No-show Rate": (50, "All time"),
     }
+
+
+def test_what_an_event_leaves_undone_is_said_in_its_account(coaching: Coaching) -> None:
+    day = Scenario()
+    joined = day.zoom_presence(
+        "meeting.participant_joined",
+        meeting_id="899",
+        meeting_uuid="u-899",
+        start=START,
+        at=START,
+        email="jane.doe@example.com",
+        name="Jane Doe",
+        participant="p-1",
+    )
+    refund = day.refund(
+        event_id="evt_refund",
+        payment_intent="pi_early",
+        email="jane.doe@example.com",
+        cents=100,
+        at=START,
+    )
+    anonymous = day.book(uid="uid-anon", start=START, at=BOOKED_AT, email="", name="Guest")
+
+    assert coaching.receive(joined) == (
+        "no change; Zoom meeting 899 (joined): no session matches it; kept for a booking that"
+        " arrives later"
+    )
+    assert coaching.receive(refund) == (
+        "no change; payment intent pi_early (refunded): no invoice paid with it yet; kept for"
+        " its Checkout Session"
+    )
+    account = coaching.receive(anonymous)
+    assert account.startswith("session uid-anon created; session uid-anon: no email in the")
+    assert "booking, Client left empty" in account
+    assert "not found in Packages" not in account  # its event type names a package
+    [session] = coaching.rows(Session)
+    assert session.client == [] and len(session.package) == 1

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from notion_client import Client
 
 from notionhub.localnotion.app import DEFAULT_TOKEN
@@ -142,7 +144,9 @@ def test_a_package_added_in_notion_links_the_invoice_that_named_it(hub: Hub, coa
     assert [e.type for e in by_coach] == ["page.created"]
     shown = hub.get(f"/api/events/{by_coach[0].id}").json()
     # One read of the page, then the reaction's write of the invoice.
-    assert shown["history"][-1]["notion_requests"] == ["pages.retrieve ok", "pages.update ok"]
+    read, write = shown["history"][-1]["notion_requests"]
+    assert read == f"pages.retrieve ok /v1/pages/{package['id']}"
+    assert re.fullmatch(r"pages\.update ok /v1/pages/[0-9a-f-]{36}", write), write
     others = [e for e in notion_events(hub) if e not in by_coach]
     assert all(e.status == "ignored" and e.notion_requests == 0 for e in others)
     # Notion told the hub of its own write to the invoice: acknowledged, not even stored.
@@ -153,6 +157,51 @@ def test_a_package_added_in_notion_links_the_invoice_that_named_it(hub: Hub, coa
     made = hub_requests(hub)
     eventually(lambda: deliveries_settled(hub) and all_finished(hub))
     assert hub_requests(hub) == made
+
+
+def test_a_package_not_found_is_said_in_the_event_and_the_log_then_linked_when_added(
+    hub: Hub, coach: Client
+) -> None:
+    booking = Scenario().book(
+        uid="ana-1",
+        email="ana@example.com",
+        name="Ana",
+        start=START,
+        at=START,
+        extra={"metadata": {"package": "Premium"}},
+    )
+    with structlog.testing.capture_logs() as logs:
+        event_id = post(hub, booking)["event_id"]
+        eventually(lambda: all_finished(hub))
+
+    shown = hub.get(f"/api/events/{event_id}").json()
+    assert shown["status"] == "processed"
+    [note] = shown["history"][-1]["notes"]
+    assert note.startswith("coaching: client ana@example.com created; session ana-1 created; ")
+    assert (
+        "package 'Premium' not found in Packages (nor Cal.com Event Type 'coaching-session'):"
+        " session ana-1 left without a package (linked when a matching row is added to"
+        " Packages and the hub sees it)"
+    ) in note
+    [logged] = [line for line in logs if line["event"] == "package_not_found"]
+    assert logged == {
+        "event": "package_not_found",
+        "log_level": "warning",
+        "database": "Packages",
+        "row": "session ana-1",
+        "package": "Premium",
+        "event_type": "coaching-session",
+        "event_id": event_id,
+    }
+    assert plain(rows(hub, coach, "Sessions")["ana-1"], "Package") == []
+
+    # What the line promises: the coach adds the package, the session is linked.
+    package = coach.pages.create(
+        parent={"data_source_id": data_sources(hub)["Packages"]},
+        properties={"Package Name": {"title": [{"text": {"content": "Premium"}}]}},
+    )
+    linked = eventually(lambda: plain(rows(hub, coach, "Sessions")["ana-1"], "Package"))
+    assert linked == [package["id"]]
 
 
 def test_statuses_the_coach_sets_stand_against_later_events_and_move_the_dashboard(

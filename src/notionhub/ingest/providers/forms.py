@@ -14,6 +14,31 @@ from notionhub.ingest.payload_fields import first_email
 from notionhub.ingest.provider import Provider, body_digest, json_object, required
 
 MAX_FORM_NAME = 100
+# Text without control characters (they are refused in event keys), as a JSON Schema pattern.
+_KEY_TEXT = r"^[^\x00-\x1f\x7f-\x9f]*$"
+# The body as OpenAPI describes it (``POST /api/forms/submit``): exactly what ``parse`` accepts.
+BODY_SCHEMA = {
+    "type": "object",
+    "required": ["form", "fields"],
+    "properties": {
+        "form": {
+            "type": "string",
+            "maxLength": MAX_FORM_NAME,
+            "pattern": r"^[^:\x00-\x1f\x7f-\x9f]*[^:\s\x00-\x1f\x7f-\x9f][^:\x00-\x1f\x7f-\x9f]*$",
+            "description": "The form's name: not blank, no ':' and no control characters.",
+        },
+        "submission_id": {
+            "type": ["string", "integer", "null"],
+            "pattern": _KEY_TEXT,
+            "description": "Names the submission; without it, the body's digest does.",
+        },
+        "fields": {
+            "type": "object",
+            "properties": {"email": {"type": "string", "pattern": _KEY_TEXT}},
+            "description": "The submitted fields; email, when present, names the contact.",
+        },
+    },
+}
 
 
 class FormsProvider(Provider):

@@ -11,6 +11,7 @@ Events carry ids, not content: ``{id, timestamp, type, entity: {id, type}, data,
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from notionhub.errors import PayloadRejected
@@ -26,26 +27,30 @@ class NotionProvider(Provider):
     secret_env = "NOTION_WEBHOOK_VERIFICATION_TOKEN"
 
     def handshake(self, request: WebhookRequest, secret: str | None) -> Reply | None:
-        """The verification request: exactly ``{"verification_token": "<non-empty string>"}``."""
+        """The verification request: exactly ``{"verification_token": "<non-empty string>"}``.
+
+        Unsigned, so anyone can send one: with a token configured nothing is saved, and the
+        answer is the same whether the token sent is the configured one or not (compared in
+        constant time), so the endpoint cannot be used to guess it. Only the log line differs.
+        """
         token = _verification_token(request.body)
         if token is None:
             return None
-        if secret is not None and token == secret:
-            return Reply(200, {"ok": True}, reason="Notion verification token already configured")
-        if secret is not None:
-            # Unsigned, so anyone could send one: with a token configured, nothing is saved.
+        if secret is None:
             return Reply(
-                409,
-                {
-                    "error": "verification_token_configured",
-                    "message": "A Notion verification token is already configured"
-                    f" ({self.secret_env}); unset it to subscribe again.",
-                },
-                reason="Notion verification token refused: another one is configured",
+                200,
+                {"ok": True},
+                reason="Notion verification token received",
+                captured_secret=token,
             )
-        return Reply(
-            200, {"ok": True}, reason="Notion verification token received", captured_secret=token
-        )
+        if hmac.compare_digest(token.encode(), secret.encode()):
+            reason = "Notion verification token already configured"
+        else:
+            reason = (
+                f"Notion verification token ignored: another one is configured ({self.secret_env});"
+                " unset it to subscribe again"
+            )
+        return Reply(200, {"ok": True}, reason=reason)
 
     def verify(self, request: WebhookRequest, secret: str) -> None:
         verify_body_hmac(request, secret, header=SIGNATURE_HEADER, encoding="hex", prefix="sha256=")

@@ -8,7 +8,14 @@ signed, retried with ``retries``' backoff). ``notifier`` holds them together for
 ``routes`` is the admin API (``/_admin/webhooks``).
 """
 
+from notionhub.localnotion.webhooks import writes_moves_and_comments  # registers its derivers
 from notionhub.localnotion.webhooks.notifier import WEBHOOKS_FILE, WebhookNotifier, WriteWatch
 from notionhub.localnotion.webhooks.routes import webhook_routes
 
-__all__ = ["WEBHOOKS_FILE", "WebhookNotifier", "WriteWatch", "webhook_routes"]
+__all__ = [
+    "WEBHOOKS_FILE",
+    "WebhookNotifier",
+    "WriteWatch",
+    "webhook_routes",
+    "writes_moves_and_comments",
+]

@@ -14,15 +14,19 @@ Each attempt is a POST of the event with ``attempt_number`` set, signed with
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import math
+import socket
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from typing import Any
 
 import httpx
 import orjson
@@ -75,6 +79,11 @@ class WebhookSender:
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._http: httpx.Client | None = None
+        # The connections the client opened: ``stop`` shuts them down, so a request waiting
+        # for a receiver that accepted the connection but does not answer (a hub whose port is
+        # bound while it starts) ends at once, not at its timeout. Closing the client does not
+        # wake a thread blocked reading its socket; shutting the socket down does.
+        self._streams: weakref.WeakSet[Any] = weakref.WeakSet()
 
     # -- what the app calls ----------------------------------------------------------------
 
@@ -115,13 +124,17 @@ class WebhookSender:
         self.wake()
 
     def stop(self) -> None:
-        """Stop the threads; events still waiting in the aggregator are stored first."""
+        """Stop the threads; events still waiting in the aggregator are stored first. Requests
+        in flight are cut (their deliveries stay pending, as if never sent)."""
         with self._wake:
             running, self._state = self._state == "running", "stopped"
             self._wake.notify()
+            streams = list(self._streams)
         if not running:
             return
         assert self._thread is not None and self._pool is not None and self._http is not None
+        for stream in streams:
+            _shut_down(stream)
         self._thread.join()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._http.close()
@@ -204,16 +217,30 @@ class WebhookSender:
         """The receiver's status (None if it could not be reached) and an error, or ''."""
         assert self._http is not None
         try:
-            response = self._http.post(url, content=body, headers=headers)
+            response = self._http.post(
+                url, content=body, headers=headers, extensions={"trace": self._trace}
+            )
         except httpx.HTTPError as error:
             return None, f"{type(error).__name__}: {error}"[:300]
         if 200 <= response.status_code < 300:
             return response.status_code, ""
         return response.status_code, f"HTTP {response.status_code}"
 
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace extension: remember each connection opened (for ``stop``)."""
+        if event == "connection.connect_tcp.complete":
+            with self._wake:
+                self._streams.add(info["return_value"])
+
+    def _stopped(self) -> bool:
+        with self._wake:
+            return self._state == "stopped"
+
     def _verify(self, sub: Subscription) -> None:
         body = orjson.dumps({"verification_token": sub.verification_token})
         status, error = self._post(sub.url, body, {"Content-Type": "application/json"})
+        if error and self._stopped():
+            return  # cut by stop: not the receiver's answer, tried again at the next start
         if not error:
             self._store.activate(sub.id, self._now_text())
             with self._wake:
@@ -254,6 +281,8 @@ class WebhookSender:
             "X-Notion-Signature": signature(body, sub.verification_token),
         }
         status, error = self._post(sub.url, body, headers)
+        if error and self._stopped():
+            return  # cut by stop: still pending, this attempt not counted
         at = self._now_text()
         fields = {
             "subscription_id": sub.id,
@@ -273,3 +302,11 @@ class WebhookSender:
         delay = self._schedule.delay(attempt, str(delivery.event["id"]))
         self._store.attempt_failed(delivery, attempt, status, error, at, time.monotonic() + delay)
         log.info("webhook_delivery_retrying", error=error, retry_in=round(delay, 3), **fields)
+
+
+def _shut_down(stream: Any) -> None:
+    """Shut a connection's socket down: a thread blocked reading it returns at once."""
+    sock = stream.get_extra_info("socket")
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):  # already closed by its own request
+            sock.shutdown(socket.SHUT_RDWR)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from notionhub.localnotion.storage import StoredObject
+from notionhub.localnotion.storage.store import StoredObject
 from notionhub.localnotion.workspace import Workspace
 
 # Blocks nest a few levels deep; the walk up to a page stops well before a cycle could matter.

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from notionhub.errors import NotionAPIError, ObjectNotFound, ValidationFailed
-from notionhub.localnotion.request_body import parse_body
+from notionhub.localnotion.api.request_body import parse_body
 from notionhub.localnotion.webhooks.events import EVENT_TYPES
 from notionhub.localnotion.webhooks.notifier import WebhookNotifier
 

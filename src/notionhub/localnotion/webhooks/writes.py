@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from notionhub.localnotion.ids import is_id, parse_id
-from notionhub.localnotion.storage import StoredObject
+from notionhub.localnotion.api.ids import is_id, parse_id
+from notionhub.localnotion.storage.store import StoredObject
 from notionhub.localnotion.webhooks.events import Author, WebhookEvent
 from notionhub.localnotion.webhooks.parents import (
     data_source_parent,
@@ -85,7 +85,7 @@ def _page_created(w: Write) -> list[WebhookEvent]:
         return []
     events = [w.event("page.created", page, {"parent": page_parent(w.ws, page)})]
     events += _relation_echoes(w, page, {})
-    return events + _container_changed(w, page)
+    return events + container_changed(w, page)
 
 
 def _page_updated(w: Write) -> list[WebhookEvent]:
@@ -96,7 +96,7 @@ def _page_updated(w: Write) -> list[WebhookEvent]:
     events: list[WebhookEvent] = []
     if before.in_trash and not page.in_trash:
         events += [w.event("page.undeleted", page, {"parent": parent})]
-        events += _container_changed(w, page)
+        events += container_changed(w, page)
     changed = _changed_values(before.body["values"], page.body["values"])
     if changed:
         data = {"parent": parent, "updated_properties": changed}
@@ -107,7 +107,7 @@ def _page_updated(w: Write) -> list[WebhookEvent]:
         events.append(w.event(kind, page, {"parent": parent}))
     if page.in_trash and not before.in_trash:
         events += [w.event("page.deleted", page, {"parent": parent})]
-        events += _container_changed(w, page)
+        events += container_changed(w, page)
     return events
 
 
@@ -117,7 +117,7 @@ def _changed_values(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return changed + [prop_id for prop_id in old if prop_id not in new]
 
 
-def _container_changed(w: Write, page: StoredObject) -> list[WebhookEvent]:
+def container_changed(w: Write, page: StoredObject) -> list[WebhookEvent]:
     """A page came or went: its data source's content changed, or its parent page's."""
     block = [{"id": page.id, "type": "block"}]
     if page.data_source_id is not None:
@@ -168,7 +168,7 @@ def _related_ids(value: Any) -> set[str]:
 # -- blocks and comments -------------------------------------------------------------------
 
 
-def _content_changed(w: Write, obj: StoredObject, block_ids: list[str]) -> list[WebhookEvent]:
+def content_changed(w: Write, obj: StoredObject, block_ids: list[str]) -> list[WebhookEvent]:
     """``page.content_updated`` of the page that ``obj`` (a block or a page) belongs to."""
     page = owning_page(w.ws, obj)
     if page is None:
@@ -185,7 +185,7 @@ def _block_updated(w: Write) -> list[WebhookEvent]:
     kind = block.body.get("type", "")
     if before.in_trash == block.in_trash and before.body.get(kind) == block.body.get(kind):
         return []
-    return _content_changed(w, block, [block.id])
+    return content_changed(w, block, [block.id])
 
 
 def _block_deleted(w: Write) -> list[WebhookEvent]:
@@ -196,29 +196,35 @@ def _block_deleted(w: Write) -> list[WebhookEvent]:
     obj = w.stored(before.id) or before
     if obj.kind == "page":
         events = [w.event("page.deleted", obj, {"parent": page_parent(w.ws, obj)})]
-        return events + _container_changed(w, obj)
+        return events + container_changed(w, obj)
     if obj.kind == "database":
         return [w.event("database.deleted", obj, {"parent": database_parent(w.ws, obj)})]
-    return _content_changed(w, obj, [obj.id])
+    return content_changed(w, obj, [obj.id])
 
 
 def _children_appended(w: Write) -> list[WebhookEvent]:
     created = [str(block["id"]) for block in w.result.get("results", [])]
     first = w.stored(created[0]) if created else None
-    return [] if first is None else _content_changed(w, first, created)
+    return [] if first is None else content_changed(w, first, created)
 
 
-def _comment_created(w: Write) -> list[WebhookEvent]:
-    comment = w.stored(w.result.get("id"))
-    target = w.stored(comment.parent_id) if comment is not None else None
-    if comment is None or target is None:
-        return []
-    page = owning_page(w.ws, target)
-    data = {
-        "page_id": (page or target).id,
-        "parent": {"id": target.id, "type": "page" if target.kind == "page" else "block"},
-    }
-    return [w.event("comment.created", comment, data)]
+def comment_event(kind: str) -> Deriver:
+    """The deriver of a write of a comment: ``kind`` (``comment.created``, …) with ``data``
+    naming the page and the page or block commented on."""
+
+    def derive(w: Write) -> list[WebhookEvent]:
+        comment = w.stored(w.result.get("id"))
+        target = w.stored(comment.parent_id) if comment is not None else None
+        if comment is None or target is None:
+            return []
+        page = owning_page(w.ws, target)
+        data = {
+            "page_id": (page or target).id,
+            "parent": {"id": target.id, "type": "page" if target.kind == "page" else "block"},
+        }
+        return [w.event(kind, comment, data)]
+
+    return derive
 
 
 # -- databases and data sources ------------------------------------------------------------
@@ -327,7 +333,7 @@ DERIVERS: dict[str, Deriver] = {
     "PATCH /v1/blocks/{block_id}": _block_updated,
     "DELETE /v1/blocks/{block_id}": _block_deleted,
     "PATCH /v1/blocks/{block_id}/children": _children_appended,
-    "POST /v1/comments": _comment_created,
+    "POST /v1/comments": comment_event("comment.created"),
     "POST /v1/databases": _database_created,
     "PATCH /v1/databases/{database_id}": _database_updated,
     "POST /v1/data_sources": _data_source_created,

@@ -29,6 +29,13 @@ from notionhub.packs.coaching.projection import (
     session_status,
     zoom_window,
 )
+from notionhub.packs.coaching.reasons import (
+    Reason,
+    meeting_without_session,
+    no_client_email,
+    package_not_found,
+    payment_without_invoice,
+)
 
 CLIENT_FACTS = BOOKING_KINDS | {"checkout", "payment_failed"}
 # A package named but not found makes the pack look for new Packages rows at most this often.
@@ -39,13 +46,22 @@ _ZOOM_SPAN = timedelta(days=1)
 
 @dataclass
 class Coach:
-    """The coaching pack's work for one event (or one upkeep pass)."""
+    """The coaching pack's work for one event (or one upkeep pass).
+
+    ``reasons``: what it left undone and why (a package not found, a meeting no session
+    matches), for the event's history and the log (``reasons.explain``).
+    """
 
     records: Records
     facts: FactStore
     attendance_minutes: float = 5.0
+    reasons: list[Reason] = field(default_factory=list, init=False)
     _catalog: Catalog | None = field(default=None, init=False)
     _clients: dict[str, str | None] = field(default_factory=dict, init=False)
+
+    def _note(self, reason: Reason) -> None:
+        if reason not in self.reasons:  # a row built twice (a lease retried) says it once
+            self.reasons.append(reason)
 
     # -- entry point --------------------------------------------------------------------
 
@@ -56,11 +72,10 @@ class Coach:
             assert fact.booking_uid is not None
             return self.refresh_appointment(fact.booking_uid)
         if fact.kind in ZOOM_KINDS:
-            return [
-                done
-                for uid in self._sessions_seen_by(fact)
-                for done in self.refresh_appointment(uid)
-            ]
+            uids = self._sessions_seen_by(fact)
+            if not uids:
+                self._note(meeting_without_session(fact.meeting_id, fact.kind))
+            return [done for uid in uids for done in self.refresh_appointment(uid)]
         if fact.checkout_id is not None:
             return self.refresh_invoice(fact.checkout_id)
         # A refund or a failure known by its PaymentIntent: the invoices paid with it.
@@ -69,6 +84,8 @@ class Coach:
             for f in self.facts.where("payment_intent", [fact.payment_intent])
             if f.checkout_id
         }
+        if not checkouts:
+            self._note(payment_without_invoice(fact.payment_intent, fact.kind))
         return [done for checkout in sorted(checkouts) for done in self.refresh_invoice(checkout)]
 
     # -- sessions ---------------------------------------------------------------------------
@@ -81,6 +98,8 @@ class Coach:
         if session.email is not None:
             client_page, client_done = self.refresh_client(session.email)
             done.extend(client_done)
+        else:
+            self._note(no_client_email(f"session {session.root}", what="booking"))
         result = self.records.upsert_computed(
             Session, session.root, lambda: self._session_row(session.root, client_page)
         )
@@ -103,7 +122,7 @@ class Coach:
         seen = attendance(
             session, self._zoom_facts(session, detail.meeting_id), meeting_id=detail.meeting_id
         )
-        package = self.package(name=detail.package, event_type=detail.event_type)
+        package = self.package(f"session {root}", name=detail.package, event_type=detail.event_type)
         cancelled = session.cancelled
         name = detail.name or (session.email or "client")
         status = session_status(session, seen, self.attendance_minutes)
@@ -220,6 +239,8 @@ class Coach:
         client_page = None
         if email is not None:
             client_page, done = self.refresh_client(email)
+        else:
+            self._note(no_client_email(f"invoice {checkout_id}", what="payment"))
         result = self.records.upsert_computed(
             Invoice, checkout_id, lambda: self._invoice_row(checkout_id, client_page)
         )
@@ -257,6 +278,7 @@ class Coach:
             if status == "Refunded" and refunded < (amount or 0.0):
                 refunded = amount or 0.0
         package = self.package(
+            f"invoice {checkout_id}",
             name=next((f.package for f in facts if f.package), None),
             price_id=next((f.price_id for f in facts if f.price_id), None),
         )
@@ -281,9 +303,15 @@ class Coach:
     # -- packages -----------------------------------------------------------------------------
 
     def package(
-        self, *, name: str | None, event_type: str | None = None, price_id: str | None = None
+        self,
+        row: str,
+        *,
+        name: str | None,
+        event_type: str | None = None,
+        price_id: str | None = None,
     ) -> Package | None:
-        """The package a booking or payment names; a miss looks for new rows (≤ 1 query/min)."""
+        """The package a booking or payment names; a miss looks for new rows (≤ 1 query/min),
+        and one still missing is a reason of ``row`` ("session uid-1")."""
         if not (name or event_type or price_id):
             return None
         if self._catalog is None:
@@ -292,4 +320,6 @@ class Coach:
         if found is None and self.records.sync(Package, older_than=PACKAGE_SYNC_SECONDS):
             self._catalog = Catalog(tuple(self.records.known(Package)))
             found = self._catalog.find(name=name, event_type=event_type, price_id=price_id)
+        if found is None:
+            self._note(package_not_found(row, name=name, event_type=event_type, price_id=price_id))
         return found

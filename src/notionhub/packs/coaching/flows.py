@@ -7,12 +7,14 @@ from notionhub.packs.coaching.coach import Coach
 from notionhub.packs.coaching.facts import FactStore
 from notionhub.packs.coaching.metrics import refresh_metrics
 from notionhub.packs.coaching.readings import read_fact
+from notionhub.packs.coaching.reasons import explain
 from notionhub.packs.coaching.settings import CoachingSettings
 from notionhub.packs.pack import FlowContext
 
 
 def keep_rows(event: Event, context: FlowContext) -> str:
-    """Store the event's fact; recompute the clients, sessions and invoices it concerns."""
+    """Store the event's fact; recompute the clients, sessions and invoices it concerns. The
+    account says what was written, then what was left undone and why."""
     fact = read_fact(event)
     if fact is None:
         return "not a type the coaching pack reads"
@@ -21,8 +23,8 @@ def keep_rows(event: Event, context: FlowContext) -> str:
         FactStore(context.engine),
         attendance_minutes=context.settings_of(CoachingSettings).attendance_minutes,
     )
-    done = coach.apply(fact)
-    return "; ".join(done) if done else "no change"
+    done = coach.apply(fact) or ["no change"]
+    return "; ".join(done + explain(coach.reasons, event_id=event.idempotency_key))
 
 
 def refresh_dashboard(context: FlowContext) -> str:

@@ -15,6 +15,7 @@ from notionhub.notion.changes import Change
 from notionhub.packs.coaching.coach import Coach
 from notionhub.packs.coaching.facts import Fact, FactStore
 from notionhub.packs.coaching.models import Invoice, Package, Session
+from notionhub.packs.coaching.reasons import explain
 from notionhub.packs.coaching.settings import CoachingSettings
 from notionhub.packs.pack import FlowContext, Reaction
 
@@ -48,7 +49,9 @@ def keep_session_status(change: Change[Any], context: FlowContext) -> str:
     assert isinstance(session, Session)
     status = session.status or None
     _remember(context, change, status, booking_uid=session.booking_id)
-    done = _coach(context).refresh_appointment(session.booking_id)
+    coach = _coach(context)
+    done = coach.refresh_appointment(session.booking_id)
+    done += explain(coach.reasons, page_id=change.page_id)
     return f"session {session.booking_id} {_set(status)} by the coach" + _also(done)
 
 
@@ -59,7 +62,8 @@ def keep_invoice_status(change: Change[Any], context: FlowContext) -> str:
     status = invoice.status or None
     key = invoice.checkout_session_id
     _remember(context, change, status, checkout_id=key)
-    done = _coach(context).refresh_invoice(key)
+    coach = _coach(context)
+    done = coach.refresh_invoice(key) + explain(coach.reasons, page_id=change.page_id)
     return f"invoice {key} {_set(status)} by the coach" + _also(done)
 
 

@@ -1,0 +1,188 @@
+"""Scale-out benchmark: ingest and processing with 1, 2 and 4 processes on PostgreSQL, beside one
+process on SQLite.
+
+Each configuration runs as users run it, on a fresh ``notionhub notion-server`` (no rate limit)
+and, for PostgreSQL, a fresh database: one ``notionhub serve`` takes the webhooks and processes
+too, and ``notionhub worker`` processes make up the rest. Signed Stripe events are posted over
+loopback (16 keep-alive connections) while processing runs; the figures are the 202s per
+second of that stream and the events processed per second from its first request until every
+event is processed (echo pack, Notion budget off: 1,000 requests/s).
+
+PostgreSQL is the machine's, at ``NOTIONHUB_BENCH_POSTGRES`` (default
+``postgresql://postgres@127.0.0.1:5432/test``, the tests' server); every process, PostgreSQL
+and the Notion server share this machine's cores, which is what the figures show.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from bench import BenchOptions
+from bench.ingest import SECRET, running, signed_requests, wait_for_drain
+from bench.load import post_all
+from bench.localnotion import TOKEN, running_server
+from bench.processes import stop
+from bench.report import Report, Table
+
+CONCURRENCY = 16
+BUDGET = 1000  # Notion requests/s: off, in effect
+ADMIN_URL = os.environ.get("NOTIONHUB_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+NOTIONHUB = [sys.executable, "-c", "from notionhub.cli import app; app()"]
+
+
+@dataclass(frozen=True)
+class Setup:
+    name: str
+    postgres: bool
+    workers: int  # `notionhub worker` processes beside the one `serve`
+
+
+SETUPS = (
+    Setup("SQLite, 1 process", postgres=False, workers=0),
+    Setup("PostgreSQL, 1 process", postgres=True, workers=0),
+    Setup("PostgreSQL, 2 processes", postgres=True, workers=1),
+    Setup("PostgreSQL, 4 processes", postgres=True, workers=3),
+)
+
+
+@dataclass
+class Figures:
+    setup: Setup
+    accepted_per_s: float
+    processed_per_s: float
+    p99_ms: float
+    processed: int
+    failed: int
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5)
+    name = f"notionhub_bench_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@contextmanager
+def worker(env: dict[str, str], cwd: Path, name: str) -> Iterator[None]:
+    """A `notionhub worker`, started and, on exit, stopped with SIGTERM."""
+    log = cwd / f"{name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*NOTIONHUB, "worker"],
+            cwd=cwd,
+            env={**env, "WORKER_ID": name, "NOTIONHUB_HOME": str(cwd / name)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while "Notion: " not in log.read_text(errors="replace"):  # its banner's last line
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        yield
+    finally:
+        stop(process, grace=30)
+
+
+def run_setup(setup: Setup, events: int, base_env: dict[str, str], root: Path) -> Figures:
+    folder = root / setup.name.replace(" ", "-").replace(",", "")
+    folder.mkdir()
+    with ExitStack() as stack:
+        notion = stack.enter_context(running_server(folder / "notion"))
+        env = {
+            **base_env,
+            "NOTION_BASE_URL": notion.base_url,
+            "LOCAL_NOTION_TOKEN": TOKEN,
+            "STRIPE_WEBHOOK_SECRET": SECRET,
+            "NOTIONHUB_PACKS": "echo",
+            "NOTION_REQUESTS_PER_SECOND": str(BUDGET),
+            "NOTIONHUB_POLL_SECONDS": "0",
+            "NOTIONHUB_HOME": str(folder / "serve"),
+            "WORKER_ID": "serve",
+        }
+        if setup.postgres:
+            env["DATABASE_URL"] = stack.enter_context(fresh_database())
+        url = stack.enter_context(
+            running([*NOTIONHUB, "serve", "--port"], env, folder, folder / "serve.log")
+        )
+        for number in range(1, setup.workers + 1):
+            stack.enter_context(worker(env, folder, f"worker-{number}"))
+        host = url.removeprefix("http://")
+        started = time.perf_counter()
+        load = post_all(
+            "127.0.0.1", int(url.rsplit(":", 1)[1]), signed_requests(host, 0, events), CONCURRENCY
+        )
+        _drain_s, final = wait_for_drain(url, events)
+        total_s = time.perf_counter() - started
+    accepted = load.statuses[202] / load.elapsed_s if load.elapsed_s else 0.0
+    return Figures(
+        setup,
+        accepted_per_s=accepted,
+        processed_per_s=final["processed"] / total_s if total_s else 0.0,
+        p99_ms=load.percentile(0.99),
+        processed=final["processed"],
+        failed=final["failed"],
+    )
+
+
+def run(options: BenchOptions) -> Report:
+    events = options.pages or (200 if options.quick else 2_000)
+    report = Report(
+        name="scale",
+        parameters={"events": events, "concurrency": CONCURRENCY, "notion_budget": BUDGET},
+    )
+    base_env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("NOTION", "DATABASE_URL", "STRIPE", "WORKER_ID"))
+    }
+    root = Path(__file__).resolve().parent.parent
+    python_path = os.pathsep.join(filter(None, [str(root), base_env.get("PYTHONPATH")]))
+    base_env.update({"LOG_LEVEL": "warning", "PYTHONPATH": python_path})
+    with tempfile.TemporaryDirectory(prefix="notionhub-bench-scale-") as folder:
+        figures = [run_setup(setup, events, base_env, Path(folder)) for setup in SETUPS]
+    table = Table(
+        f"{events} signed events posted while processing runs (echo pack, local Notion, "
+        f"{os.cpu_count()} cores)",
+        ["setup", "accepted/s", "p99 ms", "processed/s (end to end)", "processed", "failed"],
+    )
+    for figure in figures:
+        table.add(
+            figure.setup.name,
+            round(figure.accepted_per_s, 1),
+            round(figure.p99_ms, 1),
+            round(figure.processed_per_s, 1),
+            figure.processed,
+            figure.failed,
+        )
+        if figure.processed != events:
+            report.notes.append(f"{figure.setup.name}: {figure.processed} of {events} processed")
+    report.tables.append(table)
+    report.data = {
+        figure.setup.name: {
+            "accepted_per_s": figure.accepted_per_s,
+            "processed_per_s": figure.processed_per_s,
+            "p99_ms": figure.p99_ms,
+            "processed": figure.processed,
+            "failed": figure.failed,
+        }
+        for figure in figures
+    }
+    return report

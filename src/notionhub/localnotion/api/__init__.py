@@ -1,0 +1,2 @@
+"""What every endpoint's input and output share: ids, checks of body fields, request bodies,
+pagination."""

@@ -1,0 +1,1 @@
+"""Blocks: bodies checked per type, children stored, icons and covers."""

@@ -1,0 +1,1 @@
+"""Comments: threads, bodies (text, attachments, display name), edits."""

@@ -1,0 +1,1 @@
+"""File uploads: the upload objects and their parts, sources in bodies, external URL imports."""

@@ -1,0 +1,1 @@
+"""Pages: creating and updating them, moving them, reading one property's items."""

@@ -1,0 +1,1 @@
+"""Property schemas and values, rollups, and the per-type registry (``types``)."""

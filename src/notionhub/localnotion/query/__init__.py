@@ -1,0 +1,1 @@
+"""Data source queries and search: the filter grammar, sorts, exact SQL plans, and views."""

@@ -1,0 +1,1 @@
+"""Rich text: items checked and normalised, mentions rendered."""

@@ -1,0 +1,134 @@
+"""Many processes, one PostgreSQL, one Notion budget: `serve` and three `notionhub worker`s.
+
+As users run them: a standalone `notionhub notion-server`, one `serve` taking the webhooks,
+three workers. Signed events drain exactly once (one Event Log row per event, no duplicate
+page); a worker killed with ``kill -9`` while it runs workflows has them recovered by the
+others; and Notion, as its own request log shows, never sees more than the budget allows.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+from notionhub.notion.budget import BudgetPolicy
+from notionhub.packs.echo.models import EventLogEntry
+from tests.acceptance.hub_checks import event_summaries, keys_in, wait_for_drain
+from tests.acceptance.hub_process import Process, base_env
+from tests.acceptance.test_crash_recovery import Sender
+from tests.signing import STRIPE_SECRET, stripe_event
+
+EVENTS = 400
+WORKERS = 3
+RATE = 20.0  # NOTION_REQUESTS_PER_SECOND: below what the processes do, so the budget paces
+# How much later than its budget slot a request may appear in the Notion server's log (it is
+# logged when answered): up to 0.14 s measured with seven processes busy on two cores.
+LOGGED_LATE = 0.25
+READY = "Notion: "  # the worker's banner ends with its Notion line
+
+
+def pending_of(database_url: str, executor: str) -> int:
+    """Workflows DBOS has running (PENDING) under ``executor``."""
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM dbos.workflow_status WHERE executor_id = %s"
+            " AND status = 'PENDING'",
+            (executor,),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def most_in_window(times: list[float], seconds: float) -> int:
+    """The most requests sent within any ``seconds`` (a sliding window over sorted times)."""
+    most, start = 0, 0
+    for end, time_ in enumerate(times):
+        while times[start] < time_ - seconds:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def recovered_by_others(processes: list[Process], dead: str) -> int:
+    """Workflows of ``dead`` the living said they recovered (their `dead_executor_recovered`)."""
+    total = 0
+    for process in processes:
+        for line in process.log_path.read_text(errors="replace").splitlines():
+            if "dead_executor_recovered" in line and f'"worker": "{dead}"' in line:
+                found = re.search(r'"workflows": (\d+)', line)
+                total += int(found.group(1)) if found else 0
+    return total
+
+
+def test_workers_drain_exactly_once_recover_a_killed_one_and_keep_the_budget(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    notion = Process(["notion-server", "--data", str(tmp_path / "notion")], tmp_path, base_env())
+    notion.start("/_admin/stats")
+
+    def env(worker: str) -> dict[str, str]:
+        return base_env(
+            DATABASE_URL=postgres_url,
+            WORKER_ID=worker,
+            NOTIONHUB_HOME=str(tmp_path / worker),
+            NOTION_BASE_URL=notion.url,
+            STRIPE_WEBHOOK_SECRET=STRIPE_SECRET,
+            NOTIONHUB_PACKS="echo",
+            NOTION_REQUESTS_PER_SECOND=str(RATE),
+            NOTIONHUB_POLL_SECONDS="0",
+        )
+
+    hub = Process(["serve"], tmp_path, env("serve"))
+    workers = [Process(["worker"], tmp_path, env(f"w{n}")) for n in range(1, WORKERS + 1)]
+    everyone = [hub, *workers]
+    try:
+        hub.start("/health")  # provisions the Event Log and records the pack set first
+        for worker in workers:
+            worker.launch()
+        for worker in workers:
+            worker.wait_until(READY)
+
+        bodies = [stripe_event(n, f"client{n % 50}@example.com") for n in range(EVENTS)]
+        sender = Sender(hub.url + "/hooks/stripe", bodies)
+        sending = threading.Thread(target=sender.run)
+        sending.start()
+        victim = workers[0]
+        while pending_of(postgres_url, "w1") == 0 and victim.process is not None:
+            assert victim.process.poll() is None, victim.output()
+            time.sleep(0.02)  # polls for a state (a workflow running there)
+        victim.kill()  # kill -9 while it runs workflows
+        sending.join()
+        assert len(sender.accepted) == EVENTS
+
+        stats = wait_for_drain(hub.url, EVENTS, timeout=120)
+        log: dict[str, Any] = httpx.get(
+            notion.url + "/_admin/stats", params={"log": 1}, timeout=10
+        ).json()
+        events = event_summaries(hub.url)
+        assert len(events) == EVENTS, stats
+        assert {e["status"] for e in events.values()} == {"processed"}, stats
+        rows = keys_in(notion.url, EventLogEntry)
+        assert set(rows) == {f"stripe:evt_test_{n:06d}" for n in range(EVENTS)}
+        assert max(rows.values()) == 1, [key for key, count in rows.items() if count > 1]
+        assert recovered_by_others([hub, *workers[1:]], "w1") > 0, [p.output() for p in everyone]
+
+        times = sorted(r["time"] for r in log["requests"])
+        assert len(times) >= EVENTS
+        policy = BudgetPolicy(rate=RATE)
+        for seconds in (1.0, policy.window, times[-1] - times[0]):
+            # The budget's bucket: the burst, then the rate, in any window; the request log
+            # says when each request was answered, up to LOGGED_LATE after its slot.
+            allowed = policy.burst + RATE * (seconds + LOGGED_LATE)
+            assert most_in_window(times, seconds) <= allowed, (seconds, allowed)
+        for worker in workers[1:]:  # SIGTERM: a clean stop
+            worker.stop()
+            assert worker.process is not None and worker.process.returncode == 0, worker.output()
+    finally:
+        for process in reversed(everyone):
+            process.stop()
+        notion.stop()
