@@ -2,7 +2,8 @@
 
 A declared database is bound, in this order, to: the database named by its environment
 variable (``NOTION_CLIENTS_DB``…), the one remembered in the hub database, or the one with
-exactly its title under the parent page; otherwise it is created. Relations (and the rollups
+exactly its title under the parent page (not bound to another model; of several, the one with
+most of the model's properties); otherwise it is created. Relations (and the rollups
 and formulas that read them) are added once every database exists. Nothing is ever deleted or
 retyped: ``fix`` only adds missing properties and options.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -22,7 +24,14 @@ from notionhub.hubdb.engine import read_connection
 from notionhub.hubdb.tables import notion_databases
 from notionhub.notion.gateway import NotionGateway
 from notionhub.notion.key_index import KeyIndex
-from notionhub.notion.schema import Drift, NotionModel, diff_schema, fix_properties, schema_for
+from notionhub.notion.schema import (
+    Drift,
+    NotionModel,
+    diff_schema,
+    fix_properties,
+    properties_of,
+    schema_for,
+)
 
 log = structlog.get_logger("notionhub.provision")
 Source = Literal["env", "remembered", "title", "created"]
@@ -98,7 +107,8 @@ class Provisioner:
     ) -> ProvisionReport:
         reports: dict[str, DatabaseReport] = {}
         for model in models:
-            found = self._find(model, parent_page_id)
+            claimed = {report.database_id for report in reports.values()}
+            found = self._find(model, parent_page_id, claimed)
             if found is not None:
                 reports[model.__database__.name] = found
         ids = {name: r.data_source_id for name, r in reports.items()}
@@ -122,7 +132,9 @@ class Provisioner:
 
     # -- finding -------------------------------------------------------------------------
 
-    def _find(self, model: type[NotionModel], parent_page_id: str) -> DatabaseReport | None:
+    def _find(
+        self, model: type[NotionModel], parent_page_id: str, claimed: set[str]
+    ) -> DatabaseReport | None:
         spec = model.__database__
         configured = self.env.get(spec.env)
         if configured:
@@ -131,7 +143,7 @@ class Provisioner:
         remembered = self._remembered(spec.name)
         if remembered is not None:
             return remembered
-        return self._by_title(model, parent_page_id)
+        return self._by_title(model, parent_page_id, claimed)
 
     def _resolve_configured(self, variable: str, value: str) -> tuple[str, str]:
         """An id from the environment: a database's, or one of its data sources'."""
@@ -171,28 +183,40 @@ class Provisioner:
             return None
         return DatabaseReport(name, row.database_id, row.data_source_id, "remembered")
 
-    def _by_title(self, model: type[NotionModel], parent_page_id: str) -> DatabaseReport | None:
-        name = model.__database__.name
-        matches = []
+    def _by_title(
+        self, model: type[NotionModel], parent_page_id: str, claimed: AbstractSet[str] = frozenset()
+    ) -> DatabaseReport | None:
+        """The database titled as the model's under the parent, not bound to another model.
+
+        Two packs' databases may share a title ("Clients"): when several match, the one whose
+        properties hold most of the model's is adopted, and a tie is an error naming the
+        variable that settles it."""
+        spec = model.__database__
+        title_wanted = spec.notion_title
+        matches: list[tuple[str, str, int]] = []
         for source in self.gateway.search(
-            {"query": name, "filter": {"property": "object", "value": "data_source"}}
+            {"query": title_wanted, "filter": {"property": "object", "value": "data_source"}}
         ):
             title = "".join(t.get("plain_text", "") for t in source.get("title", []))
-            if title != name or source.get("in_trash"):
+            if title != title_wanted or source.get("in_trash"):
                 continue
             database = self.gateway.retrieve_database(source["parent"]["database_id"])
+            if database["id"] in claimed:
+                continue
             if database.get("parent", {}).get("page_id", "").replace(
                 "-", ""
             ) == parent_page_id.replace("-", ""):
-                matches.append((database["id"], source["id"]))
-        if len(matches) > 1:
-            raise ConfigurationError(
-                f"Several databases titled {name!r} under the parent page: set"
-                f" {model.__database__.env} to the one notionhub should use."
-            )
+                matches.append((database["id"], source["id"], _shared_properties(model, source)))
         if not matches:
             return None
-        return DatabaseReport(name, matches[0][0], matches[0][1], "title")
+        best = max(shared for _, _, shared in matches)
+        chosen = [match for match in matches if match[2] == best]
+        if len(chosen) > 1:
+            raise ConfigurationError(
+                f"Several databases titled {title_wanted!r} under the parent page: set"
+                f" {spec.env} to the one notionhub should use."
+            )
+        return DatabaseReport(spec.name, chosen[0][0], chosen[0][1], "title")
 
     # -- creating and fixing ---------------------------------------------------------------
 
@@ -202,7 +226,7 @@ class Provisioner:
         spec = model.__database__
         body: dict[str, Any] = {
             "parent": {"type": "page_id", "page_id": parent_page_id},
-            "title": [{"type": "text", "text": {"content": spec.name}}],
+            "title": [{"type": "text", "text": {"content": spec.notion_title}}],
             "initial_data_source": {"properties": schema_for(model, ids)},
         }
         if spec.icon:
@@ -270,3 +294,9 @@ class Provisioner:
             )
             if done.rowcount == 0:
                 conn.execute(insert(notion_databases).values(name=report.name, **values))
+
+
+def _shared_properties(model: type[NotionModel], source: Mapping[str, Any]) -> int:
+    """How many of the model's property names the data source has."""
+    present = set(source.get("properties") or {})
+    return sum(1 for field in properties_of(model) if field.name in present)

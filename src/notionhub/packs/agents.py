@@ -74,6 +74,7 @@ class AgentLedger:
                 described.append(
                     {
                         "name": agent.name,
+                        "kind": "pack",
                         "pack": pack.name,
                         "description": agent.description,
                         "handles": sorted(agent.flows),

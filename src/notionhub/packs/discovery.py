@@ -62,4 +62,21 @@ def load_packs(names: str | list[str]) -> list[Pack]:
     """Packs from a comma-separated list (``NOTIONHUB_PACKS``) or a list of names; each once."""
     wanted = names.split(",") if isinstance(names, str) else names
     unique = list(dict.fromkeys(name.strip() for name in wanted if name.strip()))
-    return [load_pack(name) for name in unique]
+    packs = [load_pack(name) for name in unique]
+    _check_database_names(packs)
+    return packs
+
+
+def _check_database_names(packs: list[Pack]) -> None:
+    """Two enabled packs may share a database's title, never its name (the hub's key for it)."""
+    owners: dict[str, str] = {}
+    for pack in packs:
+        for model in pack.models:
+            name = model.__database__.name
+            other = owners.setdefault(name, pack.name)
+            if other != pack.name:
+                raise ConfigurationError(
+                    f"Packs {other!r} and {pack.name!r} both declare a database named {name!r}:"
+                    " enable one of them, or give one database another name (its Notion title"
+                    " may stay the same: DatabaseSpec(title=...))."
+                )

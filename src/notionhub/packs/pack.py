@@ -176,6 +176,10 @@ class Pack:
     # the databases are provisioned. Upserts: rows people own are created once and never
     # overwritten (see ``Owned``), rows the hub owns are brought in line with the code.
     seed: Job | None = None
+    # Agents outside the hub that report to it (the enterprise pack's fleet, by heartbeats):
+    # each a dict with at least ``name``, ``status`` and ``last_heartbeat`` (ISO 8601 or None),
+    # listed by ``GET /api/agents`` after the packs' own agents, with ``"kind": "fleet"``.
+    external_agents: Callable[[FlowContext], list[dict[str, Any]]] | None = None
 
     def __post_init__(self) -> None:
         names = [agent.name for agent in self.agents]

@@ -11,7 +11,11 @@ request:
 - ``operator_only``: ``requires("packs:admin")``, for routes that declare no permission of
   their own (admins only);
 - ``pack_context(request, pack)``: the flow context of an enabled pack, for routes that read or
-  write its tables, records or state machines.
+  write its tables, records or state machines;
+- ``submit_event(request, event)``: store an event the route made itself (an API call asking
+  for work) exactly as a verified delivery is stored: durable before the answer, processed by
+  the packs' flows, a redelivery with the same key a duplicate;
+- ``audit(request, action, resource, details)``: a write the route made, in the audit log.
 """
 
 from __future__ import annotations
@@ -22,10 +26,19 @@ from typing import Protocol
 from fastapi import Request
 from fastapi.responses import Response
 
+from notionhub.ingest.event import Event
 from notionhub.packs.pack import FlowContext
 from notionhub.roles import PERMISSIONS
 
-__all__ = ["PackHost", "operator_only", "pack_context", "receive_webhook", "requires"]
+__all__ = [
+    "PackHost",
+    "audit",
+    "operator_only",
+    "pack_context",
+    "receive_webhook",
+    "requires",
+    "submit_event",
+]
 
 
 class PackHost(Protocol):
@@ -39,6 +52,12 @@ class PackHost(Protocol):
 
     def flow_context(self, pack: str) -> FlowContext:
         """The flow context of the enabled pack ``pack``."""
+
+    async def submit(self, event: Event) -> bool:
+        """Store an event (True if new, False for a duplicate); 503 when it cannot be."""
+
+    async def audit(self, request: Request, action: str, resource: str, details: str) -> None:
+        """Record a write of the caller's in the audit log."""
 
 
 def _host(request: Request) -> PackHost:
@@ -67,3 +86,11 @@ operator_only = requires("packs:admin")
 
 def pack_context(request: Request, pack: str) -> FlowContext:
     return _host(request).flow_context(pack)
+
+
+async def submit_event(request: Request, event: Event) -> bool:
+    return await _host(request).submit(event)
+
+
+async def audit(request: Request, action: str, resource: str, details: str = "") -> None:
+    await _host(request).audit(request, action, resource, details)

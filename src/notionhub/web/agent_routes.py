@@ -18,8 +18,9 @@ Hub = Annotated[HubState, Depends(require("agents:read"))]
 
 @router.get("/agents", responses=OPERATOR_ONLY)
 async def list_agents(hub: Hub) -> dict[str, Any]:
-    """Every agent of the enabled packs, with its runs, failures and last run."""
-    return {"agents": await described_agents(hub)}
+    """Every agent of the enabled packs (``kind`` pack: runs, failures, last run), then the
+    agents outside the hub that report to a pack (``kind`` fleet: status, last heartbeat)."""
+    return {"agents": await described_agents(hub) + await external_agents(hub)}
 
 
 async def described_agents(hub: HubState) -> list[dict[str, Any]]:
@@ -28,3 +29,21 @@ async def described_agents(hub: HubState) -> list[dict[str, Any]]:
     if runtime.agents is None:
         raise RuntimeError("The hub is not started.")
     return await anyio.to_thread.run_sync(runtime.agents.describe, runtime.load_packs())
+
+
+async def external_agents(hub: HubState) -> list[dict[str, Any]]:
+    """The agents the enabled packs hear from (heartbeats), each marked with its pack."""
+    runtime = hub.runtime
+
+    def listed() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for pack in runtime.load_packs():
+            if pack.external_agents is not None:
+                context = runtime.flow_context_of(pack)
+                found += [
+                    {**agent, "kind": "fleet", "pack": pack.name}
+                    for agent in pack.external_agents(context)
+                ]
+        return found
+
+    return await anyio.to_thread.run_sync(listed)

@@ -22,7 +22,7 @@ from notionhub.errors import (
     PayloadTooLarge,
     SecretNotConfigured,
 )
-from notionhub.ingest.event import MAX_BODY_BYTES, Reply, WebhookRequest
+from notionhub.ingest.event import MAX_BODY_BYTES, Event, Reply, WebhookRequest
 from notionhub.ingest.http_answers import WEBHOOK_RESPONSES, ErrorAnswer, webhook_body
 from notionhub.ingest.providers.forms import BODY_SCHEMA as FORM_BODY
 from notionhub.ingest.registry import HOOK_PROVIDERS
@@ -110,16 +110,7 @@ async def receive_webhook(name: str, request: Request) -> Response:
             skipped = {"event_id": parsed.idempotency_key, "skipped": echo}
             return Response(orjson.dumps(skipped), 200, media_type="application/json")
         if not isinstance(parsed, Reply):
-            if hub.intake is None:
-                raise RuntimeError("The hub's intake is not running.")
-            try:
-                is_new = await hub.intake.accept(parsed)
-            except HubDatabaseUnavailable as error:  # busy or full: 503 with Retry-After
-                raise EventLogRetryLater(f"{error} Nothing was accepted.") from error
-            except Exception as error:
-                raise EventLogUnavailable(
-                    "The event could not be stored; nothing was accepted, please retry."
-                ) from error
+            is_new = await store_event(hub, parsed)
             outcome = "accepted" if is_new else "duplicate"
             hub.metrics.events_received.labels(provider=name, outcome=outcome).inc()
             log.info(
@@ -142,6 +133,20 @@ async def receive_webhook(name: str, request: Request) -> Response:
     hub.metrics.events_received.labels(provider=name, outcome="reply").inc()
     log.info("webhook_reply", provider=name, reason=reply.reason, status=reply.status)
     return JSONResponse(reply.body, status_code=reply.status)
+
+
+async def store_event(hub: HubState, event: Event) -> bool:
+    """Store an event durably (True if new); ``EventLogUnavailable`` (503) when it cannot be."""
+    if hub.intake is None:
+        raise RuntimeError("The hub's intake is not running.")
+    try:
+        return await hub.intake.accept(event)
+    except HubDatabaseUnavailable as error:  # busy or full: 503 with Retry-After
+        raise EventLogRetryLater(f"{error} Nothing was accepted.") from error
+    except Exception as error:
+        raise EventLogUnavailable(
+            "The event could not be stored; nothing was accepted, please retry."
+        ) from error
 
 
 async def _read_body(request: Request) -> bytes:

@@ -39,9 +39,17 @@ _NOT_PROPERTIES = frozenset({"page_id"})
 class DatabaseSpec:
     """Which Notion database a model lives in."""
 
-    name: str  # logical name; the title when provisioning and when adopting by exact title
+    name: str  # logical name, unique among the enabled packs' databases; the default title
     env: str  # environment variable holding an existing database id to adopt
     icon: str | None = None  # an emoji
+    # The title in Notion when it is not the name: two packs may both have a "Clients" database
+    # (names "Clients" and "Enterprise Clients", both titled "Clients"; docs/schema-as-code.md).
+    title: str = ""
+
+    @property
+    def notion_title(self) -> str:
+        """The title the database is created with and adopted by."""
+        return self.title or self.name
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ without its Checkout Session) is ``EventNotUsable``, which fails the event witho
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime
 from typing import Any
 
 from notionhub.errors import EventNotUsable, PayloadRejected
 from notionhub.ingest.event import Event
+from notionhub.ingest.money import major_units
 from notionhub.ingest.payload_fields import dig, first_text
 from notionhub.ingest.provider import parse_time
 from notionhub.packs.coaching.facts import Fact, FactKind
@@ -39,12 +39,6 @@ STRIPE_KINDS: dict[str, FactKind] = {
 }
 APP_CHECKOUT = "CHECKOUT_SESSION_COMPLETE"
 SOURCES = {"calcom": "Cal.com", "zoom": "Zoom", "stripe": "Stripe", "coaching-app": "Coaching app"}
-# Stripe amounts are in the currency's smallest unit: cents, except these (ISO 4217 facts).
-_ZERO_DECIMAL = frozenset(
-    {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA"}
-    | {"PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
-)
-_THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 _ZOOM_MEETING_URL = re.compile(r"zoom\.us/(?:j|my|w)/(\d{9,12})")
 
 
@@ -155,7 +149,7 @@ def _checkout(event: Event, kind: FactKind, session: dict[str, Any], source: str
             ["metadata", "stripe_price_id"],
             ["line_items", "data", 0, "price", "id"],
         ),
-        amount=_major(session.get("amount_total"), currency),
+        amount=major_units(session.get("amount_total"), currency),
         currency=currency,
         paid=kind == "checkout" and status in ("paid", "no_payment_required"),
     )
@@ -174,8 +168,8 @@ def _refund(event: Event, charge: dict[str, Any], source: str) -> Fact:
         email=_email(charge.get("receipt_email"))
         or _email(dig(charge, ["billing_details", "email"])),
         payment_intent=intent,
-        amount=_major(charge.get("amount"), currency),
-        refunded=_major(charge.get("amount_refunded"), currency),
+        amount=major_units(charge.get("amount"), currency),
+        refunded=major_units(charge.get("amount_refunded"), currency),
         currency=currency,
     )
 
@@ -226,14 +220,6 @@ def _time(value: Any) -> datetime | None:
         return parse_time(value, "time")
     except PayloadRejected:
         return None
-
-
-def _major(minor: Any, currency: str | None) -> float | None:
-    if isinstance(minor, bool) or not isinstance(minor, int | float) or not math.isfinite(minor):
-        return None
-    if currency in _ZERO_DECIMAL:
-        return float(minor)
-    return round(minor / (1000 if currency in _THREE_DECIMAL else 100), 3)
 
 
 def _meeting_id(payload: dict[str, Any]) -> str | None:

@@ -1,0 +1,261 @@
+"""The enterprise pack's HTTP routes (docs/packs/enterprise.md): agents' heartbeats and
+configuration, alerts, projects, the outbox and the live stream."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from notionhub.ingest.event import Event
+from notionhub.ingest.http_answers import OPERATOR_ONLY, ErrorAnswer
+from notionhub.packs.enterprise import live
+from notionhub.packs.enterprise.alerts import alerts
+from notionhub.packs.enterprise.fleet import Heartbeat, agent_config, record_heartbeat
+from notionhub.packs.enterprise.models import AGENT_TYPES, PRIORITIES, PROJECT_TYPES, STAGES
+from notionhub.packs.enterprise.revenue import outbox
+from notionhub.packs.enterprise.settings import EnterpriseSettings
+from notionhub.packs.pack import FlowContext
+from notionhub.packs.web import audit, operator_only, pack_context, requires, submit_event
+
+router = APIRouter(tags=["enterprise"])
+PACK_NAME = "enterprise"
+PROVIDER = "enterprise"  # the provider of the events the routes make (POST /api/projects)
+# Agent names become Notion multi-select options: no commas, printable, short.
+AGENT_NAME = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$"
+REQUEST_WAIT_SECONDS = 5.0  # a locked hub database is refused (503) after this long
+STREAM_PAUSE_SECONDS = 0.5
+STREAM_SECONDS = 300.0  # a stream ends after this long; EventSource reconnects by itself
+AgentName = Annotated[str, Path(pattern=AGENT_NAME, description="The agent's name.")]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorAnswer, "description": "No agent of that name."}}
+
+
+class HeartbeatBody(BaseModel):
+    """What an agent reports every 30 s. Shares (performance, cpu, memory) are 0..1."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["active", "idle", "error", "maintenance"]
+    performance: float | None = Field(default=None, ge=0, le=1)
+    cpu: float | None = Field(default=None, ge=0, le=1)
+    memory: float | None = Field(default=None, ge=0, le=1)
+    metrics: dict[str, float | int | str | bool | None] = Field(default_factory=dict, max_length=50)
+    agent_type: str | None = Field(default=None, description=f"One of {', '.join(AGENT_TYPES)}.")
+    completed: list[Annotated[str, Field(max_length=400)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Ids of assignments (GET /api/agents/{name}/config) the agent finished.",
+    )
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("agent_type")
+    @classmethod
+    def _known_type(cls, value: str | None) -> str | None:
+        if value is not None and value not in AGENT_TYPES:
+            raise ValueError(f"agent_type must be one of {', '.join(AGENT_TYPES)}")
+        return value
+
+    @field_validator("metrics")
+    @classmethod
+    def _small(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(json.dumps(value)) > 4000:
+            raise ValueError("metrics must hold at most 4,000 characters of JSON")
+        if any(len(key) > 100 for key in value):
+            raise ValueError("metric names must be at most 100 characters")
+        return value
+
+
+class ProjectBody(BaseModel):
+    """A project for the pipeline; agents are assigned from its type and requirements."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    client: str = Field(default="", max_length=200)
+    project_type: Literal[PROJECT_TYPES] | None = None  # type: ignore[valid-type]
+    stage: Literal[STAGES] = "Discovery"  # type: ignore[valid-type]
+    priority: Literal[PRIORITIES] = "Medium"  # type: ignore[valid-type]
+    budget: float | None = Field(default=None, ge=0, le=1e12)
+    start: date | None = None
+    end: date | None = None
+    requirements: str = Field(default="", max_length=1900)
+
+    @field_validator("name")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip() or "," in value:
+            raise ValueError("name must be non-blank and hold no comma")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _dates(self) -> ProjectBody:
+        if self.end is not None and (self.start is None or self.end < self.start):
+            raise ValueError("end needs a start on or before it")
+        return self
+
+
+def _context(request: Request) -> FlowContext:
+    return pack_context(request, PACK_NAME)
+
+
+@router.post(
+    "/api/agents/{name}/heartbeat",
+    status_code=202,
+    dependencies=[Depends(requires("agents:write"))],
+    responses=OPERATOR_ONLY,
+)
+async def heartbeat(request: Request, name: AgentName, body: HeartbeatBody) -> dict[str, Any]:
+    """Keep an agent's heartbeat: no Notion request now; the collector writes what changed."""
+    context = _context(request)
+    beat = Heartbeat(
+        status=body.status.capitalize(),
+        performance=body.performance,
+        cpu=body.cpu,
+        memory=body.memory,
+        metrics=body.metrics,
+        agent_type=body.agent_type,
+        completed=tuple(dict.fromkeys(body.completed)),
+    )
+    outcome = await anyio.to_thread.run_sync(
+        lambda: record_heartbeat(
+            context.engine,
+            context.settings_of(EnterpriseSettings),
+            name,
+            beat,
+            context.now().timestamp(),
+            wait_seconds=REQUEST_WAIT_SECONDS,
+        )
+    )
+    if outcome.completed or outcome.alerts:
+        # Heartbeats are telemetry; those that change what the hub holds are audited.
+        details = ", ".join(
+            [f"completed {a}" for a in outcome.completed]
+            + [f"{c} {what}" for c, what in outcome.alerts.items()]
+        )
+        await audit(request, "agent.heartbeat", f"agent {name}", details[:1900])
+    return {
+        "agent": name,
+        "status": outcome.status,
+        "alerts": outcome.alerts,
+        "completed": list(outcome.completed),
+    }
+
+
+@router.get(
+    "/api/agents/{name}/config",
+    dependencies=[Depends(requires("agents:read"))],
+    responses={**OPERATOR_ONLY, **NOT_FOUND},
+)
+async def config(request: Request, name: AgentName) -> dict[str, Any]:
+    """The agent's status and configuration as people set them in Notion, and its open work."""
+    context = _context(request)
+    found = await anyio.to_thread.run_sync(agent_config, context.engine, name)
+    if found is None:
+        raise HTTPException(404, f"No agent {name!r}: it appears with its first heartbeat.")
+    return found
+
+
+@router.get("/api/alerts", dependencies=[Depends(requires("alerts:read"))], responses=OPERATOR_ONLY)
+async def list_alerts(
+    request: Request,
+    open_only: Annotated[bool, Query(alias="open")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> dict[str, Any]:
+    """Alerts, newest first (``open=true``: only those still open)."""
+    context = _context(request)
+    found = await anyio.to_thread.run_sync(
+        lambda: alerts(context.engine, open_only=open_only, limit=limit)
+    )
+    return {"alerts": found}
+
+
+@router.post(
+    "/api/projects",
+    status_code=202,
+    dependencies=[Depends(requires("projects:write"))],
+    responses=OPERATOR_ONLY,
+)
+async def create_project(
+    request: Request,
+    body: ProjectBody,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> dict[str, Any]:
+    """Queue a project for the pipeline (202 once stored; the flow writes it to Notion).
+
+    The same request sent again (or the same ``Idempotency-Key``) is the same event."""
+    data = body.model_dump(mode="json")
+    digest = (
+        idempotency_key
+        or hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
+    )
+    event = Event(
+        provider=PROVIDER,
+        type="project.requested",
+        idempotency_key=f"{PROVIDER}:project:{digest}",
+        entity_key=f"project:{body.name}"[:300],
+        occurred_at=datetime.now(UTC),
+        data=data,
+    )
+    is_new = await submit_event(request, event)
+    await audit(request, "project.create", f"project {body.name}", f"event {event.idempotency_key}")
+    return {"event_id": event.idempotency_key, "duplicate": not is_new, "project": body.name}
+
+
+@router.get(
+    "/api/enterprise/outbox", dependencies=[Depends(operator_only)], responses=OPERATOR_ONLY
+)
+async def list_outbox(request: Request) -> dict[str, Any]:
+    """Notifications to clients, newest first, sent or waiting (admins: they hold emails)."""
+    context = _context(request)
+    return {"notifications": await anyio.to_thread.run_sync(outbox, context.engine)}
+
+
+@router.get(
+    "/api/enterprise/stream",
+    dependencies=[Depends(requires("agents:read"))],
+    responses=OPERATOR_ONLY,
+)
+async def stream(
+    request: Request,
+    last_event_id: Annotated[str | None, Header()] = None,
+    after: Annotated[int | None, Query(ge=0)] = None,
+) -> StreamingResponse:
+    """Server-sent events: agents' status and configuration changes, alerts opened and
+    resolved, projects' stage actions and sales. Resumes after ``Last-Event-ID`` (or
+    ``after``); a new listener hears what happens from now on."""
+    context = _context(request)
+    start = after
+    if start is None and last_event_id and last_event_id.isdigit():
+        start = int(last_event_id)
+    if start is None:
+        start = await anyio.to_thread.run_sync(live.last_seq, context.engine)
+
+    async def events() -> AsyncIterator[str]:
+        seen = start
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + STREAM_SECONDS
+        yield "retry: 2000\n\n"
+        while loop.time() < ends and not getattr(request.app.state, "stopping", False):
+            if await request.is_disconnected():
+                return
+            found = await anyio.to_thread.run_sync(live.since, context.engine, seen)
+            for item in found:
+                seen = item.seq
+                yield f"id: {item.seq}\nevent: {item.kind}\ndata: {json.dumps(item.to_json())}\n\n"
+            if not found:
+                await asyncio.sleep(STREAM_PAUSE_SECONDS)
+
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
