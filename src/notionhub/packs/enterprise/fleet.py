@@ -284,7 +284,7 @@ def _write_agent(context: FlowContext, settings: EnterpriseSettings, row: Any, n
             performance=None if row.performance is None else round(row.performance, 4),
             last_activity=NotionDate(moment(last)),
         ),
-        only=AGENT_WRITES if never else _changed_fields(row, status),
+        only=(*AGENT_WRITES, "configuration") if never else _changed_fields(row, status),
     )
     with context.engine.begin() as connection:
         connection.execute(

@@ -230,7 +230,7 @@ def dispatch(connection: Connection, transaction_id: str, now: float) -> str | N
 
 
 def dispatch_waiting(context: FlowContext) -> int:
-    """Paid sales no agent took yet, offered again; the number dispatched."""
+    """Paid sales no agent took yet, offered again (and written); the number dispatched."""
     table = enterprise_revenue
     with read_connection(context.engine) as connection:
         waiting = connection.execute(
@@ -243,7 +243,10 @@ def dispatch_waiting(context: FlowContext) -> int:
     now = context.now().timestamp()
     for row in waiting:
         with context.engine.begin() as connection:
-            count += dispatch(connection, row.transaction_id, now) is not None
+            agent = dispatch(connection, row.transaction_id, now)
+        if agent is not None:
+            write_sale(context, row.transaction_id)  # its Processing Agent, in Notion
+            count += 1
     return count
 
 

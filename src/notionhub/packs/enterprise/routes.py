@@ -247,7 +247,8 @@ async def stream(
         loop = asyncio.get_running_loop()
         ends = loop.time() + STREAM_SECONDS
         yield "retry: 2000\n\n"
-        while loop.time() < ends and not getattr(request.app.state, "stopping", False):
+        stopping = getattr(request.app.state, "stopping", None)  # a threading.Event
+        while loop.time() < ends and not (stopping is not None and stopping.is_set()):
             if await request.is_disconnected():
                 return
             found = await anyio.to_thread.run_sync(live.since, context.engine, seen)
