@@ -1,4 +1,5 @@
-"""Health checks, every minute: Notion reachable, each of the pack's databases accessible,
+"""Health checks, every minute: Notion reachable, each of the pack's databases accessible (not
+in the trash),
 events processed (none failing in the last 15 minutes), agents responsive (their heartbeats are
 watched by the collector). A failing check opens an alert, its recovery resolves it."""
 
@@ -8,7 +9,7 @@ from sqlalchemy import and_, func, select
 
 from notionhub.errors import NotionAPIError, NotionhubError, NotionUnreachable
 from notionhub.hubdb.engine import read_connection
-from notionhub.hubdb.tables import events
+from notionhub.hubdb.tables import events, notion_databases
 from notionhub.packs.enterprise.alerts import Check, settle, write_alerts
 from notionhub.packs.enterprise.models import MODELS
 from notionhub.packs.pack import FlowContext
@@ -17,22 +18,36 @@ FAILURE_WINDOW_SECONDS = 900.0
 
 
 def health_checks(context: FlowContext) -> list[Check]:
-    """Run the checks (one Notion request per database)."""
+    """Run the checks (one Notion request per database: people trash databases, not their
+    data sources, so each database is read, with the list of its data sources)."""
     checks: list[Check] = []
     reached = False
     unreachable = ""
+    bound = _bound_databases(context)
     for model in MODELS:
         name = model.__database__.name
+        ids = bound.get(name)
+        if ids is None:
+            checks.append(_database(name, "it is not provisioned (run `notionhub provision`)"))
+            continue
+        database_id, data_source_id = ids
         try:
-            context.gateway.retrieve_data_source(context.records.data_source_of(model))
+            database = context.gateway.retrieve_database(database_id)
         except NotionUnreachable as error:
             unreachable = str(error)
             checks.append(_database(name, f"Notion did not answer: {error}"))
+            continue
         except (NotionAPIError, NotionhubError) as error:
             reached = True
             checks.append(_database(name, f"{type(error).__name__}: {error}"))
+            continue
+        reached = True
+        sources = {source.get("id") for source in database.get("data_sources") or []}
+        if database.get("in_trash"):
+            checks.append(_database(name, "it is in Notion's trash (restore it)"))
+        elif data_source_id not in sources:
+            checks.append(_database(name, "its data source is gone from the database"))
         else:
-            reached = True
             checks.append(Check(f"database:{name}", ok=True))
     checks.append(
         Check(
@@ -45,6 +60,13 @@ def health_checks(context: FlowContext) -> list[Check]:
     )
     checks.append(_event_failures(context))
     return checks
+
+
+def _bound_databases(context: FlowContext) -> dict[str, tuple[str, str]]:
+    """Each provisioned database's (database id, data source id), by name."""
+    with read_connection(context.engine) as connection:
+        rows = connection.execute(select(notion_databases)).all()
+    return {row.name: (row.database_id, row.data_source_id) for row in rows}
 
 
 def _database(name: str, problem: str) -> Check:
