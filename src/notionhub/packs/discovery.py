@@ -63,11 +63,11 @@ def load_packs(names: str | list[str]) -> list[Pack]:
     wanted = names.split(",") if isinstance(names, str) else names
     unique = list(dict.fromkeys(name.strip() for name in wanted if name.strip()))
     packs = [load_pack(name) for name in unique]
-    _check_database_names(packs)
+    check_database_names(packs)
     return packs
 
 
-def _check_database_names(packs: list[Pack]) -> None:
+def check_database_names(packs: list[Pack]) -> None:
     """Two enabled packs may share a database's title, never its name (the hub's key for it)."""
     owners: dict[str, str] = {}
     for pack in packs:
