@@ -2,9 +2,8 @@
 
 Every hub route that is not public declares the one permission it needs
 (``web/authorization.py`` ``require``); a caller's API key is bound to one role, and a role is a
-set of permissions. ``INTERNAL_API_KEY`` is an admin key. The permissions marked *later* belong
-to routes of the enterprise pack, declared here so that the roles' meaning does not change when
-those routes arrive.
+set of permissions. ``INTERNAL_API_KEY`` is an admin key. The permissions marked *no route yet*
+are held by the roles as the enterprise guide defines them, for routes to come.
 """
 
 from __future__ import annotations
@@ -25,13 +24,13 @@ PERMISSIONS: dict[str, str] = {
     "events:read": "the event log with payloads: GET /api/events…, the console's events",
     "events:replay": "replay events: POST /api/events/{id}/replay, the console's replay",
     "agents:read": "GET /api/agents, the console's agents",
-    "agents:write": "agents' heartbeats and configuration (enterprise pack, later)",
-    "alerts:read": "GET /api/alerts (enterprise pack, later)",
+    "agents:write": "agents' heartbeats: POST /api/agents/{name}/heartbeat (enterprise pack)",
+    "alerts:read": "GET /api/alerts (enterprise pack)",
     "workflows:read": "packs' workflow instances: GET /workflows…, the console's workflows",
-    "projects:read": "the project pipeline (enterprise pack, later)",
-    "projects:write": "POST /api/projects (enterprise pack, later)",
-    "reports:read": "BI reports (enterprise pack, later)",
-    "reports:write": "run a BI report on demand (enterprise pack, later)",
+    "projects:read": "the project pipeline (enterprise pack; no route yet)",
+    "projects:write": "POST /api/projects (enterprise pack)",
+    "reports:read": "BI reports (enterprise pack; no route yet)",
+    "reports:write": "run a BI report on demand (enterprise pack; no route yet)",
     "workspace:read": "the console's workspace: provisioned databases and their rows",
     "providers:read": "the console's providers: webhook URLs, secrets set or not",
     "providers:test": "send a signed test event from the console",

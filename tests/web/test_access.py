@@ -36,7 +36,7 @@ from tests.servers import serving
 
 INTERNAL_KEY = signers.SECRETS["forms"]  # the forms' and the coaching app's bearer too
 NOTION_TOKEN = "local-notion-token-of-this-test"
-PACKS = "coaching,network,echo"
+PACKS = "coaching,network,echo,enterprise"
 
 # Routes anyone may call, and why that is safe.
 PUBLIC = {

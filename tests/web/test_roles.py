@@ -41,7 +41,7 @@ from tests.web.test_access import (
 )
 
 INTERNAL_KEY = "internal-key-of-the-roles-test"
-PACKS = "coaching,network,echo"
+PACKS = "coaching,network,echo,enterprise"
 
 # The permission each route needs (docs/roles.md has the same table).
 ROUTE_PERMISSIONS = {
@@ -50,6 +50,12 @@ ROUTE_PERMISSIONS = {
     ("POST", "/api/events/{event_id:path}/replay"): "events:replay",
     ("GET", "/api/stats"): "stats:read",
     ("GET", "/api/agents"): "agents:read",
+    ("POST", "/api/agents/{name}/heartbeat"): "agents:write",
+    ("GET", "/api/agents/{name}/config"): "agents:read",
+    ("GET", "/api/alerts"): "alerts:read",
+    ("POST", "/api/projects"): "projects:write",
+    ("GET", "/api/enterprise/outbox"): "packs:admin",
+    ("GET", "/api/enterprise/stream"): "agents:read",
     ("GET", "/api/audit"): "audit:read",
     ("GET", "/workflows"): "workflows:read",
     ("GET", "/workflows/{instance_id:path}"): "workflows:read",

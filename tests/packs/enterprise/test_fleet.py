@@ -197,7 +197,11 @@ def live_events(hub: EnterpriseHub, *, after: int = 0) -> list[dict[str, Any]]:
     if target <= after:
         return heard
     with hub.client.stream(
-        "GET", "/api/enterprise/stream", params={"after": after}, timeout=30
+        "GET",
+        "/api/enterprise/stream",
+        params={"after": after},
+        headers={"Accept": "text/event-stream"},
+        timeout=30,
     ) as answer:
         assert answer.status_code == 200
         assert answer.headers["content-type"].startswith("text/event-stream")

@@ -35,7 +35,9 @@ REQUEST_WAIT_SECONDS = 5.0  # a locked hub database is refused (503) after this 
 STREAM_PAUSE_SECONDS = 0.5
 STREAM_SECONDS = 300.0  # a stream ends after this long; EventSource reconnects by itself
 AgentName = Annotated[str, Path(pattern=AGENT_NAME, description="The agent's name.")]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorAnswer, "description": "No agent of that name."}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorAnswer, "description": "No agent of that name."}
+}
 
 
 class HeartbeatBody(BaseModel):
@@ -234,13 +236,18 @@ async def stream(
 ) -> StreamingResponse:
     """Server-sent events: agents' status and configuration changes, alerts opened and
     resolved, projects' stage actions and sales. Resumes after ``Last-Event-ID`` (or
-    ``after``); a new listener hears what happens from now on."""
+    ``after``); a new listener hears what happens from now on. A client that does not accept
+    ``text/event-stream`` gets the events there are and the end of the stream."""
     context = _context(request)
     start = after
     if start is None and last_event_id and last_event_id.isdigit():
         start = int(last_event_id)
     if start is None:
         start = await anyio.to_thread.run_sync(live.last_seq, context.engine)
+
+    # A client that is no EventSource (it does not ask for text/event-stream) gets what there
+    # is now, and the end of the stream.
+    follows = "text/event-stream" in request.headers.get("accept", "")
 
     async def events() -> AsyncIterator[str]:
         seen = start
@@ -256,6 +263,8 @@ async def stream(
                 seen = item.seq
                 yield f"id: {item.seq}\nevent: {item.kind}\ndata: {json.dumps(item.to_json())}\n\n"
             if not found:
+                if not follows:
+                    return
                 await asyncio.sleep(STREAM_PAUSE_SECONDS)
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
