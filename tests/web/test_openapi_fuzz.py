@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 from notionhub.ingest.registry import HOOK_PROVIDERS
 from notionhub.packs.echo import PACK as ECHO
+from notionhub.packs.enterprise import PACK as ENTERPRISE
 from notionhub.queue.processor import EventProcessor
 from notionhub.queue.runtime import Runtime
 from tests.hub_server import Hub, serve_hub
@@ -76,7 +77,7 @@ def hub(
     tmp_path_factory: pytest.TempPathFactory,
     processor: EventProcessor,
 ) -> Iterator[Hub]:
-    """A hub with the echo pack and Stripe configured; with INTERNAL_API_KEY, or without one
+    """A hub with the echo and enterprise packs and Stripe configured; with INTERNAL_API_KEY, or without one
     (the event API then serves this machine only, and the forms endpoint answers 503)."""
     key = KEY if request.param == "operator key" else None
     yield from served_hub(tmp_path_factory, processor, key)
@@ -87,7 +88,7 @@ def served_hub(
 ) -> Iterator[Hub]:
     home: Path = tmp_path_factory.mktemp("fuzz") / ".notionhub"
     settings_ = hub_settings(home, internal_api_key=key, **SECRETS)
-    runtime = Runtime(settings_, processor, packs=[ECHO], schedule=FAST_SCHEDULE)
+    runtime = Runtime(settings_, processor, packs=[ECHO, ENTERPRISE], schedule=FAST_SCHEDULE)
     with serve_hub(runtime, bearer=key) as client:
         yield client
 

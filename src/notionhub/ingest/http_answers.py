@@ -58,6 +58,13 @@ OPERATOR_ONLY: dict[int | str, dict[str, Any]] = {
 }
 
 
+# The answer of a route with a JSON body to a body it cannot parse at all (not UTF-8, say); a
+# parsed body that breaks the route's schema is a 422.
+UNREADABLE_BODY: dict[int | str, dict[str, Any]] = {
+    400: _error("The body could not be parsed (e.g. it is not UTF-8).")
+}
+
+
 def webhook_body(schema: dict[str, Any] | None = None) -> dict[str, Any]:
     """``openapi_extra`` of a webhook route: the raw body it reads, signed by the provider.
 

@@ -13,6 +13,7 @@ from notionhub.packs.enterprise.live import last_seq
 from notionhub.packs.enterprise.tables import enterprise_agents
 from tests.packs.coaching.test_hub_end_to_end import eventually, plain
 from tests.packs.enterprise.conftest import EnterpriseHub
+from tests.web.test_database_unavailable import sqlite_locked
 
 
 def agent_row(hub: EnterpriseHub, name: str) -> Any:
@@ -211,3 +212,16 @@ def live_events(hub: EnterpriseHub, *, after: int = 0) -> list[dict[str, Any]]:
                 if heard[-1]["seq"] >= target:
                     break
     return heard
+
+
+def test_a_heartbeat_on_a_locked_database_is_refused_with_503_and_the_next_kept(
+    enterprise: EnterpriseHub,
+) -> None:
+    home = enterprise.runtime.settings.notionhub_home
+    with sqlite_locked(home / "hub.sqlite3"):
+        refused = enterprise.client.post("/api/agents/locked-1/heartbeat", json={"status": "idle"})
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["Retry-After"] == "5"
+    assert "send the next one" in refused.json()["message"]
+    assert enterprise.client.get("/api/agents/locked-1/config").status_code == 404
+    assert enterprise.beat("locked-1", status="Idle")["status"] == "Idle"

@@ -17,6 +17,7 @@ ALPHA = {
     "priority": "High",
     "budget": 25000,
     "start": "2026-11-20",
+    "days": 40,
     "requirements": "A signals dashboard, with resume screening for hires.",
 }
 
@@ -65,7 +66,8 @@ def test_a_posted_project_gets_agents_and_a_stage_moved_in_notion_acts_once(
     assert plain(page, "Stage") == "Discovery"
     assert plain(page, "Priority") == "High"
     assert "no Resume Generator available" in plain(page, "Last Action")
-    assert page["properties"]["Timeline"]["date"]["start"] == "2026-11-20"
+    timeline = page["properties"]["Timeline"]["date"]
+    assert (timeline["start"], timeline["end"]) == ("2026-11-20", "2026-12-30")
 
     enterprise.person.pages.update(
         page["id"], properties={"Stage": {"select": {"name": "Development"}}}
@@ -137,7 +139,9 @@ def test_bad_projects_are_refused_clearly(enterprise: EnterpriseHub) -> None:
     for body, field in (
         ({"name": "X", "project_type": "Mining"}, "project_type"),
         ({"name": "A, B"}, "name"),
-        ({"name": "X", "end": "2026-01-01"}, "end"),
+        ({"name": "X", "start": "2026-01-01", "days": -1}, "days"),
+        ({"name": "X", "start": "2400-01-01"}, "start"),
+        ({"name": " "}, "name"),
         ({"name": "X", "stage": "Done"}, "stage"),
     ):
         answer = enterprise.client.post("/api/projects", json=body)

@@ -13,7 +13,7 @@ the webhook) acts once; the hub's own writes never come back as changes.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -122,8 +122,8 @@ def handle_request(event: Event, context: FlowContext) -> str:
     timeline = None
     if data.get("start"):
         start = date.fromisoformat(data["start"])
-        end = date.fromisoformat(data["end"]) if data.get("end") else None
-        timeline = NotionDate(start, end)
+        days = data.get("days")
+        timeline = NotionDate(start, None if days is None else start + timedelta(days=days))
     stage = data.get("stage") or "Discovery"
     note = _assigned_note(chosen, missing)
     project = Project(

@@ -13,10 +13,11 @@ from typing import Annotated, Any, Literal
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
+from notionhub.errors import HubDatabaseUnavailable
 from notionhub.ingest.event import Event
-from notionhub.ingest.http_answers import OPERATOR_ONLY, ErrorAnswer
+from notionhub.ingest.http_answers import OPERATOR_ONLY, UNREADABLE_BODY, ErrorAnswer
 from notionhub.packs.enterprise import live
 from notionhub.packs.enterprise.alerts import alerts
 from notionhub.packs.enterprise.fleet import Heartbeat, agent_config, record_heartbeat
@@ -31,10 +32,12 @@ PACK_NAME = "enterprise"
 PROVIDER = "enterprise"  # the provider of the events the routes make (POST /api/projects)
 # Agent names become Notion multi-select options: no commas, printable, short.
 AGENT_NAME = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$"
-REQUEST_WAIT_SECONDS = 5.0  # a locked hub database is refused (503) after this long
 STREAM_PAUSE_SECONDS = 0.5
 STREAM_SECONDS = 300.0  # a stream ends after this long; EventSource reconnects by itself
 AgentName = Annotated[str, Path(pattern=AGENT_NAME, description="The agent's name.")]
+BUSY: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorAnswer, "description": "The hub database is busy or full: retry later."}
+}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorAnswer, "description": "No agent of that name."}
 }
@@ -50,7 +53,7 @@ class HeartbeatBody(BaseModel):
     cpu: float | None = Field(default=None, ge=0, le=1)
     memory: float | None = Field(default=None, ge=0, le=1)
     metrics: dict[str, float | int | str | bool | None] = Field(default_factory=dict, max_length=50)
-    agent_type: str | None = Field(default=None, description=f"One of {', '.join(AGENT_TYPES)}.")
+    agent_type: Literal[AGENT_TYPES] | None = None  # type: ignore[valid-type]
     completed: list[Annotated[str, Field(max_length=400)]] = Field(
         default_factory=list,
         max_length=100,
@@ -62,21 +65,19 @@ class HeartbeatBody(BaseModel):
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("agent_type")
-    @classmethod
-    def _known_type(cls, value: str | None) -> str | None:
-        if value is not None and value not in AGENT_TYPES:
-            raise ValueError(f"agent_type must be one of {', '.join(AGENT_TYPES)}")
-        return value
 
-    @field_validator("metrics")
-    @classmethod
-    def _small(cls, value: dict[str, Any]) -> dict[str, Any]:
-        if len(json.dumps(value)) > 4000:
-            raise ValueError("metrics must hold at most 4,000 characters of JSON")
-        if any(len(key) > 100 for key in value):
-            raise ValueError("metric names must be at most 100 characters")
-        return value
+def _in_range(value: date) -> date:
+    if not date(1900, 1, 1) <= value <= date(2199, 12, 31):
+        raise ValueError("the year must be 1900 to 2199")
+    return value
+
+
+# A day the pipeline can plan with: the schema says the same as the check.
+TimelineStart = Annotated[
+    date,
+    AfterValidator(_in_range),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^(19|20|21)\d\d-"}),
+]
 
 
 class ProjectBody(BaseModel):
@@ -84,28 +85,20 @@ class ProjectBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    # Not blank, no comma (agents' names and this one become Notion select options).
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^,]*[^,\s][^,]*$")
     client: str = Field(default="", max_length=200)
     project_type: Literal[PROJECT_TYPES] | None = None  # type: ignore[valid-type]
     stage: Literal[STAGES] = "Discovery"  # type: ignore[valid-type]
     priority: Literal[PRIORITIES] = "Medium"  # type: ignore[valid-type]
     budget: float | None = Field(default=None, ge=0, le=1e12)
-    start: date | None = None
-    end: date | None = None
+    start: TimelineStart | None = Field(
+        default=None, description="The timeline's first day (years 1900 to 2199)."
+    )
+    days: int | None = Field(
+        default=None, ge=0, le=3650, description="The timeline's length after its first day."
+    )
     requirements: str = Field(default="", max_length=1900)
-
-    @field_validator("name")
-    @classmethod
-    def _named(cls, value: str) -> str:
-        if not value.strip() or "," in value:
-            raise ValueError("name must be non-blank and hold no comma")
-        return value.strip()
-
-    @model_validator(mode="after")
-    def _dates(self) -> ProjectBody:
-        if self.end is not None and (self.start is None or self.end < self.start):
-            raise ValueError("end needs a start on or before it")
-        return self
 
 
 def _context(request: Request) -> FlowContext:
@@ -116,7 +109,7 @@ def _context(request: Request) -> FlowContext:
     "/api/agents/{name}/heartbeat",
     status_code=202,
     dependencies=[Depends(requires("agents:write"))],
-    responses=OPERATOR_ONLY,
+    responses={**OPERATOR_ONLY, **UNREADABLE_BODY, **BUSY},
 )
 async def heartbeat(request: Request, name: AgentName, body: HeartbeatBody) -> dict[str, Any]:
     """Keep an agent's heartbeat: no Notion request now; the collector writes what changed."""
@@ -130,16 +123,21 @@ async def heartbeat(request: Request, name: AgentName, body: HeartbeatBody) -> d
         agent_type=body.agent_type,
         completed=tuple(dict.fromkeys(body.completed)),
     )
-    outcome = await anyio.to_thread.run_sync(
-        lambda: record_heartbeat(
-            context.engine,
-            context.settings_of(EnterpriseSettings),
-            name,
-            beat,
-            context.now().timestamp(),
-            wait_seconds=REQUEST_WAIT_SECONDS,
+    try:
+        outcome = await anyio.to_thread.run_sync(
+            lambda: record_heartbeat(
+                context.engine,
+                context.settings_of(EnterpriseSettings),
+                name,
+                beat,
+                context.now().timestamp(),
+                wait_seconds=context.settings.hub_db_busy_timeout_seconds,
+            )
         )
-    )
+    except HubDatabaseUnavailable as error:
+        raise HTTPException(
+            503, f"{error} The heartbeat was not kept: send the next one.", {"Retry-After": "5"}
+        ) from error
     if outcome.completed or outcome.alerts:
         # Heartbeats are telemetry; those that change what the hub holds are audited.
         details = ", ".join(
@@ -187,7 +185,7 @@ async def list_alerts(
     "/api/projects",
     status_code=202,
     dependencies=[Depends(requires("projects:write"))],
-    responses=OPERATOR_ONLY,
+    responses={**OPERATOR_ONLY, **UNREADABLE_BODY, **BUSY},
 )
 async def create_project(
     request: Request,
@@ -227,7 +225,14 @@ async def list_outbox(request: Request) -> dict[str, Any]:
 @router.get(
     "/api/enterprise/stream",
     dependencies=[Depends(requires("agents:read"))],
-    responses=OPERATOR_ONLY,
+    response_class=StreamingResponse,
+    responses={
+        **OPERATOR_ONLY,
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "Server-sent events: `id` (sequence), `event` (kind), `data` (JSON).",
+        },
+    },
 )
 async def stream(
     request: Request,
