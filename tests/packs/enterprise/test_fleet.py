@@ -5,6 +5,7 @@ Status reaching the agent (``GET /api/agents/{name}/config`` and the live stream
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -225,3 +226,19 @@ def test_a_heartbeat_on_a_locked_database_is_refused_with_503_and_the_next_kept(
     assert "send the next one" in refused.json()["message"]
     assert enterprise.client.get("/api/agents/locked-1/config").status_code == 404
     assert enterprise.beat("locked-1", status="Idle")["status"] == "Idle"
+
+
+def test_the_consoles_agents_page_shows_the_fleet(enterprise: EnterpriseHub) -> None:
+    enterprise.beat("console-1", status="Active", performance=0.875, cpu=0.5, memory=0.25)
+    page = enterprise.client.get("/console/agents")
+    assert page.status_code == 200
+    row = re.search(
+        r'<tr data-testid="fleet-row" data-agent="console-1">(.*?)</tr>', page.text, re.S
+    )
+    assert row is not None, page.text
+    cells = [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row.group(1), re.S)
+    ]
+    assert cells[0] == "console-1" and cells[1] == "enterprise" and cells[3] == "Active"
+    assert cells[5:8] == ["88 %", "50 %", "25 %"]
