@@ -108,10 +108,15 @@ class EnterpriseHub:
 
 
 def start_enterprise_hub(
-    home: Path, processor: EventProcessor, clock: MovableClock, packs: str = "enterprise"
+    home: Path,
+    processor: EventProcessor,
+    clock: MovableClock,
+    packs: str = "enterprise",
+    **values: Any,
 ) -> Runtime:
     settings = hub_settings(
         home,
+        **values,
         notionhub_packs=packs,
         local_notion_person_token=PERSON_TOKEN,
         local_notion_webhook_aggregation_seconds=0.0,

@@ -124,20 +124,17 @@ def record_heartbeat(
         }
         if beat.agent_type is not None:
             values["agent_type"] = beat.agent_type
-        if row is None:
-            connection.execute(
-                enterprise_agents.insert().values(
-                    name=name, first_seen=now, heartbeats=1, configuration="{}", **values
-                )
+        # An upsert: two first heartbeats of one agent at once both count, neither fails.
+        statement = upsert_statement(connection, enterprise_agents).values(
+            name=name, first_seen=now, heartbeats=1, configuration="{}", **values
+        )
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[enterprise_agents.c.name],
+                set_={"heartbeats": enterprise_agents.c.heartbeats + 1, **values},
             )
-            person_status = None
-        else:
-            connection.execute(
-                update(enterprise_agents)
-                .where(enterprise_agents.c.name == name)
-                .values(heartbeats=enterprise_agents.c.heartbeats + 1, **values)
-            )
-            person_status = row.person_status
+        )
+        person_status = None if row is None else row.person_status
         _add_to_hour(connection, name, beat, now)
         for check in checks_of(name, beat, settings):
             outcome = settle(connection, now, check)
@@ -364,7 +361,8 @@ def configuration_changed(change: Change[Any], context: FlowContext) -> str | No
         ).first()
         if row is None:
             connection.execute(
-                enterprise_agents.insert().values(
+                upsert_statement(connection, enterprise_agents)
+                .values(
                     name=record.name,
                     status=record.status or "Idle",
                     agent_type=record.agent_type,
@@ -374,6 +372,7 @@ def configuration_changed(change: Change[Any], context: FlowContext) -> str | No
                     configuration="{}",
                     config_version=0,
                 )
+                .on_conflict_do_nothing()
             )
             row = connection.execute(
                 select(enterprise_agents).where(enterprise_agents.c.name == record.name)
