@@ -29,6 +29,7 @@ HUB_COMMANDS = [
     ["replay", "--failed"],
     ["provision"],
     ["schedules"],
+    ["migrate"],
 ]
 
 

@@ -18,6 +18,7 @@ from notionhub import __version__
 from notionhub.cli_doctor import register_doctor_command
 from notionhub.cli_events import register_event_commands
 from notionhub.cli_keys import register_keys_command
+from notionhub.cli_migrate import register_migrate_command
 from notionhub.cli_notion_token import register_notion_token_command
 from notionhub.cli_packs import register_pack_commands
 from notionhub.cli_processing import claim_or_refuse, enabled_packs, processing_settings, refuse
@@ -48,6 +49,7 @@ console = Console(
     stderr=True, soft_wrap=True, emoji=False
 )  # one line at any width; ":id:" stays text
 register_pack_commands(app, console)
+register_migrate_command(app, console)
 register_notion_token_command(app, console)
 register_event_commands(app, console)
 register_doctor_command(app, console)

@@ -42,7 +42,9 @@ from notionhub.errors import (
 from notionhub.hubdb.tables import metadata
 
 
-def _sqlalchemy_url(url: str) -> str:
+def sqlalchemy_url(url: str) -> str:
+    """``url`` as SQLAlchemy takes it (PostgreSQL through psycopg 3); ``ConfigurationError`` for
+    another scheme."""
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith(("sqlite:", "postgresql+psycopg:")):
@@ -146,7 +148,7 @@ def record_write_probe(connection: Connection, worker: str, at: float) -> None:
 
 def create_hub_engine(url: str) -> Engine:
     """An engine for ``url`` with the hub's tables created."""
-    real_url = _sqlalchemy_url(url)
+    real_url = sqlalchemy_url(url)
     if real_url.startswith("sqlite"):
         path = real_url.removeprefix("sqlite:///")
         if path and path != ":memory:":
