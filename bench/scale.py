@@ -6,7 +6,8 @@ and, for PostgreSQL, a fresh database: one ``notionhub serve`` takes the webhook
 too, and ``notionhub worker`` processes make up the rest. Signed Stripe events are posted over
 loopback (16 keep-alive connections) while processing runs; the figures are the 202s per
 second of that stream and the events processed per second from its first request until every
-event is processed (echo pack, Notion budget off: 1,000 requests/s).
+event is processed (echo pack, Notion budget off: 1,000 requests/s), and the transactions
+committed per event (``commits``: on SQLite the hub process's, on PostgreSQL the database's).
 
 PostgreSQL is the machine's, at ``NOTIONHUB_BENCH_POSTGRES`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``, the tests' server); every process, PostgreSQL
@@ -26,7 +27,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import psycopg
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench import BenchOptions
 from bench.ingest import SECRET, running, signed_requests, wait_for_drain
@@ -64,6 +67,7 @@ class Figures:
     p99_ms: float
     processed: int
     failed: int
+    commits_per_event: float  # see ``commits`` below
 
 
 @contextmanager
@@ -124,6 +128,8 @@ def run_setup(setup: Setup, events: int, base_env: dict[str, str], root: Path) -
         )
         for number in range(1, setup.workers + 1):
             stack.enter_context(worker(env, folder, f"worker-{number}"))
+        database = env.get("DATABASE_URL")
+        before = commits(url, database)
         host = url.removeprefix("http://")
         started = time.perf_counter()
         load = post_all(
@@ -131,6 +137,7 @@ def run_setup(setup: Setup, events: int, base_env: dict[str, str], root: Path) -
         )
         _drain_s, final = wait_for_drain(url, events)
         total_s = time.perf_counter() - started
+        spent = commits(url, database) - before
     accepted = load.statuses[202] / load.elapsed_s if load.elapsed_s else 0.0
     return Figures(
         setup,
@@ -139,6 +146,29 @@ def run_setup(setup: Setup, events: int, base_env: dict[str, str], root: Path) -
         p99_ms=load.percentile(0.99),
         processed=final["processed"],
         failed=final["failed"],
+        commits_per_event=spent / events if events else 0.0,
+    )
+
+
+def commits(url: str, database: str | None) -> float:
+    """Transactions committed so far: on PostgreSQL the database's (every process, DBOS's and
+    read-only ones included: ``pg_stat_database.xact_commit``), on SQLite the hub process's
+    writes to its two files (``notionhub_database_commits_total`` of its /metrics)."""
+    if database is not None:
+        time.sleep(1.5)  # PostgreSQL publishes a backend's counts within a second of idling
+        name = database.rsplit("/", 1)[1]
+        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+            row = admin.execute(
+                "SELECT xact_commit FROM pg_stat_database WHERE datname = %s", (name,)
+            ).fetchone()
+        return float(row[0]) if row else 0.0
+    text = httpx.get(f"{url}/metrics", timeout=10).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "notionhub_database_commits"
+        for sample in family.samples
+        if sample.name == "notionhub_database_commits_total"
     )
 
 
@@ -161,7 +191,15 @@ def run(options: BenchOptions) -> Report:
     table = Table(
         f"{events} signed events posted while processing runs (echo pack, local Notion, "
         f"{os.cpu_count()} cores)",
-        ["setup", "accepted/s", "p99 ms", "processed/s (end to end)", "processed", "failed"],
+        [
+            "setup",
+            "accepted/s",
+            "p99 ms",
+            "processed/s (end to end)",
+            "commits/event",
+            "processed",
+            "failed",
+        ],
     )
     for figure in figures:
         table.add(
@@ -169,6 +207,7 @@ def run(options: BenchOptions) -> Report:
             round(figure.accepted_per_s, 1),
             round(figure.p99_ms, 1),
             round(figure.processed_per_s, 1),
+            round(figure.commits_per_event, 1),
             figure.processed,
             figure.failed,
         )
@@ -182,6 +221,7 @@ def run(options: BenchOptions) -> Report:
             "p99_ms": figure.p99_ms,
             "processed": figure.processed,
             "failed": figure.failed,
+            "commits_per_event": figure.commits_per_event,
         }
         for figure in figures
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from sqlalchemy import Engine, event
 
 
 class Metrics:
@@ -83,6 +84,20 @@ class Metrics:
             ["service", "outcome"],
             registry=self.registry,
         )
+
+        self.database_commits = Counter(
+            "notionhub_database_commits",
+            "Transactions this process committed, by database: hub (event log, key index,"
+            " packs' tables) and dbos (DBOS's queue and workflows, when the hub made its engine:"
+            " SQLite).",
+            ["database"],
+            registry=self.registry,
+        )
+
+    def count_commits(self, engine: Engine, database: str) -> None:
+        """Count the transactions committed on ``engine`` as ``database``."""
+        counter = self.database_commits.labels(database=database)
+        event.listen(engine, "commit", lambda _connection: counter.inc())
 
     def count_outbound(self, service: str, outcome: str) -> None:
         self.outbound_calls.labels(service=service, outcome=outcome).inc()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import structlog.testing
 from fastapi import HTTPException, Request
+from prometheus_client.parser import text_string_to_metric_families
 
 from notionhub.ingest.event import MAX_BODY_BYTES
 from notionhub.packs.echo import PACK as ECHO
@@ -155,6 +156,14 @@ def test_health_readiness_and_metrics(hub: Hub) -> None:
     assert 'notionhub_events_finished_total{status="processed"} 1.0' in text
     assert "notionhub_queue_lag_seconds 0.0" in text
     assert 'notionhub_notion_requests_total{operation="pages.create",outcome="ok"}' in text
+    commits = {
+        sample.labels["database"]: sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "notionhub_database_commits"
+        for sample in family.samples
+        if sample.name == "notionhub_database_commits_total"
+    }
+    assert commits["hub"] >= 3 and commits["dbos"] >= 1  # stored, claimed, finished; its workflow
 
 
 def test_the_openapi_document_lists_the_contract_routes(hub: Hub) -> None:

@@ -236,6 +236,9 @@ class Runtime:
         )
         config = dbos_config(self.settings)
         self._dbos_engine = config.get("system_database_engine")
+        self.metrics.count_commits(engine, "hub")
+        if self._dbos_engine is not None:
+            self.metrics.count_commits(self._dbos_engine, "dbos")
         DBOS(config=config)
         # This process dequeues events and the ticks of its own packs' schedules, never the
         # ticks of a pack it does not run (another process sharing the database may).
