@@ -22,6 +22,7 @@ from notionhub.cli_migrate import register_migrate_command
 from notionhub.cli_notion_token import register_notion_token_command
 from notionhub.cli_packs import register_pack_commands
 from notionhub.cli_processing import claim_or_refuse, enabled_packs, processing_settings, refuse
+from notionhub.cli_report import register_report_command
 from notionhub.cli_reports import print_provision_report
 from notionhub.cli_send_test import register_send_test_command
 from notionhub.cli_worker import register_worker_command
@@ -56,6 +57,7 @@ register_doctor_command(app, console)
 register_send_test_command(app, console)
 register_keys_command(app, console)
 register_worker_command(app, console)
+register_report_command(app, console)
 
 
 def _serve(

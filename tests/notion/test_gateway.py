@@ -219,3 +219,23 @@ def test_append_blocks_of_any_depth_and_width(gateway: NotionGateway, root_page_
     assert [c["bulleted_list_item"]["rich_text"][0]["plain_text"] for c in wide_children] == [
         f"child {n}" for n in range(130)
     ]
+
+
+def test_delete_block_moves_one_block_to_the_trash(
+    gateway: NotionGateway, notion: Client, root_page_id: str
+) -> None:
+    page = gateway.create_page(
+        {"parent": {"page_id": root_page_id}, "properties": {"title": {"title": []}}}
+    )
+    kept, dropped = (
+        {"type": "paragraph", "paragraph": {"rich_text": [{"text": {"content": text}}]}}
+        for text in ("kept", "dropped")
+    )
+    created = gateway.append_children(page["id"], [kept, dropped])["results"]
+
+    answer = gateway.delete_block(created[1]["id"])
+
+    assert answer["id"] == created[1]["id"] and answer["in_trash"] is True
+    children = list(gateway.list_children(page["id"]))
+    assert [c["paragraph"]["rich_text"][0]["plain_text"] for c in children] == ["kept"]
+    assert notion.blocks.retrieve(block_id=created[1]["id"])["in_trash"] is True

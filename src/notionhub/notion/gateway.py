@@ -244,6 +244,10 @@ class NotionGateway:
             "blocks.children.append", lambda c: c.blocks.children.append(**body), creates=True
         )
 
+    def delete_block(self, block_id: str) -> JSON:
+        """Move a block (or a child page) to the trash: ``DELETE /v1/blocks/{id}``."""
+        return self.call("blocks.delete", lambda c: c.blocks.delete(block_id=block_id))
+
     def create_comment(self, body: JSON) -> JSON:
         return self.call("comments.create", lambda c: c.comments.create(**body), creates=True)
 

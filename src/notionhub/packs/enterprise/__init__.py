@@ -21,6 +21,7 @@ from notionhub.packs.enterprise.models import (
     SystemMetric,
 )
 from notionhub.packs.enterprise.projects import handle_request, project_added, project_changed
+from notionhub.packs.enterprise.reports import REPORTS
 from notionhub.packs.enterprise.revenue import (
     STRIPE_KINDS,
     dispatch_waiting,
@@ -115,7 +116,7 @@ AUDIT = Agent(
     ),
     writes=(AuditRecord,),
 )
-AGENTS: tuple[Agent, ...] = (FLEET, REVENUE, PIPELINE, HEALTH, AUDIT)
+AGENTS: tuple[Agent, ...] = (FLEET, REVENUE, PIPELINE, HEALTH, AUDIT, REPORTS)
 
 PACK = Pack(
     name="enterprise",
