@@ -25,9 +25,9 @@ def register_migrate_command(app: typer.Typer, console: Console) -> None:
     ) -> None:
         """Create or migrate the hub database (hub tables, the enabled packs' tables, DBOS's
         system tables); safe to run while other processes run, and to run again."""
-        from notionhub.hubdb.migrate import migrate_deployment
         from notionhub.logging_setup import configure_logging
         from notionhub.packs.discovery import load_packs
+        from notionhub.queue.migrate import migrate_deployment
 
         settings = Settings()
         configure_logging(settings.log_level)

@@ -77,8 +77,8 @@ def hub(
     tmp_path_factory: pytest.TempPathFactory,
     processor: EventProcessor,
 ) -> Iterator[Hub]:
-    """A hub with the echo and enterprise packs and Stripe configured; with INTERNAL_API_KEY, or without one
-    (the event API then serves this machine only, and the forms endpoint answers 503)."""
+    """A hub with the echo and enterprise packs and Stripe configured; with INTERNAL_API_KEY, or
+    without one (the event API then serves this machine only, the forms endpoint answers 503)."""
     key = KEY if request.param == "operator key" else None
     yield from served_hub(tmp_path_factory, processor, key)
 
@@ -88,7 +88,8 @@ def served_hub(
 ) -> Iterator[Hub]:
     home: Path = tmp_path_factory.mktemp("fuzz") / ".notionhub"
     settings_ = hub_settings(home, internal_api_key=key, **SECRETS)
-    runtime = Runtime(settings_, processor, packs=[ECHO, ENTERPRISE], schedule=FAST_SCHEDULE)
+    packs = [ECHO, ENTERPRISE]
+    runtime = Runtime(settings_, processor, packs=packs, schedule=FAST_SCHEDULE)
     with serve_hub(runtime, bearer=key) as client:
         yield client
 

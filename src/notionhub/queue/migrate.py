@@ -28,6 +28,7 @@ from notionhub.hubdb.engine import create_hub_engine, create_tables, sqlalchemy_
 from notionhub.hubdb.pack_tables import current_revision, migrate_pack_tables
 from notionhub.hubdb.tables import metadata as hub_tables
 from notionhub.packs.pack import Pack
+from notionhub.queue.runtime import dbos_config
 from notionhub.settings import Settings
 
 DBOS_SCHEMA = "dbos"
@@ -48,8 +49,6 @@ class MigrationStep:
 
 def migrate_deployment(settings: Settings, packs: Sequence[Pack]) -> list[MigrationStep]:
     """Migrate the hub's tables, the packs' and DBOS's; what each step did."""
-    from notionhub.queue.runtime import dbos_config
-
     steps: list[MigrationStep] = []
     url = settings.hub_database_url
     wanted = set(hub_tables.tables)
