@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection
 
 from notionhub.errors import PayloadRejected
 from notionhub.ingest.event import Event
@@ -26,7 +26,8 @@ from notionhub.notion.schema import NotionDate
 from notionhub.packs.enterprise import live
 from notionhub.packs.enterprise.models import PRIORITIES, PROJECT_TYPES, STAGES, Project
 from notionhub.packs.enterprise.rows import upsert_statement
-from notionhub.packs.enterprise.tables import enterprise_agents, enterprise_assignments
+from notionhub.packs.enterprise.tables import enterprise_assignments
+from notionhub.packs.enterprise.workload import least_busy_agent
 from notionhub.packs.pack import FlowContext
 
 log = structlog.get_logger("notionhub.enterprise")
@@ -70,32 +71,14 @@ def needed_types(project_type: str | None, requirements: str) -> list[str]:
 def choose_agents(connection: Connection, types: list[str]) -> tuple[list[str], list[str]]:
     """For each type, the least busy agent that is neither in Error nor in maintenance;
     returns (agents, types nobody could take)."""
-    agents = enterprise_agents
-    work = enterprise_assignments
-    open_work = (
-        select(func.count())
-        .where(and_(work.c.agent == agents.c.name, work.c.done_at.is_(None)))
-        .scalar_subquery()
-    )
     chosen: list[str] = []
     missing: list[str] = []
     for agent_type in types:
-        row = connection.execute(
-            select(agents.c.name)
-            .where(
-                and_(
-                    agents.c.agent_type == agent_type,
-                    agents.c.status != "Error",
-                    agents.c.person_status.is_(None),
-                )
-            )
-            .order_by(open_work, agents.c.name)
-            .limit(1)
-        ).first()
-        if row is None:
+        name = least_busy_agent(connection, agent_type, active_only=False)
+        if name is None:
             missing.append(agent_type)
-        elif row.name not in chosen:
-            chosen.append(str(row.name))
+        elif name not in chosen:
+            chosen.append(name)
     return chosen, missing
 
 

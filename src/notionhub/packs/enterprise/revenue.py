@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, and_, func, select, update
+from sqlalchemy import Connection, Engine, and_, select, update
 
 from notionhub.errors import PayloadRejected
 from notionhub.hubdb.engine import read_connection
@@ -36,11 +36,11 @@ from notionhub.packs.enterprise.models import (
 from notionhub.packs.enterprise.rows import iso, moment, upsert_statement
 from notionhub.packs.enterprise.settings import EnterpriseSettings
 from notionhub.packs.enterprise.tables import (
-    enterprise_agents,
     enterprise_assignments,
     enterprise_outbox,
     enterprise_revenue,
 )
+from notionhub.packs.enterprise.workload import least_busy_agent
 from notionhub.packs.pack import FlowContext
 
 log = structlog.get_logger("notionhub.enterprise")
@@ -186,32 +186,14 @@ def dispatch(connection: Connection, transaction_id: str, now: float) -> str | N
     agent_type = SERVICE_AGENTS.get(row.service_type or "")
     if agent_type is None or row.agent is not None:
         return None if row.agent is None else str(row.agent)
-    agents = enterprise_agents
-    work = enterprise_assignments
-    open_work = (
-        select(func.count())
-        .where(and_(work.c.agent == agents.c.name, work.c.done_at.is_(None)))
-        .scalar_subquery()
-    )
-    chosen = connection.execute(
-        select(agents.c.name)
-        .where(
-            and_(
-                agents.c.agent_type == agent_type,
-                agents.c.status == "Active",
-                agents.c.person_status.is_(None),
-            )
-        )
-        .order_by(open_work, agents.c.name)
-        .limit(1)
-    ).first()
+    chosen = least_busy_agent(connection, agent_type, active_only=True)
     if chosen is None:
         return None
     connection.execute(
-        upsert_statement(connection, work)
+        upsert_statement(connection, enterprise_assignments)
         .values(
             assignment_id=f"{SERVICE_PREFIX}{transaction_id}",
-            agent=chosen.name,
+            agent=chosen,
             kind="service",
             reference=transaction_id,
             detail=f"deliver {row.service_type} ({row.amount:.2f} {row.currency})",
@@ -222,11 +204,11 @@ def dispatch(connection: Connection, transaction_id: str, now: float) -> str | N
     connection.execute(
         update(enterprise_revenue)
         .where(enterprise_revenue.c.transaction_id == transaction_id)
-        .values(agent=chosen.name)
+        .values(agent=chosen)
     )
-    live.publish(connection, now, "revenue", transaction_id, {"agent": chosen.name})
-    log.info("sale_dispatched", transaction=transaction_id, agent=chosen.name)
-    return str(chosen.name)
+    live.publish(connection, now, "revenue", transaction_id, {"agent": chosen})
+    log.info("sale_dispatched", transaction=transaction_id, agent=chosen)
+    return chosen
 
 
 def dispatch_waiting(context: FlowContext) -> int:
