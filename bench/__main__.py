@@ -28,6 +28,7 @@ BENCHMARKS: tuple[str, ...] = (
     "network",
     "console",
     "scale",
+    "enterprise",
 )
 
 
