@@ -92,6 +92,9 @@ def test_low_performance_opens_an_alert_that_recovery_resolves(enterprise: Enter
     assert alerts["performance:learner-1"]["properties"]["Action Required"]["checkbox"] is True
     assert plain(alerts["resources:learner-1"], "Status") == "Resolved"
 
+    # At the threshold, not past its margin (2 points): still the same open alert.
+    assert enterprise.beat("learner-1", status="Active", performance=0.81)["alerts"] == {}
+    assert enterprise.beat("learner-1", status="Active", performance=0.79)["alerts"] == {}
     assert enterprise.beat("learner-1", status="Active", performance=0.85)["alerts"] == {
         "performance:learner-1": "resolved"
     }
@@ -242,3 +245,40 @@ def test_the_consoles_agents_page_shows_the_fleet(enterprise: EnterpriseHub) -> 
     ]
     assert cells[0] == "console-1" and cells[1] == "enterprise" and cells[3] == "Active"
     assert cells[5:8] == ["88 %", "50 %", "25 %"]
+
+
+def test_an_agent_reporting_error_raises_an_alert_and_its_silence_another(
+    enterprise: EnterpriseHub,
+) -> None:
+    assert enterprise.beat("broken-1", status="error", performance=0.9)["alerts"] == {
+        "error:broken-1": "opened"
+    }
+    enterprise.clock.advance(600)  # and then nothing for ten minutes
+    enterprise.collect()
+    alerts = enterprise.rows("Alerts", "Check Name")
+    assert plain(alerts["error:broken-1"], "Status") == "Open"
+    assert plain(alerts["heartbeat:broken-1"], "Alert Type") == "Agent Unresponsive"
+    assert enterprise.beat("broken-1", status="active")["alerts"] == {
+        "heartbeat:broken-1": "resolved",
+        "error:broken-1": "resolved",
+    }
+
+
+def test_hourly_metrics_average_only_the_heartbeats_that_carried_each_figure(
+    enterprise: EnterpriseHub,
+) -> None:
+    enterprise.beat("partial-1", status="Active", performance=0.9, cpu=0.4, memory=0.6)
+    enterprise.beat("partial-1", status="Active")  # figures are optional
+    enterprise.clock.advance(3600)  # the hour is over
+    enterprise.beat("partial-1", status="Active")
+    enterprise.collect()
+    [row] = [
+        page
+        for key, page in enterprise.rows("System Metrics", "Sample").items()
+        if key.startswith("partial-1 ")
+    ]
+    figures = {
+        name: row["properties"][name]["number"]
+        for name in ("Performance", "CPU Usage", "Memory Usage", "Heartbeats")
+    }
+    assert figures == {"Performance": 0.9, "CPU Usage": 0.4, "Memory Usage": 0.6, "Heartbeats": 2}

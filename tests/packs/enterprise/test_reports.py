@@ -105,8 +105,11 @@ def context(enterprise: EnterpriseHub) -> FlowContext:
                     hour=at(hour),
                     beats=beats,
                     performance_sum=performance,
+                    performance_beats=beats,
                     cpu_sum=cpu,
+                    cpu_beats=beats,
                     memory_sum=memory,
+                    memory_beats=beats,
                     errors=errors,
                     written=1,  # no System Metrics row for these
                 )

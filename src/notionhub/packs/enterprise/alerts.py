@@ -35,6 +35,13 @@ class Check:
     alert_type: str = "Health"
     severity: str = "Warning"
     message: str = ""
+    # Whether a passing check resolves an open alert (False: it passes, but too close to its
+    # threshold to call the problem over; None: whenever it passes).
+    clear: bool | None = None
+
+    @property
+    def resolves(self) -> bool:
+        return self.ok and (self.clear is None or self.clear)
 
 
 def settle(connection: Connection, now: float, check: Check) -> str | None:
@@ -47,7 +54,7 @@ def settle(connection: Connection, now: float, check: Check) -> str | None:
         )
     ).first()
     if check.ok:
-        if open_row is None:
+        if open_row is None or not check.resolves:
             return None
         connection.execute(
             update(table).where(table.c.alert_id == open_row.alert_id).values(closed_at=now)

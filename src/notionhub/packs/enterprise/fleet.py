@@ -67,32 +67,46 @@ class HeartbeatOutcome:
 
 
 def checks_of(name: str, beat: Heartbeat, settings: EnterpriseSettings) -> list[Check]:
-    """The checks one heartbeat passes or fails."""
-    found = [Check(f"heartbeat:{name}", ok=True)]
+    """The checks one heartbeat passes or fails. An open alert of a figure is resolved only
+    once the figure is ``alert_margin`` on the good side of its threshold, so a figure hovering
+    at the threshold keeps one alert open instead of opening one every other heartbeat."""
+    margin = settings.alert_margin
+    found = [
+        Check(f"heartbeat:{name}", ok=True),
+        Check(
+            f"error:{name}",
+            ok=beat.status != ERROR,
+            alert_type="Health",
+            severity="Critical",
+            message=f"{name} reports the status Error.",
+        ),
+    ]
     if beat.performance is not None:
-        low = beat.performance < settings.performance_threshold
+        threshold = settings.performance_threshold
         found.append(
             Check(
                 f"performance:{name}",
-                ok=not low,
+                ok=beat.performance >= threshold,
+                clear=beat.performance >= threshold + margin,
                 alert_type="Performance",
                 severity="Warning",
-                message=f"{name} performs at {beat.performance:.0%}, below"
-                f" {settings.performance_threshold:.0%}.",
+                message=f"{name} performs at {beat.performance:.0%}, below {threshold:.0%}.",
             )
         )
     usage = {k: v for k, v in (("CPU", beat.cpu), ("memory", beat.memory)) if v is not None}
     if usage:
-        over = {k: v for k, v in usage.items() if v > settings.resource_threshold}
+        threshold = settings.resource_threshold
+        over = {k: v for k, v in usage.items() if v > threshold}
         found.append(
             Check(
                 f"resources:{name}",
                 ok=not over,
+                clear=all(v <= threshold - margin for v in usage.values()),
                 alert_type="Resources",
                 severity="Critical" if any(v >= 0.98 for v in over.values()) else "Warning",
                 message=f"{name} uses "
                 + ", ".join(f"{v:.0%} {k}" for k, v in over.items())
-                + f", above {settings.resource_threshold:.0%}.",
+                + f", above {threshold:.0%}.",
             )
         )
     return found
@@ -156,28 +170,24 @@ def _held_status(reported: str, person_status: str | None) -> str:
 def _add_to_hour(connection: Connection, name: str, beat: Heartbeat, now: float) -> None:
     table = enterprise_agent_hours
     hour = now - now % HOUR
-    row = {
-        "name": name,
-        "hour": hour,
-        "beats": 1,
-        "cpu_sum": beat.cpu or 0.0,
-        "memory_sum": beat.memory or 0.0,
-        "performance_sum": beat.performance or 0.0,
-        "errors": 1 if beat.status == ERROR else 0,
-        "written": 0,
-    }
+    row = {"name": name, "hour": hour, "beats": 1, "written": 0}
+    row["errors"] = 1 if beat.status == ERROR else 0
+    for figure, value in (("cpu", beat.cpu), ("memory", beat.memory),
+                          ("performance", beat.performance)):  # fmt: skip
+        row[f"{figure}_sum"] = value or 0.0
+        row[f"{figure}_beats"] = 0 if value is None else 1
     statement = upsert_statement(connection, table).values(row)
+    added = ("beats", "errors", *(k for k in row if k.endswith(("_sum", "_beats"))))
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.name, table.c.hour],
-        set_={
-            "beats": table.c.beats + 1,
-            "cpu_sum": table.c.cpu_sum + statement.excluded.cpu_sum,
-            "memory_sum": table.c.memory_sum + statement.excluded.memory_sum,
-            "performance_sum": table.c.performance_sum + statement.excluded.performance_sum,
-            "errors": table.c.errors + statement.excluded.errors,
-        },
+        set_={key: table.c[key] + statement.excluded[key] for key in dict.fromkeys(added)},
     )
     connection.execute(statement)
+
+
+def average(total: float, count: int) -> float | None:
+    """``total / count``, or None when nothing was counted."""
+    return round(total / count, 4) if count else None
 
 
 def _complete(
@@ -226,7 +236,8 @@ def _agents(engine: Engine) -> list[Any]:
 
 
 def _time_out(engine: Engine, settings: EnterpriseSettings, now: float) -> int:
-    """Agents silent past the timeout are Error, with an alert; the number newly timed out."""
+    """Agents silent past the timeout are Error, with an alert (also those whose last report
+    was Error: silence is news of its own); the number of alerts newly opened."""
     deadline = now - settings.heartbeat_timeout_seconds
     table = enterprise_agents
     count = 0
@@ -235,14 +246,12 @@ def _time_out(engine: Engine, settings: EnterpriseSettings, now: float) -> int:
             select(table.c.name, table.c.status, table.c.last_heartbeat).where(
                 and_(
                     table.c.last_heartbeat < deadline,
-                    table.c.status != ERROR,
                     table.c.person_status.is_(None),  # an agent in maintenance may be silent
                 )
             )
         ).all()
         for row in silent:
-            connection.execute(update(table).where(table.c.name == row.name).values(status=ERROR))
-            settle(
+            opened = settle(
                 connection,
                 now,
                 Check(
@@ -253,8 +262,12 @@ def _time_out(engine: Engine, settings: EnterpriseSettings, now: float) -> int:
                     message=f"No heartbeat from {row.name} since {iso(row.last_heartbeat)}.",
                 ),
             )
-            live.publish(connection, now, "agent_status", row.name, {"status": ERROR})
-            count += 1
+            if row.status != ERROR:
+                connection.execute(
+                    update(table).where(table.c.name == row.name).values(status=ERROR)
+                )
+                live.publish(connection, now, "agent_status", row.name, {"status": ERROR})
+            count += opened == "opened"
     return count
 
 
@@ -324,15 +337,14 @@ def _write_closed_hours(context: FlowContext, now: float) -> int:
         ).all()
     for row in rows:
         agent = context.records.upsert(AgentRecord(name=row.name), only=("name",))
-        beats = max(row.beats, 1)
         context.records.upsert(
             SystemMetric(
                 sample=f"{row.name} {iso(row.hour)}",
                 agent=[agent.page_id],
                 hour=NotionDate(moment(row.hour)),
-                cpu=round(row.cpu_sum / beats, 4),
-                memory=round(row.memory_sum / beats, 4),
-                performance=round(row.performance_sum / beats, 4),
+                cpu=average(row.cpu_sum, row.cpu_beats),
+                memory=average(row.memory_sum, row.memory_beats),
+                performance=average(row.performance_sum, row.performance_beats),
                 heartbeats=row.beats,
             )
         )

@@ -49,13 +49,14 @@ class Revenue:
 
 @dataclass(frozen=True)
 class AgentFigures:
-    """An agent's heartbeats over a period; shares (0..1) are averages over its heartbeats."""
+    """An agent's heartbeats over a period; shares (0..1) are averages over the heartbeats that
+    carried each figure (None when none did)."""
 
     name: str
     beats: int
-    performance: float
-    cpu: float
-    memory: float
+    performance: float | None
+    cpu: float | None
+    memory: float | None
     errors: int
 
 
@@ -95,8 +96,11 @@ def agents_between(engine: Engine, first: date, last: date) -> list[AgentFigures
             table.c.name,
             func.sum(table.c.beats).label("beats"),
             func.sum(table.c.performance_sum).label("performance"),
+            func.sum(table.c.performance_beats).label("performance_beats"),
             func.sum(table.c.cpu_sum).label("cpu"),
+            func.sum(table.c.cpu_beats).label("cpu_beats"),
             func.sum(table.c.memory_sum).label("memory"),
+            func.sum(table.c.memory_beats).label("memory_beats"),
             func.sum(table.c.errors).label("errors"),
         )
         .where(table.c.hour >= day_start(first), table.c.hour < day_start(last + DAY))
@@ -108,15 +112,20 @@ def agents_between(engine: Engine, first: date, last: date) -> list[AgentFigures
         AgentFigures(
             str(row.name),
             int(row.beats),
-            row.performance / row.beats,
-            row.cpu / row.beats,
-            row.memory / row.beats,
+            _share(row.performance, row.performance_beats),
+            _share(row.cpu, row.cpu_beats),
+            _share(row.memory, row.memory_beats),
             int(row.errors),
         )
         for row in rows
         if row.beats
     ]
-    return sorted(figures, key=lambda agent: (-agent.performance, agent.name))
+    return sorted(figures, key=lambda agent: (-(agent.performance or 0.0), agent.name))
+
+
+def _share(total: float | None, count: int | None) -> float | None:
+    """An average over the heartbeats that carried the figure (None when none did)."""
+    return float(total) / count if count and total is not None else None
 
 
 def audit_entries(engine: Engine, day: date) -> list[AuditEntry]:

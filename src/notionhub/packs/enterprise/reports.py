@@ -116,11 +116,16 @@ def _on(sales: Sequence[Sale], first: date, last: date | None = None) -> list[Sa
     return [sale for sale in sales if first <= sale.day <= (last or first)]
 
 
+def share(value: float | None) -> str:
+    """A share as a percentage with one decimal ("92.5%"), or "—" when no heartbeat gave it."""
+    return "—" if value is None else f"{value:.1%}"
+
+
 def _agents_table(agents: Sequence[AgentFigures], *, ranked: bool) -> Element:
     if not agents:
         return Paragraph("No heartbeats.")
     header = ("Agent", "Average performance", "Heartbeats", "Errors")
-    rows = [[a.name, f"{a.performance:.1%}", str(a.beats), str(a.errors)] for a in agents]
+    rows = [[a.name, share(a.performance), str(a.beats), str(a.errors)] for a in agents]
     if ranked:
         return Table(("Rank", *header), [[str(n), *row] for n, row in enumerate(rows, 1)])
     return Table(header, rows)
@@ -222,20 +227,22 @@ def agents(engine: Engine, day: date) -> Report:
     if not beats:
         elements.append(Paragraph(f"No heartbeats {when}."))
     else:
-        average = sum(agent.performance * agent.beats for agent in figures) / beats
+        rated = [a for a in figures if a.performance is not None]
+        weight = sum(a.beats for a in rated)
+        average = sum((a.performance or 0.0) * a.beats for a in rated) / weight if weight else None
         errors = sum(agent.errors for agent in figures)
         text = (
             f"{_counted(len(figures), 'agent')} sent {_counted(beats, 'heartbeat')} {when};"
-            f" average performance {average:.1%}, {_counted(errors, 'error')}."
+            f" average performance {share(average)}, {_counted(errors, 'error')}."
         )
         header = ("Agent", "Heartbeats", "Performance", "CPU", "Memory", "Errors")
         rows = [
             [
                 a.name,
                 str(a.beats),
-                f"{a.performance:.1%}",
-                f"{a.cpu:.1%}",
-                f"{a.memory:.1%}",
+                share(a.performance),
+                share(a.cpu),
+                share(a.memory),
                 f"{a.errors}",
             ]
             for a in figures

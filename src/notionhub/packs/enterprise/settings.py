@@ -17,6 +17,13 @@ class EnterpriseSettings(BaseSettings):
     resource_threshold: float = Field(
         default=0.90, ge=0, le=1, description="CPU or memory above this raises an alert."
     )
+    alert_margin: float = Field(
+        default=0.02,
+        ge=0,
+        le=0.5,
+        description="An open performance or resource alert resolves once the figure is this"
+        " far on the good side of its threshold (no alert per heartbeat at the threshold).",
+    )
     heartbeat_timeout_seconds: float = Field(
         default=120,
         gt=0,

@@ -45,9 +45,13 @@ enterprise_agent_hours = Table(
     Column("name", String(100), primary_key=True),
     Column("hour", Float, primary_key=True),  # Unix seconds at the start of the hour (UTC)
     Column("beats", Integer, nullable=False),
+    # Each figure is optional in a heartbeat: its sum and how many heartbeats carried it.
     Column("cpu_sum", Float, nullable=False),
+    Column("cpu_beats", Integer, nullable=False),
     Column("memory_sum", Float, nullable=False),
+    Column("memory_beats", Integer, nullable=False),
     Column("performance_sum", Float, nullable=False),
+    Column("performance_beats", Integer, nullable=False),
     Column("errors", Integer, nullable=False),
     Column("written", Integer, nullable=False, default=0),  # 1 once its row is in Notion
 )

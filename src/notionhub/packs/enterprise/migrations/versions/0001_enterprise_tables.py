@@ -19,8 +19,11 @@ def upgrade() -> None:
         sa.Column("hour", sa.Float, primary_key=True),
         sa.Column("beats", sa.Integer, nullable=False),
         sa.Column("cpu_sum", sa.Float, nullable=False),
+        sa.Column("cpu_beats", sa.Integer, nullable=False),
         sa.Column("memory_sum", sa.Float, nullable=False),
+        sa.Column("memory_beats", sa.Integer, nullable=False),
         sa.Column("performance_sum", sa.Float, nullable=False),
+        sa.Column("performance_beats", sa.Integer, nullable=False),
         sa.Column("errors", sa.Integer, nullable=False),
         sa.Column("written", sa.Integer, nullable=False, server_default="0"),
     )
