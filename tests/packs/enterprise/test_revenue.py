@@ -99,3 +99,15 @@ def test_a_sale_no_agent_can_take_waits_until_one_is_active(enterprise: Enterpri
     assert plain(enterprise.person.pages.retrieve(agent_id), "Agent Name") == "trader-9"
     config = enterprise.client.get("/api/agents/trader-9/config").json()
     assert [a["reference"] for a in config["assignments"]] == ["pi_r3"]
+
+
+def test_a_sale_without_a_service_type_says_why_no_agent_takes_it(
+    enterprise: EnterpriseHub,
+) -> None:
+    enterprise.stripe(
+        "payment_intent.succeeded", intent("pi_r4", 1000, "gardening"), event_id="evt_r4"
+    )
+    row = sale(enterprise, "pi_r4")
+    assert (plain(row, "Status"), plain(row, "Service Type")) == ("Processing", None)
+    assert plain(row, "Details").startswith("No service type: set the payment intent's")
+    assert plain(row, "Processing Agent") == []

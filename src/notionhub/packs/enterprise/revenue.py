@@ -151,7 +151,7 @@ def _keep(connection: Connection, sale: Sale, now: float) -> tuple[str, str | No
                 client_email=sale.email,
                 status=sale.status,
                 created_at=now,
-                details=sale.failure,
+                details=_details(sale, sale.status),
             )
         )
         status, agent = sale.status, None
@@ -164,7 +164,7 @@ def _keep(connection: Connection, sale: Sale, now: float) -> tuple[str, str | No
                 .where(table.c.transaction_id == sale.transaction_id)
                 .values(
                     status=status,
-                    details=sale.failure if status == "Failed" else "",
+                    details=_details(sale, status),
                     service_type=row.service_type or sale.service_type,
                     client_email=row.client_email or sale.email,
                 )
@@ -176,6 +176,19 @@ def _keep(connection: Connection, sale: Sale, now: float) -> tuple[str, str | No
     if status == "Processing" and agent is None:
         agent = dispatch(connection, sale.transaction_id, now)
     return status, agent
+
+
+def _details(sale: Sale, status: str) -> str:
+    """What the row's Details say: why a payment failed, or that no agent type can take it."""
+    if status == "Failed":
+        return sale.failure
+    if sale.service_type is None:
+        return (
+            "No service type: set the payment intent's metadata.service_type to one of "
+            + ", ".join(SERVICE_TYPES)
+            + "; no agent is assigned until then."
+        )
+    return ""
 
 
 def dispatch(connection: Connection, transaction_id: str, now: float) -> str | None:
@@ -217,7 +230,13 @@ def dispatch_waiting(context: FlowContext) -> int:
     with read_connection(context.engine) as connection:
         waiting = connection.execute(
             select(table.c.transaction_id)
-            .where(and_(table.c.status == "Processing", table.c.agent.is_(None)))
+            .where(
+                and_(
+                    table.c.status == "Processing",
+                    table.c.agent.is_(None),
+                    table.c.service_type.is_not(None),  # no type, no agent: see its Details
+                )
+            )
             .order_by(table.c.created_at)
             .limit(100)
         ).all()
