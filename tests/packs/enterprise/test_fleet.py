@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from notionhub.packs.enterprise.alerts import Check, settle
 from notionhub.packs.enterprise.live import last_seq
+from notionhub.packs.enterprise.rows import iso
 from notionhub.packs.enterprise.tables import enterprise_agents
 from tests.packs.coaching.test_hub_end_to_end import eventually, plain
 from tests.packs.enterprise.conftest import EnterpriseHub
@@ -282,3 +284,21 @@ def test_hourly_metrics_average_only_the_heartbeats_that_carried_each_figure(
         for name in ("Performance", "CPU Usage", "Memory Usage", "Heartbeats")
     }
     assert figures == {"Performance": 0.9, "CPU Usage": 0.4, "Memory Usage": 0.6, "Heartbeats": 2}
+
+
+def test_an_alert_opened_again_within_the_same_second_is_a_new_alert(
+    enterprise: EnterpriseHub,
+) -> None:
+    now = enterprise.clock().timestamp()
+    failing = Check("error:flappy-1", ok=False, message="flappy-1 reports the status Error.")
+    with enterprise.context().engine.begin() as connection:
+        for _ in range(3):  # open, resolve, open, resolve…: all at the same instant
+            assert settle(connection, now, failing) == "opened"
+            assert settle(connection, now, Check("error:flappy-1", ok=True)) == "resolved"
+    found = [
+        a["alert"]
+        for a in enterprise.client.get("/api/alerts").json()["alerts"]
+        if a["check"] == "error:flappy-1"
+    ]
+    base = f"error:flappy-1 {iso(now)}"
+    assert sorted(found) == [base, f"{base} #2", f"{base} #3"]

@@ -64,7 +64,7 @@ def settle(connection: Connection, now: float, check: Check) -> str | None:
         return "resolved"
     if open_row is not None:
         return None
-    alert_id = f"{check.name} {iso(now)}"
+    alert_id = _new_alert_id(connection, check.name, now)
     connection.execute(
         table.insert().values(
             alert_id=alert_id,
@@ -84,6 +84,25 @@ def settle(connection: Connection, now: float, check: Check) -> str | None:
     )
     log.warning("alert_opened", check=check.name, alert=alert_id, severity=check.severity)
     return "opened"
+
+
+def _new_alert_id(connection: Connection, check: str, now: float) -> str:
+    """``<check> <time opened>``; one opened again within the same second gets ``#2``…"""
+    base = f"{check} {iso(now)}"
+    taken = {
+        row.alert_id
+        for row in connection.execute(
+            select(enterprise_alerts.c.alert_id).where(
+                enterprise_alerts.c.alert_id.startswith(base, autoescape=True)
+            )
+        )
+    }
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base} #{number}" in taken:
+        number += 1
+    return f"{base} #{number}"
 
 
 def alerts(engine: Engine, *, open_only: bool, limit: int = 200) -> list[dict[str, Any]]:
