@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
@@ -205,7 +205,7 @@ async def create_project(
         type="project.requested",
         idempotency_key=f"{PROVIDER}:project:{digest}",
         entity_key=f"project:{body.name}"[:300],
-        occurred_at=datetime.now(UTC),
+        occurred_at=_context(request).now(),  # the hub's clock
         data=data,
     )
     is_new = await submit_event(request, event)
