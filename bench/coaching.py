@@ -26,13 +26,14 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench import BenchOptions
+from bench import BenchOptions, month_runs
 from bench.coaching_month import (
     PACKAGES,
     Delivery,
@@ -44,6 +45,7 @@ from bench.coaching_month import (
 from bench.coaching_naive import NaiveCoachingApp
 from bench.ingest import running
 from bench.localnotion import TOKEN, notion_client, running_server
+from bench.month_runs import Posted, answered_requests, per, post_all
 from bench.report import Report, Table, Target
 
 NAME = "coaching"
@@ -100,34 +102,16 @@ def signed_headers(provider: str, body: bytes, now: int) -> dict[str, str]:
     return headers
 
 
-@dataclass
-class Posted:
-    statuses: Counter[int] = field(default_factory=Counter)
-    new: int = 0  # 202, stored as a new event
-    duplicates: int = 0  # 202, recognised as a redelivery
-    seconds: float = 0.0
-    errors: list[str] = field(default_factory=list)
-
-
 def post_month(hub_url: str, deliveries: list[Delivery]) -> Posted:
     """Post every delivery in arrival order, one after another."""
-    posted = Posted()
-    started = time.perf_counter()
-    with httpx.Client(base_url=hub_url, trust_env=False, timeout=60) as http:
+
+    def requests() -> Iterator[tuple[str, bytes, dict[str, str]]]:
         for delivery in deliveries:
             body = json.dumps(delivery.body, separators=(",", ":")).encode()
             headers = signed_headers(delivery.provider, body, int(time.time()))
-            answer = http.post(f"/hooks/{delivery.provider}", content=body, headers=headers)
-            posted.statuses[answer.status_code] += 1
-            if answer.status_code == 202:
-                if answer.json().get("duplicate"):
-                    posted.duplicates += 1
-                else:
-                    posted.new += 1
-            elif len(posted.errors) < 5:
-                posted.errors.append(f"{answer.status_code} {answer.text[:200]}")
-    posted.seconds = time.perf_counter() - started
-    return posted
+            yield f"/hooks/{delivery.provider}", body, headers
+
+    return post_all(hub_url, requests())
 
 
 # -- one hub run ---------------------------------------------------------------------------
@@ -148,11 +132,6 @@ class HubRun:
     by_route: dict[str, int]
     rows: dict[str, int] = field(default_factory=dict)
     failed_events: list[str] = field(default_factory=list)
-
-
-def _answered(stats: dict[str, Any]) -> tuple[int, int]:
-    limited = int(stats["by_status"].get("429", 0))
-    return int(stats["total"]) - limited, limited
 
 
 def _hub_env(home: Path, base_url: str, parent: str, rate: float) -> dict[str, str]:
@@ -302,7 +281,7 @@ def _apply(
     with httpx.Client(base_url=hub_url, trust_env=False, timeout=30) as hub:
         while time.monotonic() < deadline:
             stats = hub.get("/api/stats").json()
-            answered, _ = _answered(admin.get("/_admin/stats").json())
+            answered, _ = answered_requests(admin.get("/_admin/stats").json())
             now = time.perf_counter()
             if answered != last_total:
                 last_total, last_change = answered, now
@@ -314,7 +293,7 @@ def _apply(
                 break
             time.sleep(0.25)
         final = admin.get("/_admin/stats").json()
-    requests, limited = _answered(final)
+    requests, limited = answered_requests(final)
     return HubRun(
         deliveries=len(deliveries),
         posted=posted,
@@ -332,28 +311,10 @@ def _apply(
 
 
 def run_naive(root: Path, deliveries: list[Delivery]) -> dict[str, Any]:
-    (root / "naive").mkdir()
-    with running_server(root / "naive" / "notion") as server:
-        notion = notion_client(server.base_url)
-        admin = httpx.Client(base_url=server.base_url, trust_env=False, timeout=30)
-        try:
-            app = NaiveCoachingApp.provision(notion, workspace_page(notion))
-            admin.post("/_admin/reset-stats")
-            started = time.perf_counter()
-            for delivery in deliveries:
-                app.handle(delivery)
-            seconds = time.perf_counter() - started
-            requests, _ = _answered(admin.get("/_admin/stats").json())
-            return {
-                "requests": requests,
-                "seconds": seconds,
-                "misses": app.misses,
-                "sessions": app.count_rows("Sessions"),
-                "invoices": app.count_rows("Invoices"),
-            }
-        finally:
-            notion.close()
-            admin.close()
+    counted = {"sessions": "Sessions", "invoices": "Invoices"}
+    return month_runs.run_naive(
+        root, deliveries, NaiveCoachingApp.provision, counted, workspace_page
+    )
 
 
 def run(options: BenchOptions) -> Report:
@@ -394,10 +355,6 @@ def run(options: BenchOptions) -> Report:
 # -- the report ------------------------------------------------------------------------------
 
 
-def _per(value: float, count: int) -> float:
-    return round(value / count, 3) if count else 0.0
-
-
 def _describe(
     report: Report,
     sizes: Sizes,
@@ -417,7 +374,7 @@ def _describe(
     month.add("all deliveries", deliveries)
     report.tables.append(month)
 
-    per_delivery = _per(hub.requests, deliveries)
+    per_delivery = per(hub.requests, deliveries)
     compared = Table(
         "Notion requests for the month (counted by the local Notion server)",
         ["implementation", "requests", "per delivery", "per distinct event", "s until applied"],
@@ -425,15 +382,15 @@ def _describe(
     compared.add(
         "naive handlers (notion-client, no dedup)",
         naive["requests"],
-        _per(naive["requests"], deliveries),
-        _per(naive["requests"], distinct),
+        per(naive["requests"], deliveries),
+        per(naive["requests"], distinct),
         round(naive["seconds"], 1),
     )
     compared.add(
         "notionhub, coaching pack",
         hub.requests,
         per_delivery,
-        _per(hub.requests, distinct),
+        per(hub.requests, distinct),
         round(hub.drained_s, 1) if hub.drained_s is not None else None,
     )
     compared.add(
@@ -502,7 +459,7 @@ def _describe(
     )
     limit.add("deliveries", limited.deliveries)
     limit.add("Notion requests until drained", limited.requests_at_drain)
-    limit.add("  per delivery", _per(limited.requests_at_drain, limited.deliveries))
+    limit.add("  per delivery", per(limited.requests_at_drain, limited.deliveries))
     limit.add(
         "  not made for an event (dashboard upkeep, index syncs)",
         limited.requests - limited.hub_notion.get("requests", 0),

@@ -42,10 +42,11 @@ from typing import Any
 import httpx
 from starlette.datastructures import Headers
 
-from bench import BenchOptions
+from bench import BenchOptions, month_runs
 from bench.coaching import data_source, workspace_page
 from bench.ingest import running
 from bench.localnotion import TOKEN, notion_client, running_server
+from bench.month_runs import Posted, answered_requests, per, post_all
 from bench.network_month import Delivery, ExpectedRows, expected_rows, generate_month, summary
 from bench.network_naive import NaiveNetworkApp
 from bench.report import Report, Table, Target
@@ -167,33 +168,9 @@ def unhandled_types(deliveries: list[Delivery]) -> Counter[str]:
     return found
 
 
-@dataclass
-class Posted:
-    statuses: Counter[int] = field(default_factory=Counter)
-    new: int = 0  # 202, stored as a new event
-    duplicates: int = 0  # 202, recognised as a redelivery
-    seconds: float = 0.0
-    errors: list[str] = field(default_factory=list)
-
-
 def post_month(hub_url: str, deliveries: list[Delivery]) -> Posted:
     """Post every delivery in arrival order, one after another."""
-    posted = Posted()
-    started = time.perf_counter()
-    with httpx.Client(base_url=hub_url, trust_env=False, timeout=60) as http:
-        for delivery in deliveries:
-            path, body, headers = request_for(delivery)
-            answer = http.post(path, content=body, headers=headers)
-            posted.statuses[answer.status_code] += 1
-            if answer.status_code == 202:
-                if answer.json().get("duplicate"):
-                    posted.duplicates += 1
-                else:
-                    posted.new += 1
-            elif len(posted.errors) < 5:
-                posted.errors.append(f"{answer.status_code} {answer.text[:200]}")
-    posted.seconds = time.perf_counter() - started
-    return posted
+    return post_all(hub_url, (request_for(delivery) for delivery in deliveries))
 
 
 # -- one hub run ---------------------------------------------------------------------------
@@ -215,11 +192,6 @@ class HubRun:
     rows: dict[str, Any] = field(default_factory=dict)
     by_type: dict[str, dict[str, Any]] = field(default_factory=dict)
     failed_events: list[str] = field(default_factory=list)
-
-
-def _answered(stats: dict[str, Any]) -> tuple[int, int]:
-    limited = int(stats["by_status"].get("429", 0))
-    return int(stats["total"]) - limited, limited
 
 
 def _hub_env(
@@ -265,7 +237,7 @@ def _wait_ready(hub_url: str, admin: httpx.Client, timeout: float = 180.0) -> No
         raise RuntimeError(f"the hub was not ready in {timeout:.0f} s: {answer.text[:500]}")
     last, still_since = -1, time.monotonic()
     while time.monotonic() < deadline:
-        total, _ = _answered(admin.get("/_admin/stats").json())
+        total, _ = answered_requests(admin.get("/_admin/stats").json())
         if total != last:
             last, still_since = total, time.monotonic()
         elif time.monotonic() - still_since >= 3.0:
@@ -337,7 +309,7 @@ def _apply(
     with _operator(hub_url) as hub:
         while time.monotonic() < deadline:
             stats = hub.get("/api/stats").json()
-            answered, _ = _answered(admin.get("/_admin/stats").json())
+            answered, _ = answered_requests(admin.get("/_admin/stats").json())
             now = time.perf_counter()
             if answered != last_total:
                 last_total, last_change = answered, now
@@ -349,7 +321,7 @@ def _apply(
                 break
             time.sleep(0.25)
         final = admin.get("/_admin/stats").json()
-    requests, limited = _answered(final)
+    requests, limited = answered_requests(final)
     return HubRun(
         deliveries=len(deliveries),
         posted=posted,
@@ -469,28 +441,10 @@ def costs_by_type(hub: httpx.Client) -> dict[str, dict[str, Any]]:
 
 
 def run_naive(root: Path, deliveries: list[Delivery]) -> dict[str, Any]:
-    (root / "naive").mkdir()
-    with running_server(root / "naive" / "notion") as server:
-        notion = notion_client(server.base_url)
-        admin = httpx.Client(base_url=server.base_url, trust_env=False, timeout=30)
-        try:
-            app = NaiveNetworkApp.provision(notion, workspace_page(notion))
-            admin.post("/_admin/reset-stats")
-            started = time.perf_counter()
-            for delivery in deliveries:
-                app.handle(delivery)
-            seconds = time.perf_counter() - started
-            requests, _ = _answered(admin.get("/_admin/stats").json())
-            return {
-                "requests": requests,
-                "seconds": seconds,
-                "misses": app.misses,
-                "contacts": app.count_rows("Contacts"),
-                "instances": app.count_rows("Workflow Instances"),
-            }
-        finally:
-            notion.close()
-            admin.close()
+    counted = {"contacts": "Contacts", "instances": "Workflow Instances"}
+    return month_runs.run_naive(
+        root, deliveries, NaiveNetworkApp.provision, counted, workspace_page
+    )
 
 
 def run(options: BenchOptions) -> Report:
@@ -540,10 +494,6 @@ def run(options: BenchOptions) -> Report:
 
 
 # -- the report ------------------------------------------------------------------------------
-
-
-def _per(value: float, count: int) -> float:
-    return round(value / count, 3) if count else 0.0
 
 
 def _operations(entry: dict[str, Any]) -> str:
@@ -620,7 +570,7 @@ def _describe(
     month.add("all deliveries", deliveries, sum(unhandled.values()))
     report.tables.append(month)
 
-    per_delivery = _per(hub.requests, deliveries)
+    per_delivery = per(hub.requests, deliveries)
     compared = Table(
         "Notion requests for the month (counted by the local Notion server)",
         ["implementation", "requests", "per delivery", "per distinct event", "s until applied"],
@@ -628,15 +578,15 @@ def _describe(
     compared.add(
         "naive one-page-per-event handler (notion-client, no dedup)",
         naive["requests"],
-        _per(naive["requests"], deliveries),
-        _per(naive["requests"], distinct),
+        per(naive["requests"], deliveries),
+        per(naive["requests"], distinct),
         round(naive["seconds"], 1),
     )
     compared.add(
         "notionhub, network pack",
         hub.requests,
         per_delivery,
-        _per(hub.requests, distinct),
+        per(hub.requests, distinct),
         round(hub.drained_s, 1) if hub.drained_s is not None else None,
     )
     compared.add(
@@ -658,7 +608,7 @@ def _describe(
             kind,
             entry["events"],
             entry["requests"],
-            _per(entry["requests"], entry["events"]),
+            per(entry["requests"], entry["events"]),
             _operations(entry),
         )
     report.tables.append(costs)
@@ -724,7 +674,7 @@ def _describe(
     )
     limit.add("deliveries", limited.deliveries)
     limit.add("Notion requests until drained", limited.requests_at_drain)
-    limit.add("  per delivery", _per(limited.requests_at_drain, limited.deliveries))
+    limit.add("  per delivery", per(limited.requests_at_drain, limited.deliveries))
     limit.add(
         "  not made for an event (upkeep, index syncs, polling)",
         limited.requests - limited.hub_notion.get("requests", 0),
