@@ -40,12 +40,11 @@ from bench.coaching_month import (
     ExpectedRows,
     expected_rows,
     generate_month,
-    summary,
 )
 from bench.coaching_naive import NaiveCoachingApp
 from bench.ingest import running
 from bench.localnotion import TOKEN, notion_client, running_server
-from bench.month_runs import Posted, answered_requests, per, post_all
+from bench.month_runs import Posted, answered_requests, per, post_all, summary
 from bench.report import Report, Table, Target
 
 NAME = "coaching"

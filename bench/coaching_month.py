@@ -116,19 +116,6 @@ def generate_month(
     return month.arrivals()
 
 
-def summary(deliveries: Iterable[Delivery]) -> dict[str, int]:
-    """Distinct events by ``provider:type``, plus ``redeliveries`` and ``deliveries`` (all)."""
-    counts: Counter[str] = Counter()
-    total = redeliveries = 0
-    for delivery in deliveries:
-        total += 1
-        if delivery.redelivery:
-            redeliveries += 1
-        else:
-            counts[f"{delivery.provider}:{delivery.event_type}"] += 1
-    return {**dict(sorted(counts.items())), "redeliveries": redeliveries, "deliveries": total}
-
-
 @dataclass(frozen=True)
 class ExpectedRows:
     """What a correct integration holds in Notion once the month is applied."""

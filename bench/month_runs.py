@@ -1,6 +1,6 @@
-"""What the month benchmarks (``coaching``, ``network``) share: posting a month of signed
-deliveries to a hub, counting the local Notion's answered requests, and running the month
-through a naive app that calls Notion directly."""
+"""What the month benchmarks (``coaching``, ``network``) share: a month's summary, posting
+its signed deliveries to a hub, counting the local Notion's answered requests, and running the
+month through a naive app that calls Notion directly."""
 
 from __future__ import annotations
 
@@ -56,6 +56,32 @@ def answered_requests(stats: dict[str, Any]) -> tuple[int, int]:
 
 def per(value: float, count: int) -> float:
     return round(value / count, 3) if count else 0.0
+
+
+class Tallied(Protocol):
+    """A delivery as counted: which event it is, and whether it is a resend."""
+
+    @property
+    def provider(self) -> str: ...
+
+    @property
+    def event_type(self) -> str: ...
+
+    @property
+    def redelivery(self) -> bool: ...
+
+
+def summary(deliveries: Iterable[Tallied]) -> dict[str, int]:
+    """Distinct events by ``provider:type``, plus ``redeliveries`` and ``deliveries`` (all)."""
+    counts: Counter[str] = Counter()
+    total = redeliveries = 0
+    for delivery in deliveries:
+        total += 1
+        if delivery.redelivery:
+            redeliveries += 1
+        else:
+            counts[f"{delivery.provider}:{delivery.event_type}"] += 1
+    return {**dict(sorted(counts.items())), "redeliveries": redeliveries, "deliveries": total}
 
 
 class NaiveApp(Protocol[D_contra]):

@@ -46,8 +46,8 @@ from bench import BenchOptions, month_runs
 from bench.coaching import data_source, workspace_page
 from bench.ingest import running
 from bench.localnotion import TOKEN, notion_client, running_server
-from bench.month_runs import Posted, answered_requests, per, post_all
-from bench.network_month import Delivery, ExpectedRows, expected_rows, generate_month, summary
+from bench.month_runs import Posted, answered_requests, per, post_all, summary
+from bench.network_month import Delivery, ExpectedRows, expected_rows, generate_month
 from bench.network_naive import NaiveNetworkApp
 from bench.report import Report, Table, Target
 from notionhub.ingest.event import Event, WebhookRequest

@@ -8,7 +8,8 @@ from datetime import datetime
 
 import pytest
 from bench.coaching import SECRETS, signed_headers
-from bench.coaching_month import Delivery, expected_rows, generate_month, summary
+from bench.coaching_month import Delivery, expected_rows, generate_month
+from bench.month_runs import summary
 
 from notionhub.ingest.registry import get_provider
 from tests.ingest.conftest import build_request

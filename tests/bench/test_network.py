@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from bench.__main__ import BENCHMARKS
+from bench.month_runs import summary
 from bench.network import SECRETS, parsed, request_for, run, unhandled_types
-from bench.network_month import Delivery, expected_rows, generate_month, people_of, summary
+from bench.network_month import Delivery, expected_rows, generate_month, people_of
 from bench.report import write_report
 from starlette.datastructures import Headers
 
