@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, TypeVar
@@ -88,6 +88,19 @@ Flow = Callable[[Event, FlowContext], str | None]
 React = Callable[[Change[Any], FlowContext], str | None]
 # Work that is not about one event (a dashboard, a report): given the context, says what it did.
 Job = Callable[[FlowContext], str | None]
+
+
+@dataclass(frozen=True)
+class WrittenReport:
+    """A report a pack wrote on demand: its Notion page and a one-line account."""
+
+    page_id: str
+    summary: str
+
+
+# A report written on demand (``notionhub report KIND [--date]``): given the context and the day
+# asked for (None: the period just ended), the page it wrote.
+ReportJob = Callable[[FlowContext, date | None], WrittenReport]
 
 
 @dataclass(frozen=True)
@@ -180,6 +193,9 @@ class Pack:
     # each a dict with at least ``name``, ``status`` and ``last_heartbeat`` (ISO 8601 or None),
     # listed by ``GET /api/agents`` after the packs' own agents, with ``"kind": "fleet"``.
     external_agents: Callable[[FlowContext], list[dict[str, Any]]] | None = None
+    # Reports people ask for by name: ``notionhub report <kind> [--date]`` runs the one of the
+    # enabled pack that declares ``kind``.
+    reports: Mapping[str, ReportJob] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         names = [agent.name for agent in self.agents]

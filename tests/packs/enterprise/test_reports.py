@@ -17,7 +17,6 @@ from sqlalchemy import Engine, insert
 from typer.testing import CliRunner
 
 from notionhub.cli import app
-from notionhub.cli_report import ReportKind
 from notionhub.hubdb.audit_log import AuditLog
 from notionhub.packs.enterprise import PACK
 from notionhub.packs.enterprise.report_figures import money, sparkline
@@ -454,7 +453,8 @@ def test_schedules_report_on_the_period_just_ended() -> None:
         "enterprise.reports.audit": "30 6 * * *",
     }
     assert REPORTS in PACK.agents
-    assert {kind.value for kind in ReportKind} == set(BUILDERS) == set(LOOK_BACK)
+    # What `notionhub report KIND` offers: every report, each with its look-back.
+    assert set(PACK.reports) == set(BUILDERS) == set(LOOK_BACK)
     monday = datetime(2026, 3, 9, 6, 10, tzinfo=UTC)
     assert report_day("weekly", monday) == date(2026, 3, 8)  # Sunday: its week is W10
     assert report_day("monthly", datetime(2026, 4, 1, 6, 20, tzinfo=UTC)) == date(2026, 3, 31)

@@ -21,7 +21,7 @@ from notionhub.packs.enterprise.models import (
     SystemMetric,
 )
 from notionhub.packs.enterprise.projects import handle_request, project_added, project_changed
-from notionhub.packs.enterprise.reports import REPORTS
+from notionhub.packs.enterprise.reports import ON_DEMAND, REPORTS
 from notionhub.packs.enterprise.revenue import (
     STRIPE_KINDS,
     dispatch_waiting,
@@ -129,6 +129,7 @@ PACK = Pack(
     migrations=Path(__file__).parent / "migrations",
     router=router,
     external_agents=lambda context: fleet(context.engine),
+    reports=ON_DEMAND,
 )
 
 __all__ = ["AGENTS", "PACK"]

@@ -45,7 +45,7 @@ from notionhub.packs.enterprise.report_figures import (
     sparkline,
 )
 from notionhub.packs.enterprise.rows import moment
-from notionhub.packs.pack import Agent, FlowContext, Job, Schedule
+from notionhub.packs.pack import Agent, FlowContext, Job, ReportJob, Schedule, WrittenReport
 
 MAX_REFUSALS = 200  # refusals listed one by one; the rest are counted
 
@@ -343,6 +343,18 @@ def _rebuild_body(gateway: NotionGateway, page_id: str, elements: Sequence[Eleme
         # Gone already: a run of the same report at the same time trashed it.
         with suppress(ObjectNotFound, ValidationFailed):
             gateway.delete_block(block_id)
+
+
+def _on_demand(kind: str) -> ReportJob:
+    def write(context: FlowContext, day: date | None) -> WrittenReport:
+        published = publish(context, kind, day or report_day(kind, context.now()))
+        return WrittenReport(published.page_id, f"{published.summary} ({published.action})")
+
+    return write
+
+
+# ``notionhub report <kind> [--date]``: without a date, the period a scheduled run now reports on.
+ON_DEMAND: dict[str, ReportJob] = {kind: _on_demand(kind) for kind in BUILDERS}
 
 
 def _scheduled(kind: str) -> Job:
