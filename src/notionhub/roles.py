@@ -3,7 +3,7 @@
 Every hub route that is not public declares the one permission it needs
 (``web/authorization.py`` ``require``); a caller's API key is bound to one role, and a role is a
 set of permissions. ``INTERNAL_API_KEY`` is an admin key. The permissions marked *no route yet*
-are held by the roles as the enterprise guide defines them, for routes to come.
+are held by the roles as the enterprise guide defines the roles, for routes to come.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ PERMISSIONS: dict[str, str] = {
     "events:read": "the event log with payloads: GET /api/events…, the console's events",
     "events:replay": "replay events: POST /api/events/{id}/replay, the console's replay",
     "agents:read": "GET /api/agents, the console's agents",
-    "agents:write": "agents' heartbeats: POST /api/agents/{name}/heartbeat (enterprise pack)",
-    "alerts:read": "GET /api/alerts (enterprise pack)",
+    "agents:write": "agents' heartbeats: POST /api/agents/{name}/heartbeat (a pack's route)",
+    "alerts:read": "GET /api/alerts (a pack's route)",
     "workflows:read": "packs' workflow instances: GET /workflows…, the console's workflows",
-    "projects:read": "the project pipeline (enterprise pack; no route yet)",
-    "projects:write": "POST /api/projects (enterprise pack)",
-    "reports:read": "BI reports (enterprise pack; no route yet)",
-    "reports:write": "run a BI report on demand (enterprise pack; no route yet)",
+    "projects:read": "the project pipeline (no route yet)",
+    "projects:write": "POST /api/projects (a pack's route)",
+    "reports:read": "BI reports (no route yet)",
+    "reports:write": "run a BI report on demand (no route yet)",
     "workspace:read": "the console's workspace: provisioned databases and their rows",
     "providers:read": "the console's providers: webhook URLs, secrets set or not",
     "providers:test": "send a signed test event from the console",
