@@ -7,7 +7,9 @@ too, and ``notionhub worker`` processes make up the rest. Signed Stripe events a
 loopback (16 keep-alive connections) while processing runs; the figures are the 202s per
 second of that stream and the events processed per second from its first request until every
 event is processed (echo pack, Notion budget off: 1,000 requests/s), and the transactions
-committed per event (``commits``: on SQLite the hub process's, on PostgreSQL the database's).
+committed per event (``commits``: on SQLite the hub process's, on PostgreSQL the database's),
+and the CPU time ``serve`` spent per event (its ``process_cpu_seconds_total``: with one process,
+every event's processing; with workers, its share).
 
 PostgreSQL is the machine's, at ``NOTIONHUB_BENCH_POSTGRES`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``, the tests' server); every process, PostgreSQL
@@ -68,6 +70,7 @@ class Figures:
     processed: int
     failed: int
     commits_per_event: float  # see ``commits`` below
+    serve_cpu_ms_per_event: float  # see ``serve_cpu_seconds`` below
 
 
 @contextmanager
@@ -129,7 +132,7 @@ def run_setup(setup: Setup, events: int, base_env: dict[str, str], root: Path) -
         for number in range(1, setup.workers + 1):
             stack.enter_context(worker(env, folder, f"worker-{number}"))
         database = env.get("DATABASE_URL")
-        before = commits(url, database)
+        before, cpu_before = commits(url, database), serve_cpu_seconds(url)
         host = url.removeprefix("http://")
         started = time.perf_counter()
         load = post_all(
@@ -138,6 +141,7 @@ def run_setup(setup: Setup, events: int, base_env: dict[str, str], root: Path) -
         _drain_s, final = wait_for_drain(url, events)
         total_s = time.perf_counter() - started
         spent = commits(url, database) - before
+        cpu_spent = serve_cpu_seconds(url) - cpu_before
     accepted = load.statuses[202] / load.elapsed_s if load.elapsed_s else 0.0
     return Figures(
         setup,
@@ -147,7 +151,25 @@ def run_setup(setup: Setup, events: int, base_env: dict[str, str], root: Path) -
         processed=final["processed"],
         failed=final["failed"],
         commits_per_event=spent / events if events else 0.0,
+        serve_cpu_ms_per_event=cpu_spent * 1000 / events if events else 0.0,
     )
+
+
+def metric_total(url: str, family_name: str, sample_name: str) -> float:
+    """The sum of one metric's samples on the hub's /metrics."""
+    text = httpx.get(f"{url}/metrics", timeout=10).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == family_name
+        for sample in family.samples
+        if sample.name == sample_name
+    )
+
+
+def serve_cpu_seconds(url: str) -> float:
+    """CPU seconds (user and system) the ``serve`` process has used so far."""
+    return metric_total(url, "process_cpu_seconds", "process_cpu_seconds_total")
 
 
 def commits(url: str, database: str | None) -> float:
@@ -162,14 +184,7 @@ def commits(url: str, database: str | None) -> float:
                 "SELECT xact_commit FROM pg_stat_database WHERE datname = %s", (name,)
             ).fetchone()
         return float(row[0]) if row else 0.0
-    text = httpx.get(f"{url}/metrics", timeout=10).text
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        if family.name == "notionhub_database_commits"
-        for sample in family.samples
-        if sample.name == "notionhub_database_commits_total"
-    )
+    return metric_total(url, "notionhub_database_commits", "notionhub_database_commits_total")
 
 
 def run(options: BenchOptions) -> Report:
@@ -197,6 +212,7 @@ def run(options: BenchOptions) -> Report:
             "p99 ms",
             "processed/s (end to end)",
             "commits/event",
+            "serve CPU ms/event",
             "processed",
             "failed",
         ],
@@ -208,6 +224,7 @@ def run(options: BenchOptions) -> Report:
             round(figure.p99_ms, 1),
             round(figure.processed_per_s, 1),
             round(figure.commits_per_event, 1),
+            round(figure.serve_cpu_ms_per_event, 1),
             figure.processed,
             figure.failed,
         )
@@ -222,6 +239,7 @@ def run(options: BenchOptions) -> Report:
             "processed": figure.processed,
             "failed": figure.failed,
             "commits_per_event": figure.commits_per_event,
+            "serve_cpu_ms_per_event": figure.serve_cpu_ms_per_event,
         }
         for figure in figures
     }

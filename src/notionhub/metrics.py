@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 from sqlalchemy import Engine, event
 
 
@@ -11,6 +11,9 @@ class Metrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
+        # The process's CPU seconds, memory and open files (process_*): what one event costs
+        # the process, and what it holds, read off /metrics (Linux only; absent elsewhere).
+        ProcessCollector(registry=self.registry)
         self.notion_requests = Counter(
             "notionhub_notion_requests",
             "Requests sent to Notion, by operation and outcome.",

@@ -164,6 +164,13 @@ def test_health_readiness_and_metrics(hub: Hub) -> None:
         if sample.name == "notionhub_database_commits_total"
     }
     assert commits["hub"] >= 3 and commits["dbos"] >= 1  # stored, claimed, finished; its workflow
+    cpu = [
+        sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "process_cpu_seconds"
+        for sample in family.samples
+    ]
+    assert len(cpu) == 1 and cpu[0] > 0  # the process's own, for CPU per event (bench scale)
 
 
 def test_the_openapi_document_lists_the_contract_routes(hub: Hub) -> None:
