@@ -68,25 +68,30 @@ def notion_client(notion_url: str) -> Client:
     return Client(auth=DEFAULT_TOKEN, base_url=notion_url, retry=False)
 
 
-def keys_in(notion_url: str, model: type[NotionModel]) -> Counter[str]:
-    """How many live pages of ``model``'s database hold each key."""
+def pages_of(notion_url: str, model: type[NotionModel]) -> list[dict[str, Any]]:
+    """Every live page of ``model``'s database, as Notion answers it (``created_time`` and
+    all)."""
     client = notion_client(notion_url)
     try:
         source = data_source(client, model.__database__.name)
-        keys: Counter[str] = Counter()
+        pages: list[dict[str, Any]] = []
         cursor = None
         while True:
             body: dict[str, Any] = {"page_size": 100}
             if cursor:
                 body["start_cursor"] = cursor
             page = client.request(path=f"data_sources/{source}/query", method="POST", body=body)
-            for row in page["results"]:
-                keys[key_value(from_page(model, row)) or ""] += 1
+            pages.extend(page["results"])
             if not page["has_more"]:
-                return keys
+                return pages
             cursor = page["next_cursor"]
     finally:
         client.close()
+
+
+def keys_in(notion_url: str, model: type[NotionModel]) -> Counter[str]:
+    """How many live pages of ``model``'s database hold each key."""
+    return Counter(key_value(from_page(model, row)) or "" for row in pages_of(notion_url, model))
 
 
 def data_sources_named(notion_url: str, title: str) -> int:
