@@ -13,6 +13,9 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import free_port
+from tests.signing import STRIPE_SECRET
+
+WORKER_READY = "Notion: "  # a worker's banner ends with its Notion line
 
 
 def base_env(**values: str) -> dict[str, str]:
@@ -97,3 +100,55 @@ class Process:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
+
+
+@dataclass
+class SharedHub:
+    """One ``serve`` and ``workers`` ``notionhub worker``s on one PostgreSQL, beside a standalone
+    ``notionhub notion-server``, as a deployment runs them (echo pack, Stripe webhooks)."""
+
+    folder: Path
+    database_url: str
+    workers: int
+    extra_env: dict[str, str] = field(default_factory=dict)
+    notion: Process = field(init=False)
+    hub: Process = field(init=False)
+    worker_processes: list[Process] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.notion = Process(
+            ["notion-server", "--data", str(self.folder / "notion")], self.folder, base_env()
+        )
+        self.hub = Process(["serve"], self.folder, self.env("serve"))
+        self.worker_processes = [
+            Process(["worker"], self.folder, self.env(f"w{n}")) for n in range(1, self.workers + 1)
+        ]
+
+    def env(self, worker: str) -> dict[str, str]:
+        """The environment of the process whose WORKER_ID is ``worker``."""
+        return base_env(
+            DATABASE_URL=self.database_url,
+            WORKER_ID=worker,
+            NOTIONHUB_HOME=str(self.folder / worker),
+            NOTION_BASE_URL=self.notion.url,
+            STRIPE_WEBHOOK_SECRET=STRIPE_SECRET,
+            NOTIONHUB_PACKS="echo",
+            NOTIONHUB_POLL_SECONDS="0",
+            **self.extra_env,
+        )
+
+    def start(self) -> None:
+        """The Notion server, then ``serve`` (it provisions the Event Log and records the pack
+        set first), then the workers, each once its banner is out."""
+        self.notion.start("/_admin/stats")
+        self.hub.start("/health")
+        for worker in self.worker_processes:
+            worker.launch()
+        for worker in self.worker_processes:
+            worker.wait_until(WORKER_READY)
+
+    def stop(self) -> None:
+        """Every process, workers and ``serve`` first; those never started are skipped."""
+        for process in reversed([self.hub, *self.worker_processes]):
+            process.stop()
+        self.notion.stop()

@@ -25,10 +25,9 @@ import psycopg
 from notionhub.notion.schema.convert import from_page
 from notionhub.packs.echo.models import EventLogEntry
 from tests.acceptance.hub_checks import event_summaries, pages_of, wait_for_drain
-from tests.acceptance.hub_process import Process, base_env
+from tests.acceptance.hub_process import SharedHub
 from tests.acceptance.test_crash_recovery import Sender
-from tests.acceptance.test_workers_postgres import READY
-from tests.signing import STRIPE_SECRET, stripe_event
+from tests.signing import stripe_event
 
 CUSTOMERS = 6
 EVENTS = CUSTOMERS * 30
@@ -47,29 +46,10 @@ def executors(database_url: str) -> dict[str, str]:
 def test_each_entity_applies_in_arrival_order_across_processes(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    notion = Process(["notion-server", "--data", str(tmp_path / "notion")], tmp_path, base_env())
-    notion.start("/_admin/stats")
-
-    def env(worker: str) -> dict[str, str]:
-        return base_env(
-            DATABASE_URL=postgres_url,
-            WORKER_ID=worker,
-            NOTIONHUB_HOME=str(tmp_path / worker),
-            NOTION_BASE_URL=notion.url,
-            STRIPE_WEBHOOK_SECRET=STRIPE_SECRET,
-            NOTIONHUB_PACKS="echo",
-            NOTIONHUB_POLL_SECONDS="0",
-        )
-
-    hub = Process(["serve"], tmp_path, env("serve"))
-    workers = [Process(["worker"], tmp_path, env(f"w{n}")) for n in range(1, WORKERS + 1)]
+    deployment = SharedHub(tmp_path, postgres_url, WORKERS)
     try:
-        hub.start("/health")  # provisions the Event Log and records the pack set first
-        for worker in workers:
-            worker.launch()
-        for worker in workers:
-            worker.wait_until(READY)
-
+        deployment.start()
+        hub, notion = deployment.hub, deployment.notion
         bodies = [stripe_event(n, f"customer{n % CUSTOMERS}@example.com") for n in range(EVENTS)]
         sender = Sender(hub.url + "/hooks/stripe", bodies)
         sender.run()
@@ -84,9 +64,7 @@ def test_each_entity_applies_in_arrival_order_across_processes(
         }
         ran_in = executors(postgres_url)
     finally:
-        for process in reversed([hub, *workers]):
-            process.stop()
-        notion.stop()
+        deployment.stop()
 
     arrived: dict[str, list[str]] = defaultdict(list)
     for event in sorted(events.values(), key=lambda e: e["seq"]):

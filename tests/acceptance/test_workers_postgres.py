@@ -20,9 +20,9 @@ import psycopg
 from notionhub.notion.budget import BudgetPolicy
 from notionhub.packs.echo.models import EventLogEntry
 from tests.acceptance.hub_checks import event_summaries, keys_in, wait_for_drain
-from tests.acceptance.hub_process import Process, base_env
+from tests.acceptance.hub_process import Process, SharedHub
 from tests.acceptance.test_crash_recovery import Sender
-from tests.signing import STRIPE_SECRET, stripe_event
+from tests.signing import stripe_event
 
 EVENTS = 400
 WORKERS = 3
@@ -30,7 +30,6 @@ RATE = 20.0  # NOTION_REQUESTS_PER_SECOND: below what the processes do, so the b
 # How much later than its budget slot a request may appear in the Notion server's log (it is
 # logged when answered): up to 0.14 s measured with seven processes busy on two cores.
 LOGGED_LATE = 0.25
-READY = "Notion: "  # the worker's banner ends with its Notion line
 
 
 def pending_of(database_url: str, executor: str) -> int:
@@ -68,30 +67,12 @@ def recovered_by_others(processes: list[Process], dead: str) -> int:
 def test_workers_drain_exactly_once_recover_a_killed_one_and_keep_the_budget(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    notion = Process(["notion-server", "--data", str(tmp_path / "notion")], tmp_path, base_env())
-    notion.start("/_admin/stats")
-
-    def env(worker: str) -> dict[str, str]:
-        return base_env(
-            DATABASE_URL=postgres_url,
-            WORKER_ID=worker,
-            NOTIONHUB_HOME=str(tmp_path / worker),
-            NOTION_BASE_URL=notion.url,
-            STRIPE_WEBHOOK_SECRET=STRIPE_SECRET,
-            NOTIONHUB_PACKS="echo",
-            NOTION_REQUESTS_PER_SECOND=str(RATE),
-            NOTIONHUB_POLL_SECONDS="0",
-        )
-
-    hub = Process(["serve"], tmp_path, env("serve"))
-    workers = [Process(["worker"], tmp_path, env(f"w{n}")) for n in range(1, WORKERS + 1)]
-    everyone = [hub, *workers]
+    deployment = SharedHub(
+        tmp_path, postgres_url, WORKERS, {"NOTION_REQUESTS_PER_SECOND": str(RATE)}
+    )
+    hub, notion, workers = deployment.hub, deployment.notion, deployment.worker_processes
     try:
-        hub.start("/health")  # provisions the Event Log and records the pack set first
-        for worker in workers:
-            worker.launch()
-        for worker in workers:
-            worker.wait_until(READY)
+        deployment.start()
 
         bodies = [stripe_event(n, f"client{n % 50}@example.com") for n in range(EVENTS)]
         sender = Sender(hub.url + "/hooks/stripe", bodies)
@@ -115,7 +96,9 @@ def test_workers_drain_exactly_once_recover_a_killed_one_and_keep_the_budget(
         rows = keys_in(notion.url, EventLogEntry)
         assert set(rows) == {f"stripe:evt_test_{n:06d}" for n in range(EVENTS)}
         assert max(rows.values()) == 1, [key for key, count in rows.items() if count > 1]
-        assert recovered_by_others([hub, *workers[1:]], "w1") > 0, [p.output() for p in everyone]
+        assert recovered_by_others([hub, *workers[1:]], "w1") > 0, [
+            p.output() for p in [hub, *workers]
+        ]
 
         times = sorted(r["time"] for r in log["requests"])
         assert len(times) >= EVENTS
@@ -129,6 +112,4 @@ def test_workers_drain_exactly_once_recover_a_killed_one_and_keep_the_budget(
             worker.stop()
             assert worker.process is not None and worker.process.returncode == 0, worker.output()
     finally:
-        for process in reversed(everyone):
-            process.stop()
-        notion.stop()
+        deployment.stop()
