@@ -5,8 +5,10 @@ The event log, not DBOS, is the inbox: ingest only writes a row, and this thread
 request path, however slow Notion is, and DBOS never holds more than the window.
 
 Ingest comes first: while webhooks are arriving faster than ``PRESSURE_RATE`` a second, no new
-event is dispatched (at most for ``max_hold_seconds`` in a row, so processing never stops), and
-the CPU goes to acknowledging them; the burst is processed right behind it.
+event is dispatched, and the CPU goes to acknowledging them; a burst is processed right behind
+it. The hold lasts at most ``max_hold_seconds`` in a row: a stream that stays above the rate
+longer is processed as it comes, at full pace, until it eases (holding one window per hold,
+as before, processed 6.5 events/s under a sustained 1,460/s stream: ``bench ingest``).
 
 A claimed event is marked ``queued`` before its workflow is enqueued; a crash in between leaves
 a queued event with no workflow, which the sweep (at start, then every ``sweep_seconds``)
@@ -57,6 +59,7 @@ class Dispatcher:
         max_hold_seconds: float = 10.0,
         died_of_database_away: Callable[[str], bool] = lambda _workflow_id: False,
         turn: Callable[[], AbstractContextManager[bool]] = lambda: nullcontext(True),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.enqueue = enqueue
@@ -68,7 +71,8 @@ class Dispatcher:
         self.max_hold_seconds = max_hold_seconds
         self.died_of_database_away = died_of_database_away
         self.turn = turn  # yields whether this process may dispatch now
-        self._last_dispatch = time.monotonic()
+        self.clock = clock
+        self._held_since: float | None = None  # when the pressure began, while it lasts
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -105,12 +109,20 @@ class Dispatcher:
 
     def dispatch_once(self) -> int:
         """Enqueue as many pending events as the window has room for; returns how many."""
-        now = time.monotonic()
-        if self.hold() and now - self._last_dispatch < self.max_hold_seconds:
+        if self._holding():
             return 0
-        self._last_dispatch = now
         with self.turn() as ours:
             return self._dispatch_window() if ours else 0
+
+    def _holding(self) -> bool:
+        """Whether to hold back: under pressure, for its first ``max_hold_seconds`` only."""
+        if not self.hold():
+            self._held_since = None
+            return False
+        now = self.clock()
+        if self._held_since is None:
+            self._held_since = now
+        return now - self._held_since < self.max_hold_seconds
 
     def _dispatch_window(self) -> int:
         dispatched = 0

@@ -1,0 +1,58 @@
+"""The dispatcher's hold: ingest first during a burst, never processing starved by a stream."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from notionhub.queue.dispatcher import Dispatcher
+from notionhub.queue.store import EventStore
+from tests.queue.conftest import make_event
+
+
+class Moment:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_pressure_holds_dispatching_for_its_first_seconds_only(hub_engine: Engine) -> None:
+    store = EventStore(hub_engine)
+    enqueued: list[str] = []
+    pressure = [True]
+    moment = Moment()
+    dispatcher = Dispatcher(
+        store,
+        lambda event: enqueued.append(event.id),
+        lambda _workflow_id: None,
+        hold=lambda: pressure[0],
+        max_hold_seconds=10.0,
+        clock=moment,
+    )
+
+    def arrive(count: int) -> None:
+        store.insert_many([make_event() for _ in range(count)])
+
+    arrive(3)
+    assert dispatcher.dispatch_once() == 0  # a burst begins: ingest first
+    moment.now = 9.9
+    assert dispatcher.dispatch_once() == 0
+    moment.now = 10.0
+    assert dispatcher.dispatch_once() == 3  # held long enough
+    for second in (11.0, 15.0, 40.0):  # the stream goes on: processed as it comes
+        moment.now = second
+        arrive(2)
+        assert dispatcher.dispatch_once() == 2
+    pressure[0] = False
+    arrive(1)
+    assert dispatcher.dispatch_once() == 1  # the stream eased
+    pressure[0] = True
+    moment.now = 41.0
+    arrive(1)
+    assert dispatcher.dispatch_once() == 0  # a new burst is held again
+    moment.now = 51.0
+    assert dispatcher.dispatch_once() == 1
+    assert len(enqueued) == len(set(enqueued)) == 11
