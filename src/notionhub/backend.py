@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 from starlette.applications import Starlette
 
 from notionhub.localnotion.app import LocalNotionConfig, create_app
@@ -85,12 +84,13 @@ def open_backend(settings: Settings, public_url: str | None = None) -> EmbeddedN
     app = create_app(
         LocalNotionConfig(
             data_dir=settings.local_notion_dir,
-            tokens=(token,),
+            # The packs' own tokens (NOTION_TOKEN_<PACK>) are integrations of this Notion too.
+            tokens=(token, *settings.pack_notion_tokens()),
             public_url=public_url or IN_PROCESS_BASE_URL,
             person_tokens=(person.get_secret_value(),) if person is not None else (),
             webhook_urls=settings.local_notion_webhooks,
             webhook_aggregation_seconds=settings.local_notion_webhook_aggregation_seconds,
         )
     )
-    http = httpx.Client(transport=InProcessTransport(app))
-    return EmbeddedNotion(app, NotionBackend(http, IN_PROCESS_BASE_URL, ROOT_PAGE_TITLE))
+    transport = InProcessTransport(app)
+    return EmbeddedNotion(app, NotionBackend(transport, IN_PROCESS_BASE_URL, ROOT_PAGE_TITLE))

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from notionhub.data_folder_lock import ProcessOwner
     from notionhub.notion.connection import NotionConnection
-    from notionhub.notion.schema import NotionModel
+    from notionhub.packs.pack import Pack
     from notionhub.processing_claim import ProcessingClaim
     from notionhub.queue.runtime import Runtime
 
@@ -301,16 +301,12 @@ def provision(
 ) -> None:
     """Create the packs' missing databases, adopt existing ones, and report drift."""
     from notionhub.logging_setup import configure_logging
-    from notionhub.notion.provision import Provisioner
 
     settings = Settings()
     configure_logging(settings.log_level)
-    models = _models(pack or settings.notionhub_packs)
-    with _notion(settings) as notion:
-        parent_id = parent or notion.parent_page_id()
-        report = Provisioner(notion.gateway, notion.engine, settings.database_variables()).run(
-            models, parent_id, fix=fix
-        )
+    packs = _packs(pack or settings.notionhub_packs)
+    with _notion(settings, packs) as notion:
+        report = notion.provision([(p.name, p.models) for p in packs], parent=parent, fix=fix)
     if as_json:
         typer.echo(json.dumps(report.ids(), indent=2))
         return
@@ -329,34 +325,39 @@ def reindex(
 
     settings = Settings()
     configure_logging(settings.log_level)
-    models = _models(pack or settings.notionhub_packs)
-    with _notion(settings) as notion:
-        records = notion.records()
-        for model in models:
-            with console.status(f"Reindexing {model.__database__.name}…"):
-                seen = records.reindex(model)
-            console.print(f"{model.__database__.name}: {seen} pages indexed")
+    packs = _packs(pack or settings.notionhub_packs)
+    with _notion(settings, packs) as notion:
+        for each in packs:
+            records = notion.records(gateway=notion.gateway_of(each.name))
+            for model in each.models:
+                with console.status(f"Reindexing {model.__database__.name}…"):
+                    seen = records.reindex(model)
+                console.print(f"{model.__database__.name}: {seen} pages indexed")
 
 
-def _models(packs: str | list[str]) -> list[type[NotionModel]]:
+def _packs(packs: str | list[str]) -> list[Pack]:
     from notionhub.packs import load_packs
 
     try:
-        return [model for p in load_packs(packs) for model in p.models]
+        return load_packs(packs)
     except NotionhubError as error:
         console.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from error
 
 
 @contextmanager
-def _notion(settings: Settings) -> Iterator[NotionConnection]:
+def _notion(settings: Settings, packs: list[Pack]) -> Iterator[NotionConnection]:
     from notionhub.backend import open_backend
     from notionhub.notion.connection import open_notion
 
     try:
         check_hub_database(settings)
         embedded = open_backend(settings)
-        notion = open_notion(settings, backend=embedded.backend if embedded else None)
+        notion = open_notion(
+            settings,
+            backend=embedded.backend if embedded else None,
+            packs=[pack.name for pack in packs],
+        )
     except NotionhubError as error:
         console.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from error

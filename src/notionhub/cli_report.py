@@ -106,18 +106,21 @@ def _write(settings: Settings, pack: Pack, kind: str, day: date | None) -> tuple
     configure_logging(settings.log_level)
     check_hub_database(settings)
     embedded = open_backend(settings)
-    notion = open_notion(settings, backend=embedded.backend if embedded else None)
+    notion = open_notion(
+        settings, backend=embedded.backend if embedded else None, packs=[pack.name]
+    )
+    gateway = notion.gateway_of(pack.name)
     try:
         context = FlowContext(
-            records=notion.records(),
-            gateway=notion.gateway,
+            records=notion.records(gateway=gateway),
+            gateway=gateway,
             engine=notion.engine,
             settings=settings,
             now=system_clock,
             pack_settings=pack.read_settings(),
         )
         written = pack.reports[kind](context, day)
-        url = str(notion.gateway.retrieve_page(written.page_id)["url"])
+        url = str(gateway.retrieve_page(written.page_id)["url"])
     except SQLAlchemyError as error:  # the pack's tables missing: no hub has run with it yet
         raise ConfigurationError(
             f"the {pack.name} pack's tables cannot be read ({type(error).__name__}): start the"

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, inspect, select
 
-from notionhub.errors import NotionhubError, ObjectNotFound
-from notionhub.settings import Settings
+from notionhub.errors import ConfigurationError, NotionhubError, ObjectNotFound
+from notionhub.settings import Settings, pack_variable
+
+if TYPE_CHECKING:
+    from notionhub.notion.connection import NotionConnection
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,17 @@ def _hub_engine(settings: Settings, report: DoctorReport) -> Engine | None:
     return engine
 
 
+def _check_tokens(notion: NotionConnection, packs: list[str]) -> None:
+    """Ask Notion who each token is; an error naming the variable of one it refuses."""
+    for gateway, group in notion.workspaces(packs):
+        try:
+            gateway.me()
+        except Exception as error:
+            own = gateway is not notion.gateway
+            variable = pack_variable("NOTION_TOKEN", group[0]) if own else "NOTION_TOKEN"
+            raise ConfigurationError(f"{variable}: {error}") from error
+
+
 def _notion(settings: Settings) -> Check:
     """Notion answers, and every provisioned database of the enabled packs is retrievable."""
     from notionhub.backend import open_backend
@@ -146,25 +160,29 @@ def _notion(settings: Settings) -> Check:
         else f"Notion at {settings.notion_base_url}"
     )
     try:
-        names = [
-            m.__database__.name for p in load_packs(settings.notionhub_packs) for m in p.models
-        ]
+        packs = load_packs(settings.notionhub_packs)
+        names = {m.__database__.name: p.name for p in packs for m in p.models}
         embedded = open_backend(settings)
-        notion = open_notion(settings, backend=embedded.backend if embedded else None)
+        notion = open_notion(
+            settings,
+            backend=embedded.backend if embedded else None,
+            packs=[pack.name for pack in packs],
+        )
     except Exception as error:
         return Check("notion", False, f"{where}: {error}")
     try:
-        if settings.notion_token is not None:
-            notion.gateway.me()  # a wrong or revoked NOTION_TOKEN fails here, named
+        if settings.notion_token is not None or notion.pack_gateways:
+            # A wrong or revoked token (NOTION_TOKEN, NOTION_TOKEN_<PACK>) fails here, named.
+            _check_tokens(notion, [pack.name for pack in packs])
         remembered = remembered_data_sources(notion.engine)
         problems: list[str] = []
         found = 0
-        for name in names:
+        for name, pack_name in names.items():
             source_id = remembered.get(name)
             if source_id is None:
                 continue
             try:
-                source = notion.gateway.retrieve_data_source(source_id)
+                source = notion.gateway_of(pack_name).retrieve_data_source(source_id)
             except ObjectNotFound:
                 problems.append(f"{name} ({source_id}) not found")
                 continue

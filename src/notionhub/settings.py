@@ -196,6 +196,26 @@ class Settings(BaseSettings):
             return None
         return value.get_secret_value()
 
+    def pack_notion_token(self, pack: str) -> SecretStr | None:
+        """``NOTION_TOKEN_<PACK>``: the integration token ``pack`` writes with (its own
+        workspace and Notion budget), or None: the deployment's token.
+
+        Read like ``NOTION_<NAME>_DB``: the names come from the packs, not from fields here.
+        """
+        value = _environment().get(pack_variable("NOTION_TOKEN", pack), "").strip()
+        return SecretStr(value) if value else None
+
+    def pack_notion_tokens(self) -> list[str]:
+        """The tokens of their own that the packs of NOTIONHUB_PACKS have, each once."""
+        packs = (name.strip() for name in self.notionhub_packs.split(",") if name.strip())
+        tokens = (self.pack_notion_token(pack) for pack in packs)
+        return list(dict.fromkeys(token.get_secret_value() for token in tokens if token))
+
+    def pack_parent_page_id(self, pack: str) -> str | None:
+        """``NOTION_PARENT_PAGE_ID_<PACK>``: where ``pack``'s databases are created, or None."""
+        value = _environment().get(pack_variable("NOTION_PARENT_PAGE_ID", pack), "").strip()
+        return value or None
+
     def database_variables(self) -> dict[str, str]:
         """The ``NOTION_<NAME>_DB`` variables, from ``.env`` and the environment (which wins).
 
@@ -228,6 +248,12 @@ class Settings(BaseSettings):
     @property
     def hub_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.notionhub_home / 'hub.sqlite3').as_posix()}"
+
+
+def pack_variable(prefix: str, pack: str) -> str:
+    """A pack's own variable: ``NOTION_TOKEN`` and ``coaching`` → ``NOTION_TOKEN_COACHING``
+    (anything but letters and digits in the pack's name becomes ``_``)."""
+    return f"{prefix}_{re.sub(r'[^A-Z0-9]', '_', pack.upper())}"
 
 
 def dotenv_file() -> Path:

@@ -233,7 +233,7 @@ class ChangeObserver:
         authors = _authors(data.get("authors"))
         if authors and only_by(data, self.bot_id()):
             return Observation(None, OWN_EDIT, own=True)
-        named = _data_source_of(data.get("data"))
+        named = data_source_named(data.get("data"))
         # A page moved out of a hub database names its new home: it is read, to be let go.
         if named is not None and self.model_of(named) is None and kind != "page.moved":
             return Observation(None, "not in a database of the enabled packs")
@@ -276,7 +276,7 @@ class ChangeObserver:
         authors: tuple[str, ...],
     ) -> PageChange | str:
         mirror, index = self.records.mirror, self.records.index
-        data_source_id = _data_source_of(page) if page is not None else None
+        data_source_id = data_source_named(page) if page is not None else None
         known_in = mirror.data_source_of_page(page_id)
         moved_out = (
             known_in is not None
@@ -403,7 +403,7 @@ def _authors(raw: object) -> tuple[str, ...]:
     )
 
 
-def _data_source_of(holder: object) -> str | None:
+def data_source_named(holder: object) -> str | None:
     """The data source named by ``holder["parent"]`` (an event's data, or a page), if any."""
     if not isinstance(holder, Mapping):
         return None

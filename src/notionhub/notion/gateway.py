@@ -33,6 +33,11 @@ JSON = dict[str, Any]
 log = structlog.get_logger("notionhub.notion")
 
 
+# Told (operation, outcome, page id or None) of a request: how an event's Notion requests, and
+# the pages they read or wrote, are listed.
+RequestObserver = Callable[[str, str, str | None], None]
+
+
 class NotionGateway:
     """Every Notion request of one integration token goes through here."""
 
@@ -58,14 +63,12 @@ class NotionGateway:
         self.metrics = metrics or Metrics()
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
-        # Told (operation, outcome, page id or None) of every request: how an event's Notion
-        # requests, and the pages they read or wrote, are listed.
-        self.observer: Callable[[str, str, str | None], None] | None = None
+        self.observer: RequestObserver | None = None  # told of every request
 
     def close(self) -> None:
         self.client.close()
 
-    def observed(self, observer: Callable[[str, str, str | None], None]) -> NotionGateway:
+    def observed(self, observer: RequestObserver) -> NotionGateway:
         """This gateway (same client, budget and metrics) reporting its requests to observer."""
         view = copy.copy(self)
         view.observer = observer

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -36,7 +36,7 @@ from notionhub.errors import (
 )
 from notionhub.metrics import Metrics
 from notionhub.notion.changes import Change, ChangeObserver, PageChange
-from notionhub.notion.gateway import NotionGateway
+from notionhub.notion.gateway import NotionGateway, RequestObserver
 from notionhub.packs.agents import AgentLedger
 from notionhub.packs.pack import FlowContext, Pack
 from notionhub.queue.store import EventStore, StoredEvent
@@ -154,13 +154,14 @@ class ProcessingContext:
     metrics: Metrics
     # A pack's flow context, around the gateway view that records the step's Notion requests.
     flow_context: Callable[[Pack, NotionGateway | None], FlowContext]
-    gateway: NotionGateway
+    # The gateway a pack writes through (None: the deployment's); each token has its budget.
+    gateway_of: Callable[[str | None], NotionGateway]
     agents: AgentLedger
     schedule: RetrySchedule = field(default_factory=RetrySchedule)
     on_finished: Callable[[], None] = lambda: None  # wakes the dispatcher
-    # Notion's own events become changes of the packs' models through this (around the
-    # gateway view that records the step's Notion requests); None = not two-way.
-    observer: Callable[[NotionGateway], ChangeObserver] | None = None
+    # Notion's own events become changes of the packs' models through this, given the event's
+    # data and what records the step's Notion requests; None = not two-way.
+    observer: Callable[[Mapping[str, Any], RequestObserver], ChangeObserver] | None = None
 
     def pack(self, name: str) -> Pack:
         for pack in self.packs:
@@ -282,14 +283,12 @@ class EventProcessor(DBOSConfiguredInstance):
         """A Notion event: read the page, update the mirror, say what changed (as data)."""
         context = self.context
         requests: list[str] = []
-        gateway = context.gateway.observed(partial(_note_request, requests))
         try:
             if context.observer is None:
                 return {"ok": True, "change": None, "notes": [], "notion_requests": []}
             stored = context.store.get(event_id)
-            seen = context.observer(gateway).observe(
-                stored.data, stored.received_at, replayed=stored.replays > 0
-            )
+            observer = context.observer(stored.data, partial(_note_request, requests))
+            seen = observer.observe(stored.data, stored.received_at, replayed=stored.replays > 0)
         except Exception as error:
             return _failure(event_id, "notion", error, requests)
         context.metrics.notion_changes.labels(
@@ -330,7 +329,7 @@ class EventProcessor(DBOSConfiguredInstance):
         """Run one pack's matching flows and reactions; never raises: errors come back as data."""
         context = self.context
         requests: list[str] = []
-        gateway = context.gateway.observed(partial(_note_request, requests))
+        gateway = context.gateway_of(pack_name).observed(partial(_note_request, requests))
         notes: list[str] = []
         agent_name = pack_name
         try:

@@ -10,9 +10,10 @@ and recovers the pending work of processes that died (``queue/recovery.py``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,17 @@ from notionhub.hubdb.engine import BACKGROUND_BUSY_SECONDS, create_tables, queue
 from notionhub.hubdb.pack_tables import migrate_pack_tables
 from notionhub.ingest.event import Event
 from notionhub.metrics import Metrics
-from notionhub.notion.changes import OWN_EDIT, BotIdentity, ChangeObserver, only_by
+from notionhub.notion.changes import (
+    OWN_EDIT,
+    BotIdentity,
+    ChangeObserver,
+    data_source_named,
+    only_by,
+)
 from notionhub.notion.connection import NotionBackend, NotionConnection, open_notion
-from notionhub.notion.gateway import NotionGateway
+from notionhub.notion.gateway import NotionGateway, RequestObserver
 from notionhub.notion.key_index import KeyIndex
-from notionhub.notion.provision import Provisioner, ProvisionReport
+from notionhub.notion.provision import ProvisionReport, remembered_data_sources
 from notionhub.outbound import OutboundClients
 from notionhub.packs.agents import AgentLedger
 from notionhub.packs.discovery import load_packs
@@ -149,6 +156,9 @@ class Runtime:
     upkeep: PackUpkeep | None = None
     # Two-way without webhooks (no Notion webhook subscription): None when webhooks are on.
     poller: ChangePoller | None = None
+    # The same for the packs with a token of their own (NOTION_TOKEN_<PACK>): their workspaces
+    # are polled, whatever the deployment's token has (its subscription is its own).
+    other_pollers: list[ChangePoller] = field(default_factory=list)
     agents: AgentLedger | None = None
     machines: MachineStore | None = None
     outbound: OutboundClients | None = None
@@ -156,6 +166,7 @@ class Runtime:
     ingest_pressure: Callable[[], bool] = lambda: False
     _pack_settings: dict[str, BaseSettings | None] = field(default_factory=dict)
     _bot: BotIdentity | None = None
+    _bots: dict[int, BotIdentity] = field(default_factory=dict)  # by id() of each gateway
     _queue: Queue | None = None
     _dbos_engine: Engine | None = None
     _lease: ExecutorLease | None = None
@@ -174,7 +185,13 @@ class Runtime:
         """Provision the enabled packs, launch DBOS (recovering pending runs), start dispatching."""
         packs = self.load_packs()
         seconds = epoch_seconds(self.clock)
-        self.notion = open_notion(self.settings, self.metrics, clock=seconds, backend=self.backend)
+        self.notion = open_notion(
+            self.settings,
+            self.metrics,
+            clock=seconds,
+            backend=self.backend,
+            packs=[pack.name for pack in packs],
+        )
         engine = self.notion.engine
         shared = engine.dialect.name == "postgresql"
         if shared:  # before anything else: no other process runs as this WORKER_ID
@@ -190,14 +207,15 @@ class Runtime:
                 migrate_pack_tables(engine, pack.name, pack.migrations)
             elif pack.tables is not None:
                 create_tables(engine, pack.tables)
-        # Who the hub is in Notion, asked once now: Notion's events of its own writes (from
-        # provisioning on) are then told apart without a request.
-        self._bot = BotIdentity(self.notion.gateway.me)
-        self._bot()
-        models = [model for pack in packs for model in pack.models]
-        self.provision_report = Provisioner(
-            self.notion.gateway, engine, self.settings.database_variables(), clock=seconds
-        ).run(models, self.notion.parent_page_id())
+        # Who the hub is in Notion (each token's bot), asked once now: Notion's events of its
+        # own writes (from provisioning on) are then told apart without a request.
+        for gateway in self.notion.gateways():
+            self._bots[id(gateway)] = BotIdentity(gateway.me)
+            self._bots[id(gateway)]()
+        self._bot = self._bots[id(self.notion.gateway)]
+        self.provision_report = self.notion.provision(
+            [(pack.name, pack.models) for pack in packs], clock=seconds
+        )
         self.agents = AgentLedger(engine, self.metrics, clock=seconds)
         self.machines = MachineStore(
             engine, [machine for pack in packs for machine in pack.machines], clock=seconds
@@ -224,7 +242,7 @@ class Runtime:
                 packs=packs,
                 metrics=self.metrics,
                 flow_context=self._flow_context,
-                gateway=self.notion.gateway,
+                gateway_of=self.notion.gateway_of,
                 agents=self.agents,
                 schedule=self.schedule,
                 on_finished=self._finished,
@@ -266,8 +284,9 @@ class Runtime:
     def stop(self) -> None:
         if self._recovery is not None:
             self._recovery.stop()
-        if self.poller is not None:
-            self.poller.stop()
+        for poller in [self.poller, *self.other_pollers]:
+            if poller is not None:
+                poller.stop()
         if self.upkeep is not None:
             self.upkeep.stop()
         if self.dispatcher is not None:
@@ -323,15 +342,25 @@ class Runtime:
                 return self.flow_context_of(pack)
         raise ConfigurationError(f"Pack {pack_name!r} is not enabled.")
 
+    def gateway_of_database(self, name: str) -> NotionGateway:
+        """The gateway of the pack that declares the database ``name`` (its token's)."""
+        if self.notion is None:
+            raise RuntimeError("The runtime is not started.")
+        for pack in self.load_packs():
+            if any(model.__database__.name == name for model in pack.models):
+                return self.notion.gateway_of(pack.name)
+        return self.notion.gateway
+
     def flow_context_of(self, pack: Pack) -> FlowContext:
         return self._flow_context(pack, None)
 
     def _flow_context(self, pack: Pack, gateway: NotionGateway | None) -> FlowContext:
         if self.notion is None:
             raise RuntimeError("The runtime is not started.")
+        gateway = gateway or self.notion.gateway_of(pack.name)
         return FlowContext(
             records=self.notion.records(self.settings.worker_id, gateway),
-            gateway=gateway or self.notion.gateway,
+            gateway=gateway,
             engine=self.notion.engine,
             settings=self.settings,
             now=self.clock,
@@ -348,41 +377,55 @@ class Runtime:
         return OWN_EDIT if only_by(event.data, self._bot.known) else None
 
     def _start_polling(self, packs: list[Pack]) -> None:
-        """Poll for changes when no Notion webhook subscription brings them (and packs react)."""
+        """Poll for changes when no Notion webhook subscription brings them (and packs react):
+        the deployment's workspace, unless subscribed; each pack token's workspace, always."""
         notion, store = self.notion, self.store
-        if notion is None or store is None or self._bot is None:
+        if notion is None or store is None:
             raise RuntimeError("The runtime is not started.")
         interval = self.settings.notionhub_poll_seconds
         embedded_alone = self.backend is not None and not self.settings.notionhub_notion_webhooks
         subscribed = self.settings.secret("NOTION_WEBHOOK_VERIFICATION_TOKEN") is not None
-        # Every database of the enabled packs: people's edits reach the mirror (and the hub's
-        # properties are put back) in all of them, not only where a pack reacts.
-        models = [model for pack in packs for model in pack.models]
-        if (subscribed and not embedded_alone) or interval <= 0 or not models:
+        if interval <= 0:
             return
-        self.poller = ChangePoller(
-            notion.records,
-            models,
-            store,
-            notion.engine,
-            bot_id=self._bot,
-            clock=epoch_seconds(self.clock),
-            interval=interval,
-            on_events=self.wake,
-            metrics=self.metrics,
-        )
-        self.poller.start()
+        for gateway, names in notion.workspaces([pack.name for pack in packs]):
+            # Every database of these packs: people's edits reach the mirror (and the hub's
+            # properties are put back) in all of them, not only where a pack reacts.
+            models = [model for pack in packs if pack.name in names for model in pack.models]
+            default = gateway is notion.gateway
+            if not models or (default and subscribed and not embedded_alone):
+                continue
+            poller = ChangePoller(
+                partial(notion.records, None, gateway),
+                models,
+                store,
+                notion.engine,
+                bot_id=self._bots[id(gateway)],
+                clock=epoch_seconds(self.clock),
+                interval=interval,
+                on_events=self.wake,
+                metrics=self.metrics,
+            )
+            if default:
+                self.poller = poller
+            else:
+                self.other_pollers.append(poller)
+            poller.start()
 
-    def _change_observer(self, gateway: NotionGateway) -> ChangeObserver:
-        """Reads Notion's events for the enabled packs' models, through ``gateway``."""
-        if self.notion is None or self._bot is None:
+    def _change_observer(self, data: Mapping[str, Any], note: RequestObserver) -> ChangeObserver:
+        """Reads a Notion event for the enabled packs' models, through the gateway of the
+        workspace its page is in (observed by ``note``), knowing that workspace's bot."""
+        if self.notion is None:
             raise RuntimeError("The runtime is not started.")
+        packs = self.load_packs()
+        gateway = self.notion.gateway
+        if self.notion.pack_gateways:
+            gateway = self.notion.gateway_of(_pack_holding(packs, self.notion, data))
         return ChangeObserver(
-            self.notion.records(self.settings.worker_id, gateway),
-            [model for pack in self.load_packs() for model in pack.models],
+            self.notion.records(self.settings.worker_id, gateway.observed(note)),
+            [model for pack in packs for model in pack.models],
             self.notion.engine,
             epoch_seconds(self.clock),
-            self._bot,
+            self._bots[id(gateway)],
         )
 
     def _finished(self) -> None:
@@ -398,6 +441,22 @@ class Runtime:
         if self._queue is None:
             raise RuntimeError("DBOS is not launched.")
         enqueue_event(self._queue, self.processor, event)
+
+
+def _pack_holding(
+    packs: list[Pack], notion: NotionConnection, data: Mapping[str, Any]
+) -> str | None:
+    """The pack whose database a Notion event's page is in, as far as the event says; None:
+    unknown (the deployment's workspace, where Notion's webhooks come from)."""
+    data_source = data_source_named(data.get("data"))
+    if data_source is None:
+        return None
+    names = {source: name for name, source in remembered_data_sources(notion.engine).items()}
+    name = names.get(data_source)
+    for pack in packs:
+        if any(model.__database__.name == name for model in pack.models):
+            return pack.name
+    return None
 
 
 def read_pack_settings(pack: Pack) -> BaseSettings | None:

@@ -111,7 +111,8 @@ def _notion(hub: HubState) -> Check:
     try:
         if notion is None:
             raise RuntimeError("not connected")
-        notion.gateway.call("users.me", lambda client: client.users.me())
+        for gateway in notion.gateways():  # each token (NOTION_TOKEN_<PACK> too)
+            gateway.call("users.me", lambda client: client.users.me())
     except Exception as error:
         if database_problem(error) is not None:  # the budget's write, not Notion, failed
             return {"ok": None, "error": f"not checked: {_failed(error)['error']}"}

@@ -63,7 +63,7 @@ async def database_page(
             message=f"No database {name!r} is provisioned.",
         )
     report = found[0]
-    gateway = notion.gateway
+    gateway = hub.runtime.gateway_of_database(name)
 
     def read() -> tuple[list[str], list[dict[str, Any]], str | None]:
         schema = gateway.retrieve_data_source(report.data_source_id)
