@@ -190,3 +190,21 @@ def test_doctor_without_a_data_folder_still_checks_a_notion_token(
         " no hub data folder yet",
     )
     assert not (hub_folder / ".notionhub").exists()
+
+
+def test_doctor_names_a_pack_token_notion_refuses(
+    hub_folder: Path, monkeypatch: pytest.MonkeyPatch, notion_server: RunningServer
+) -> None:
+    monkeypatch.setenv("NOTION_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.setenv("NOTION_TOKEN_ECHO", "secret_echo_not_valid")
+    monkeypatch.setenv("NOTION_BASE_URL", notion_server.base_url)
+    monkeypatch.setenv("NOTION_PARENT_PAGE_ID", "00000000-0000-0000-0000-000000000001")
+    (hub_folder / ".notionhub").mkdir()
+
+    result, report = doctor_json()
+
+    assert result.exit_code == 1
+    failed = {c["name"]: c["detail"] for c in report["checks"] if c["ok"] is False}
+    assert list(failed) == ["notion"]
+    assert "NOTION_TOKEN_ECHO: " in failed["notion"]
+    assert "secret_echo_not_valid" not in result.stdout

@@ -55,3 +55,18 @@ def test_a_pack_providers_secret_is_read_from_the_environment(
     assert settings.secret("SNOVIO_WEBHOOK_SECRET") == "s3cret"
     monkeypatch.setenv("SNOVIO_WEBHOOK_SECRET", "")
     assert settings.secret("SNOVIO_WEBHOOK_SECRET") is None
+
+
+def test_a_pack_reads_its_own_token_and_parent_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NOTION_TOKEN_MY_PACK", " token-of-my-pack ")
+    monkeypatch.setenv("NOTION_PARENT_PAGE_ID_MY_PACK", "page-1")
+    monkeypatch.setenv("NOTION_TOKEN_OTHER", "")
+    settings = Settings(_env_file=None, notionhub_packs="my-pack,other,echo")  # type: ignore[call-arg]
+
+    token = settings.pack_notion_token("my-pack")
+    assert token is not None and token.get_secret_value() == "token-of-my-pack"
+    assert settings.pack_parent_page_id("my-pack") == "page-1"
+    assert settings.pack_notion_token("other") is None  # blank: the deployment's token
+    assert settings.pack_parent_page_id("echo") is None
+    assert settings.pack_notion_tokens() == ["token-of-my-pack"]
+    assert "token-of-my-pack" not in repr(settings.pack_notion_token("my-pack"))
