@@ -348,8 +348,9 @@ class ServerProcess:
 
 
 @contextmanager
-def running_server(data_dir: Path) -> Iterator[ServerProcess]:
-    """Start the server on a free port over ``data_dir``; stop it on exit."""
+def running_server(data_dir: Path, *more_tokens: str) -> Iterator[ServerProcess]:
+    """Start the server on a free port over ``data_dir``, accepting ``TOKEN`` and
+    ``more_tokens``; stop it on exit."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = data_dir.parent / "server.log"
@@ -364,6 +365,7 @@ def running_server(data_dir: Path) -> Iterator[ServerProcess]:
         str(data_dir),
         "--token",
         TOKEN,
+        *(part for token in more_tokens for part in ("--token", token)),
     ]
     env = {**os.environ, "LOG_LEVEL": "warning"}
     with log_path.open("wb") as log:

@@ -38,7 +38,9 @@ from bench.ingest import SECRET, running, signed_requests, wait_for_drain
 from bench.load import post_all
 from bench.localnotion import TOKEN, running_server
 from bench.processes import stop
-from bench.report import Report, Table
+from bench.report import Report, Table, Target
+from bench.token_drain import NOTION_RATE, run_drains
+from notionhub.notion.budget import BudgetPolicy
 
 CONCURRENCY = 16
 BUDGET = 1000  # Notion requests/s: off, in effect
@@ -243,4 +245,54 @@ def run(options: BenchOptions) -> Report:
         }
         for figure in figures
     }
+    add_token_drain(report, 30 if options.quick else 90, quick=options.quick)
     return report
+
+
+def add_token_drain(report: Report, events: int, *, quick: bool) -> None:
+    """The Notion drain rate with 1 vs 3 tokens (``bench/token_drain.py``), into ``report``."""
+    drains = run_drains(events)
+    table = Table(
+        f"{events} events drained to Notion by three packs, Notion's budget of"
+        f" {NOTION_RATE:g} requests/s per token (one hub process, SQLite)",
+        [
+            "tokens",
+            "drain s",
+            "events/s",
+            "Notion requests/s",
+            "requests by token",
+            f"most in {BudgetPolicy().window:g} s, by token",
+            "budget's cap per window",
+        ],
+    )
+    for run in drains:
+        table.add(
+            run.tokens,
+            round(run.seconds, 1),
+            round(run.events_per_s, 2),
+            round(run.requests_per_s, 2),
+            ", ".join(f"…{token}: {count}" for token, count in run.per_token.items()),
+            ", ".join(f"…{token}: {most}" for token, most in sorted(run.most_per_window.items())),
+            run.window_cap,
+        )
+        if run.processed != events:
+            report.notes.append(f"{run.tokens} token(s): {run.processed} of {events} processed")
+    report.tables.append(table)
+    one, three = drains
+    ratio = three.events_per_s / one.events_per_s if one.events_per_s else 0.0
+    report.targets.append(
+        Target("drain with 3 tokens ÷ 1 token", round(ratio, 2), 2.5, "×", True, not quick)
+    )
+    report.data["token_drain"] = [
+        {
+            "tokens": run.tokens,
+            "events": run.events,
+            "seconds": run.seconds,
+            "events_per_s": run.events_per_s,
+            "requests_per_s": run.requests_per_s,
+            "requests_by_token": run.per_token,
+            "most_per_window_by_token": run.most_per_window,
+            "window_cap": run.window_cap,
+        }
+        for run in drains
+    ]
