@@ -165,7 +165,6 @@ class Runtime:
     # True while webhooks arrive in a burst (set by the hub to its intake's measure).
     ingest_pressure: Callable[[], bool] = lambda: False
     _pack_settings: dict[str, BaseSettings | None] = field(default_factory=dict)
-    _bot: BotIdentity | None = None
     _bots: dict[int, BotIdentity] = field(default_factory=dict)  # by id() of each gateway
     _queue: Queue | None = None
     _dbos_engine: Engine | None = None
@@ -212,7 +211,6 @@ class Runtime:
         for gateway in self.notion.gateways():
             self._bots[id(gateway)] = BotIdentity(gateway.me)
             self._bots[id(gateway)]()
-        self._bot = self._bots[id(self.notion.gateway)]
         self.provision_report = self.notion.provision(
             [(pack.name, pack.models) for pack in packs], clock=seconds
         )
@@ -371,10 +369,14 @@ class Runtime:
 
     def own_echo(self, event: Event) -> str | None:
         """Why a Notion event needs no processing (it reports only the hub's own writes), or
-        None. Known without a request once the runtime has started."""
-        if event.provider != NOTION_SOURCE or self._bot is None or self._bot.known is None:
+        None. Known without a request once the runtime has started: the writes of any of the
+        deployment's tokens (two integrations of one workspace see each other's)."""
+        if event.provider != NOTION_SOURCE:
             return None
-        return OWN_EDIT if only_by(event.data, self._bot.known) else None
+        for bot in self._bots.values():
+            if bot.known is not None and only_by(event.data, bot.known):
+                return OWN_EDIT
+        return None
 
     def _start_polling(self, packs: list[Pack]) -> None:
         """Poll for changes when no Notion webhook subscription brings them (and packs react):
