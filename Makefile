@@ -35,11 +35,14 @@ test: lint typecheck
 	$(BIN)/pytest
 
 # Seeded fault runs (kill -9, storage cut, Notion faults) of 2,000 deliveries, 10 per database
-# (docs/soak.md); NOTIONHUB_SOAK_RUNS=2 for a shorter one. Then both fuzzers with 500 examples
-# per operation (docs/reliability.md); NOTIONHUB_FUZZ_EXAMPLES sets another number.
+# (docs/soak.md); NOTIONHUB_SOAK_RUNS=2 for a shorter one. Then serve + three workers on
+# PostgreSQL draining 3,000 events (NOTIONHUB_WORKERS_EVENTS; 400 in `make test`), and both
+# fuzzers with 500 examples per operation (docs/reliability.md; NOTIONHUB_FUZZ_EXAMPLES).
 soak: $(STAMP)
 	NOTIONHUB_SOAK=1 $(BIN)/pytest tests/acceptance/test_fault_soak.py \
 		tests/acceptance/test_crash_recovery.py -s
+	NOTIONHUB_WORKERS_EVENTS=$${NOTIONHUB_WORKERS_EVENTS:-3000} $(BIN)/pytest \
+		tests/acceptance/test_workers_postgres.py
 	NOTIONHUB_FUZZ_EXAMPLES=$${NOTIONHUB_FUZZ_EXAMPLES:-500} $(BIN)/pytest \
 		tests/web/test_openapi_fuzz.py tests/web/test_openapi_fuzz_roles.py tests/localnotion/fuzz
 
