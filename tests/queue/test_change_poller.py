@@ -53,3 +53,15 @@ def test_the_last_editor_is_a_person_unless_it_is_the_hub(hub_engine: Engine) ->
     assert by_coach.data["authors"] == [{"id": "coach", "type": "person"}]
     # Whoever edited before the hub is unknown: no author, so the change counts as a person's.
     assert by_hub.data["authors"] == []
+
+
+def test_a_page_the_hub_created_and_nobody_edited_is_its_own(hub_engine: Engine) -> None:
+    polling = poller(hub_engine)
+    created = {**page(BOT), "created_by": {"object": "user", "id": BOT}}
+    edited_since = {**page("coach"), "created_by": {"object": "user", "id": BOT}}
+    a_persons = {**page(BOT), "created_by": {"object": "user", "id": "coach"}}
+
+    # Seen before the hub wrote its mirror (its create in flight), it is no change: skipped.
+    assert polling.created_by_the_hub(created)
+    assert not polling.created_by_the_hub(edited_since)
+    assert not polling.created_by_the_hub(a_persons)

@@ -133,12 +133,22 @@ class ChangePoller:
         events = []
         for page in records.gateway.query(data_source_id, query):
             values = to_properties(from_page(model, page))
-            if _differs(records.mirror.get(page["id"]), values):
+            known = records.mirror.get(page["id"])
+            if known is None and self.created_by_the_hub(page):
+                continue  # the hub's own create, seen before its mirror was written: no change
+            if _differs(known, values):
                 events.append(self.event_for(page, values))
         self.metrics.notion_polls.labels(outcome="changes" if events else "quiet").inc()
         if not events:
             return 0
         return sum(self.store.insert_many(events))
+
+    def created_by_the_hub(self, page: dict[str, Any]) -> bool:
+        """Whether the hub created the page and nobody edited it since."""
+        bot = self.bot_id()
+        return all(
+            (page.get(who) or {}).get("id") == bot for who in ("created_by", "last_edited_by")
+        )
 
     def event_for(self, page: dict[str, Any], values: dict[str, Any]) -> Event:
         """The Notion event a webhook would have brought, with the page read (no read again).
