@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from bench.token_drain import most_within
 
 from notionhub.notion.budget import BudgetPolicy
 from notionhub.packs.echo.models import EventLogEntry
@@ -45,16 +46,6 @@ def pending_of(database_url: str, executor: str) -> int:
             (executor,),
         ).fetchone()
     return int(row[0]) if row else 0
-
-
-def most_in_window(times: list[float], seconds: float) -> int:
-    """The most requests sent within any ``seconds`` (a sliding window over sorted times)."""
-    most, start = 0, 0
-    for end, time_ in enumerate(times):
-        while times[start] < time_ - seconds:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 def recovered_by_others(processes: list[Process], dead: str) -> int:
@@ -112,7 +103,7 @@ def test_workers_drain_exactly_once_recover_a_killed_one_and_keep_the_budget(
             # The budget's bucket: the burst, then the rate, in any window; the request log
             # says when each request was answered, up to LOGGED_LATE after its slot.
             allowed = policy.burst + RATE * (seconds + LOGGED_LATE)
-            assert most_in_window(times, seconds) <= allowed, (seconds, allowed)
+            assert most_within(times, seconds) <= allowed, (seconds, allowed)
         for worker in workers[1:]:  # SIGTERM: a clean stop
             worker.stop()
             assert worker.process is not None and worker.process.returncode == 0, worker.output()
