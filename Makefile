@@ -31,8 +31,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Two processes (pytest-xdist), a test file's tests in one of them, in order (some share a hub
+# fixture); then the local Notion fuzz alone, whose schemathesis tests share one test id (under
+# xdist only one of its 24 operations would run). `$(BIN)/pytest` runs everything in one process.
+FUZZ := tests/localnotion/fuzz
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile --ignore=$(FUZZ)
+	$(BIN)/pytest $(FUZZ)
 
 # Seeded fault runs (kill -9, storage cut, Notion faults) of 2,000 deliveries, 10 per database
 # (docs/soak.md); NOTIONHUB_SOAK_RUNS=2 for a shorter one. Then serve + three workers on
