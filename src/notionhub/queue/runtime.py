@@ -208,6 +208,7 @@ class Runtime:
                 create_tables(engine, pack.tables)
         # Who the hub is in Notion (each token's bot), asked once now: Notion's events of its
         # own writes (from provisioning on) are then told apart without a request.
+        self._bots = {}
         for gateway in self.notion.gateways():
             self._bots[id(gateway)] = BotIdentity(gateway.me)
             self._bots[id(gateway)]()
@@ -285,6 +286,7 @@ class Runtime:
         for poller in [self.poller, *self.other_pollers]:
             if poller is not None:
                 poller.stop()
+        self.other_pollers.clear()
         if self.upkeep is not None:
             self.upkeep.stop()
         if self.dispatcher is not None:
