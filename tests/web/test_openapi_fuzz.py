@@ -94,8 +94,6 @@ def served_hub(
         yield client
 
 
-# Schemathesis's negative mode draws from the ``random`` module inside its strategies.
-@pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_every_answer_is_documented_and_none_is_a_server_error(
     hub: Hub, mode: GenerationMode

@@ -28,7 +28,6 @@ def role_keys(
         yield hub, {role: keys.add(f"fuzz-{role.value}", role.value) for role in Role}
 
 
-@pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_s_answers_are_documented(
     role_keys: tuple[Hub, dict[Role, str]], role: Role
