@@ -69,4 +69,6 @@ def test_a_pack_reads_its_own_token_and_parent_page(monkeypatch: pytest.MonkeyPa
     assert settings.pack_notion_token("other") is None  # blank: the deployment's token
     assert settings.pack_parent_page_id("echo") is None
     assert settings.pack_notion_tokens() == ["token-of-my-pack"]
+    listed = Settings(_env_file=None, notionhub_packs=" echo, ,my-pack,echo")  # type: ignore[call-arg]
+    assert listed.pack_names == ["echo", "my-pack"]
     assert "token-of-my-pack" not in repr(settings.pack_notion_token("my-pack"))

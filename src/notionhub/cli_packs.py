@@ -39,7 +39,7 @@ def register_pack_commands(app: typer.Typer, console: Console) -> None:
         """List the installed packs (the notionhub.packs entry points) and which are enabled."""
         from notionhub.packs.discovery import installed_packs, load_pack
 
-        enabled = {name.strip() for name in Settings().notionhub_packs.split(",")}
+        enabled = set(Settings().pack_names)
         table = _table("pack", "enabled", "agents", "schedules", "from")
         for name, entry in sorted(installed_packs().items()):
             try:

@@ -205,10 +205,15 @@ class Settings(BaseSettings):
         value = _environment().get(pack_variable("NOTION_TOKEN", pack), "").strip()
         return SecretStr(value) if value else None
 
+    @property
+    def pack_names(self) -> list[str]:
+        """NOTIONHUB_PACKS as names, each once, in order (blank entries dropped)."""
+        names = (name.strip() for name in self.notionhub_packs.split(","))
+        return list(dict.fromkeys(name for name in names if name))
+
     def pack_notion_tokens(self) -> list[str]:
         """The tokens of their own that the packs of NOTIONHUB_PACKS have, each once."""
-        packs = (name.strip() for name in self.notionhub_packs.split(",") if name.strip())
-        tokens = (self.pack_notion_token(pack) for pack in packs)
+        tokens = (self.pack_notion_token(pack) for pack in self.pack_names)
         return list(dict.fromkeys(token.get_secret_value() for token in tokens if token))
 
     def pack_parent_page_id(self, pack: str) -> str | None:

@@ -205,8 +205,7 @@ def open_notion(
 
     by_token = {token: gateway_for(token, http)}
     pack_gateways: dict[str, NotionGateway] = {}
-    names = packs if packs is not None else settings.notionhub_packs.split(",")
-    for pack in (name.strip() for name in names if name.strip()):
+    for pack in packs if packs is not None else settings.pack_names:
         own = settings.pack_notion_token(pack)
         if own is None:
             continue

@@ -346,10 +346,7 @@ class Runtime:
         """The gateway of the pack that declares the database ``name`` (its token's)."""
         if self.notion is None:
             raise RuntimeError("The runtime is not started.")
-        for pack in self.load_packs():
-            if any(model.__database__.name == name for model in pack.models):
-                return self.notion.gateway_of(pack.name)
-        return self.notion.gateway
+        return self.notion.gateway_of(_pack_declaring(self.load_packs(), name))
 
     def flow_context_of(self, pack: Pack) -> FlowContext:
         return self._flow_context(pack, None)
@@ -457,8 +454,13 @@ def _pack_holding(
         return None
     names = {source: name for name, source in remembered_data_sources(notion.engine).items()}
     name = names.get(data_source)
+    return _pack_declaring(packs, name) if name is not None else None
+
+
+def _pack_declaring(packs: list[Pack], database: str) -> str | None:
+    """The name of the pack that declares the database named ``database``, or None."""
     for pack in packs:
-        if any(model.__database__.name == name for model in pack.models):
+        if any(model.__database__.name == database for model in pack.models):
             return pack.name
     return None
 
