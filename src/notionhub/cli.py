@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -25,7 +25,7 @@ from notionhub.cli_processing import claim_or_refuse, enabled_packs, processing_
 from notionhub.cli_report import register_report_command
 from notionhub.cli_reports import print_provision_report
 from notionhub.cli_send_test import register_send_test_command
-from notionhub.cli_worker import register_worker_command
+from notionhub.cli_worker import SERVE_WORKERS_REFUSED, register_worker_command
 from notionhub.errors import ConfigurationError, NotionhubError, StartRefused
 from notionhub.hubdb.database_url import check_hub_database
 from notionhub.settings import Settings
@@ -61,12 +61,18 @@ register_report_command(app, console)
 
 
 def _serve(
-    asgi_app: ASGIApp, host: str, port: int, settings: Settings, sock: socket.socket | None = None
+    asgi_app: ASGIApp,
+    host: str,
+    port: int,
+    settings: Settings,
+    sock: socket.socket | None = None,
+    before_stop: Callable[[], None] | None = None,
 ) -> None:
     """Serve with httptools and uvloop, with the limits on hostile clients (docs/limits.md)."""
     from notionhub.web.server import ServerLimits, run_server
 
-    run_server(asgi_app, host, port, ServerLimits.from_settings(settings), sock)
+    limits = ServerLimits.from_settings(settings)
+    run_server(asgi_app, host, port, limits, sock, before_stop)
 
 
 def _claim_and_bind(
@@ -204,6 +210,15 @@ def serve(
             " refused.",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="With PostgreSQL: run the workflows in this many `notionhub worker` child"
+            " processes (restarted when they die) instead of this one, which then takes"
+            " webhooks and dispatches. 0: this process processes too.",
+        ),
+    ] = 0,
 ) -> None:
     """Run the hub. With no NOTION_TOKEN, a local Notion server is embedded at /notion."""
     from notionhub.cli_banner import (
@@ -220,10 +235,21 @@ def serve(
     from notionhub.queue.runtime import Runtime
     from notionhub.web.app import LOCAL_NOTION_MOUNT, create_hub_app
     from notionhub.web.startup_failure import KeepStartupRefusal
+    from notionhub.worker_pool import WorkerPool, serve_notion_env, worker_specs
 
     settings = processing_settings()
     port = port or settings.server_port
+    if workers and settings.hub_database_url.startswith("sqlite"):
+        refuse(console, SERVE_WORKERS_REFUSED)
     settings = settings_for_listening(settings, host)  # beyond loopback: never the default token
+    pool = WorkerPool(
+        worker_specs(
+            workers,
+            os.environ,
+            settings.worker_id,
+            extra_env=serve_notion_env(settings, host, port, LOCAL_NOTION_MOUNT),
+        )
+    )
     public_url = f"http://{host}:{port}"
 
     shown_urls = reachable_urls(host, port, machine_names())
@@ -251,16 +277,21 @@ def serve(
             typer.echo(f"Notion: {settings.notion_base_url}")
         typer.echo(f"Two-way: {_two_way(runtime, url)}")
         typer.echo(f"Events: {url}/api/events   Metrics: {url}/metrics")
+        if workers:
+            ids = ", ".join(spec.worker_id for spec in pool.specs)
+            typer.echo(f"Processing: {workers} `notionhub worker` processes ({ids})")
+            pool.start()
 
     packs = enabled_packs(settings, console)
     owner = ProcessOwner(os.getpid(), "notionhub serve", public_url, tuple(p.name for p in packs))
     claim, sock = _claim_and_bind(settings, owner, host, port, change_packs)
     try:
-        runtime = Runtime(settings, EventProcessor(), packs=packs)
+        runtime = Runtime(settings, EventProcessor(), packs=packs, dequeues=not workers)
         hub = KeepStartupRefusal(create_hub_app(runtime, public_url, announce))
         with hub.refusal_raised():  # a setting refused while starting: one line, exit 2
-            _serve(hub, host, port, settings, sock)
+            _serve(hub, host, port, settings, sock, before_stop=pool.stop)
     finally:
+        pool.stop()
         claim.release()
 
 

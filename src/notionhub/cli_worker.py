@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
+import time
 from typing import Annotated
 
 import typer
@@ -21,13 +21,22 @@ from notionhub import __version__
 from notionhub.cli_processing import claim_or_refuse, enabled_packs, processing_settings, refuse
 from notionhub.errors import NotionhubError
 from notionhub.settings import Settings
+from notionhub.worker_pool import PARENT_PID_VARIABLE
 
 # A worker's default: `Runtime`'s (kept here as a number so `--help` imports nothing heavy).
 DEFAULT_CONCURRENCY = 8
+# How often the main thread looks for a SIGTERM or SIGINT caught, and (a child of
+# `serve --workers`) whether its serve is still its parent.
+STOP_LOOK_SECONDS = 0.2
 
 SQLITE_REFUSED = (
     "notionhub worker needs DATABASE_URL=postgresql://…: a SQLite data folder belongs to one"
     " `notionhub serve` process, which processes its events itself (docs/deploy.md)"
+)
+SERVE_WORKERS_REFUSED = (
+    "notionhub serve --workers needs DATABASE_URL=postgresql://…: on SQLite the data folder"
+    " belongs to one process, and `notionhub serve` processes its events itself"
+    " (docs/deploy.md)"
 )
 EMBEDDED_REFUSED = (
     "notionhub worker needs a Notion it shares with the other processes: NOTION_TOKEN (real"
@@ -67,9 +76,11 @@ def register_worker_command(app: typer.Typer, console: Console) -> None:
         names = tuple(pack.name for pack in packs)
         owner = ProcessOwner(os.getpid(), "notionhub worker", "", names)
         claim = claim_or_refuse(settings, owner, console)
-        stopping = threading.Event()
+        # The handler only appends: an Event's set() there could wait for ever on the lock the
+        # interrupted main thread holds inside the same Event's wait().
+        caught: list[int] = []
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda _signum, _frame: stopping.set())
+            signal.signal(signum, lambda signum, _frame: caught.append(signum))
         runtime = Runtime(settings, EventProcessor(), packs=packs, concurrency=concurrency)
         try:
             try:
@@ -83,7 +94,12 @@ def register_worker_command(app: typer.Typer, console: Console) -> None:
             )
             typer.echo(packs_line(list(names)))
             typer.echo(f"Notion: {settings.notion_base_url}")
-            stopping.wait()
+            parent = os.environ.get(PARENT_PID_VARIABLE)
+            while not caught:
+                if parent is not None and str(os.getppid()) != parent:
+                    typer.echo(f"worker {settings.worker_id}: serve (pid {parent}) is gone")
+                    break
+                time.sleep(STOP_LOOK_SECONDS)
             typer.echo(f"worker {settings.worker_id}: stopping")
             runtime.stop()
         finally:

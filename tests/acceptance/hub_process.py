@@ -74,14 +74,31 @@ class Process:
                 command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
 
-    def wait_until(self, ready_text: str) -> None:
-        """Wait until the command's output says ``ready_text`` (a hang guard of 90 s)."""
+    def wait_until(self, ready_text: str, times: int = 1) -> None:
+        """Wait until the command's output says ``ready_text`` (``times`` times; a hang guard
+        of 90 s)."""
         deadline = time.monotonic() + 90
-        while ready_text not in self.log_path.read_text(errors="replace"):
+        while self.log_path.read_text(errors="replace").count(ready_text) < times:
             if self.process is None or self.process.poll() is not None:
                 raise RuntimeError(f"{self.args[0]} exited: {self.output()}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{self.args[0]} did not say {ready_text!r}: {self.output()}")
+            time.sleep(0.1)
+
+    @staticmethod
+    def wait_until_gone(pid: int) -> None:
+        """Wait until process ``pid`` has ended (a zombie counts as ended; a hang guard of
+        90 s)."""
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except FileNotFoundError:
+                return
+            if "\nState:\tZ" in status:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"process {pid} still runs")
             time.sleep(0.1)
 
     def kill(self) -> None:

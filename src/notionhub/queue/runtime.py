@@ -142,6 +142,9 @@ class Runtime:
     window: int = 64
     # Event workflows this process runs at once (`notionhub worker --concurrency`).
     concurrency: int = WORKER_CONCURRENCY
+    # False: this process runs no workflow, others sharing the database do (`serve --workers`:
+    # it still stores, dispatches, fires the schedules' ticks, polls and keeps up).
+    dequeues: bool = True
     # The packs to run; None = those named by NOTIONHUB_PACKS.
     packs: list[Pack] | None = None
     # The hub's one clock (what "now", "today" and "this month" are); tests set their own.
@@ -259,7 +262,7 @@ class Runtime:
         DBOS(config=config)
         # This process dequeues events and the ticks of its own packs' schedules, never the
         # ticks of a pack it does not run (another process sharing the database may).
-        DBOS.listen_queues([QUEUE_NAME, *schedule_queues(packs)])
+        DBOS.listen_queues([QUEUE_NAME, *schedule_queues(packs)] if self.dequeues else [])
         DBOS.launch()
         self._queue = DBOS.register_queue(
             QUEUE_NAME,

@@ -26,6 +26,7 @@ import asyncio
 import socket
 import threading
 from asyncio import TimerHandle
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -319,32 +320,55 @@ class QuietOnClientGone:
 
 
 def run_server(
-    app: ASGIApp, host: str, port: int, limits: ServerLimits, sock: socket.socket | None = None
+    app: ASGIApp,
+    host: str,
+    port: int,
+    limits: ServerLimits,
+    sock: socket.socket | None = None,
+    before_stop: Callable[[], None] | None = None,
 ) -> None:
     """Serve ``app`` until interrupted, with httptools and uvloop (both pinned) and ``limits``.
 
     ``sock``: a socket already listening (``web.bind``), so a taken port is known before the
-    app's lifespan starts anything.
+    app's lifespan starts anything. ``before_stop``: run (in a thread) when a stop begins, while
+    the server still answers (``serve --workers`` stops its workers then: they may still be
+    calling the embedded Notion).
     """
-    build_server(app, host, port, limits).run(sockets=[sock] if sock is not None else None)
+    server = build_server(app, host, port, limits, before_stop)
+    server.run(sockets=[sock] if sock is not None else None)
 
 
 class TellingServer(uvicorn.Server):
     """A uvicorn server that sets the app's ``state.stopping`` (a ``threading.Event``, when the
     app has one) as a stop begins, before waiting for open connections: answers that stream
-    (the console's server-sent events) end then instead of holding the stop up."""
+    (the console's server-sent events) end then instead of holding the stop up. Then it runs
+    ``before_stop``, if any, before it stops listening."""
 
-    def __init__(self, config: uvicorn.Config, stopping: threading.Event | None) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        stopping: threading.Event | None,
+        before_stop: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(config)
         self.stopping = stopping
+        self.before_stop = before_stop
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         if self.stopping is not None:
             self.stopping.set()
+        if self.before_stop is not None:
+            await asyncio.to_thread(self.before_stop)
         await super().shutdown(sockets)
 
 
-def build_server(app: ASGIApp, host: str, port: int, limits: ServerLimits) -> uvicorn.Server:
+def build_server(
+    app: ASGIApp,
+    host: str,
+    port: int,
+    limits: ServerLimits,
+    before_stop: Callable[[], None] | None = None,
+) -> uvicorn.Server:
     """The uvicorn server of ``run_server``, not started (tests run it in a thread)."""
     stopping = getattr(getattr(app, "state", None), "stopping", None)
     config = LimitedConfig(
@@ -355,4 +379,6 @@ def build_server(app: ASGIApp, host: str, port: int, limits: ServerLimits) -> uv
         log_level="warning",
         loop="uvloop",
     )
-    return TellingServer(config, stopping if isinstance(stopping, threading.Event) else None)
+    return TellingServer(
+        config, stopping if isinstance(stopping, threading.Event) else None, before_stop
+    )
