@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 from notionhub.settings import Settings
-from notionhub.worker_pool import WorkerPool, WorkerSpec, serve_notion_env, worker_specs
+from notionhub.worker_pool import (
+    WorkerPool,
+    WorkerSpec,
+    serve_notion_env,
+    worker_counts,
+    worker_specs,
+)
 from tests.waiting import wait_until
 
 HANG_GUARD = 30.0
@@ -77,10 +83,25 @@ def test_a_refused_child_is_not_started_again(tmp_path: Path, pools: list[Worker
     pool.start()
     wait_until(lambda: pool.status()[0]["refused"] is True, "refusal seen", deadline=HANG_GUARD)
     wait_until(lambda: lines(tmp_path / "w2") == ["started"], "w2 runs", deadline=HANG_GUARD)
+    assert worker_counts(pool.status()) == {"running": 1, "waiting": 0, "refused": 1}
     pool.stop()
     assert lines(tmp_path / "w1") == ["started"]
     assert pool.status()[0]["restarts"] == 0
     assert lines(tmp_path / "w2") == ["started", "terminated"]  # the other one kept running
+
+
+def test_a_child_waiting_to_start_again_is_counted_as_waiting(
+    tmp_path: Path, pools: list[WorkerPool]
+) -> None:
+    pool = pool_of(pools, tmp_path, "crash")
+    pool.restart_seconds = pool.max_restart_seconds = 3600.0  # it will not be started again
+    pool.start()
+    wait_until(
+        lambda: lines(tmp_path / "w1") == ["started"] and pool.status()[0]["pid"] is None,
+        "its exit seen",
+        deadline=HANG_GUARD,
+    )
+    assert worker_counts(pool.status()) == {"running": 0, "waiting": 1, "refused": 0}
 
 
 def test_a_stop_terminates_every_child(tmp_path: Path, pools: list[WorkerPool]) -> None:

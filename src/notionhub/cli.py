@@ -287,7 +287,8 @@ def serve(
     claim, sock = _claim_and_bind(settings, owner, host, port, change_packs)
     try:
         runtime = Runtime(settings, EventProcessor(), packs=packs, dequeues=not workers)
-        hub = KeepStartupRefusal(create_hub_app(runtime, public_url, announce))
+        status = pool.status if workers else None
+        hub = KeepStartupRefusal(create_hub_app(runtime, public_url, announce, status))
         with hub.refusal_raised():  # a setting refused while starting: one line, exit 2
             _serve(hub, host, port, settings, sock, before_stop=pool.stop)
     finally:

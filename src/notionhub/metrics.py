@@ -55,6 +55,13 @@ class Metrics:
             "Age of the oldest event not yet processed (0 when none).",
             registry=self.registry,
         )
+        self.worker_children = Gauge(
+            "notionhub_worker_children",
+            "`serve --workers` only: its `notionhub worker` children, by state (running;"
+            " waiting to start again; refused, not started again).",
+            ["state"],
+            registry=self.registry,
+        )
         self.notion_changes = Counter(
             "notionhub_notion_changes",
             "Notion events (and polled pages) read, by outcome: a change for the packs, or none"

@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 
@@ -128,7 +129,7 @@ class WorkerPool:
         if thread is not None:
             thread.join()
 
-    def status(self) -> list[dict[str, object]]:
+    def status(self) -> list[dict[str, Any]]:
         """Each child: its ``WORKER_ID``, pid, whether it runs, restarts, refused."""
         with self._lock:
             return [
@@ -222,6 +223,16 @@ class WorkerPool:
                 log.warning("worker_killed", pid=process.pid, after_seconds=self.stop_seconds)
                 process.kill()
                 process.wait()
+
+
+def worker_counts(status: list[dict[str, Any]]) -> dict[str, int]:
+    """How many children of ``status`` (``WorkerPool.status``) run, wait to start again, or were
+    refused."""
+    counts = {"running": 0, "waiting": 0, "refused": 0}
+    for child in status:
+        state = "refused" if child["refused"] else "running" if child["running"] else "waiting"
+        counts[state] += 1
+    return counts
 
 
 def serve_notion_env(settings: Settings, host: str, port: int, mount: str) -> dict[str, str]:

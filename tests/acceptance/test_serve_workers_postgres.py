@@ -12,6 +12,7 @@ import os
 import signal
 from pathlib import Path
 
+import httpx
 import psycopg
 
 from notionhub.packs.echo.models import EventLogEntry
@@ -82,6 +83,10 @@ def test_serve_with_two_workers_processes_only_in_them_and_restarts_a_killed_one
         hub.wait_until("worker hub-worker-", times=3)  # the banner of the one started again
         survivors = children_of(hub.process.pid)
         assert len(survivors) == 2 and victim not in survivors, hub.output()
+        workers = httpx.get(hub.url + "/health/ready", timeout=30).json()["checks"]["workers"]
+        assert workers == {"ok": True, "running": 2, "waiting": 0, "refused": 0, "restarts": 1}
+        metrics = httpx.get(hub.url + "/metrics", timeout=30).text
+        assert 'notionhub_worker_children{state="running"} 2.0' in metrics
 
         send(hub, range(FIRST, FIRST + SECOND))
         total = FIRST + SECOND

@@ -7,7 +7,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from http import HTTPStatus
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio.to_thread
 import httpx
@@ -34,6 +34,7 @@ from notionhub.web.notion_mount import GuardedLocalNotion
 from notionhub.web.pack_host import HubPackHost
 from notionhub.web.readiness import Readiness
 from notionhub.web.state import HubState, hub_state
+from notionhub.worker_pool import worker_counts
 
 LOCAL_NOTION_MOUNT = "/notion"
 log = structlog.get_logger("notionhub.hub")
@@ -41,11 +42,15 @@ Hub = Annotated[HubState, Depends(hub_state)]
 
 
 def create_hub_app(
-    runtime: Runtime, public_url: str, announce: Callable[[Runtime], None] | None = None
+    runtime: Runtime,
+    public_url: str,
+    announce: Callable[[Runtime], None] | None = None,
+    workers: Callable[[], list[dict[str, Any]]] | None = None,
 ) -> FastAPI:
     """The hub. Starting it (lifespan) starts the runtime and the intake; stopping drains both.
 
-    With no ``NOTION_TOKEN`` it also serves the local Notion at ``/notion``.
+    With no ``NOTION_TOKEN`` it also serves the local Notion at ``/notion``. ``workers``: the
+    state of ``serve --workers``' children, for ``/health/ready`` and ``/metrics``.
     """
     settings = runtime.settings
     packs = runtime.load_packs()  # an unknown pack or a bad pack setting is refused here
@@ -61,6 +66,7 @@ def create_hub_app(
         metrics=runtime.metrics,
         runtime=runtime,
         providers=ProviderRegistry(provider for pack in packs for provider in pack.providers),
+        workers=workers,
     )
 
     async def close_started() -> None:
@@ -190,6 +196,9 @@ def _refresh_gauges(hub: HubState) -> None:
         hub.metrics.events_by_status.labels(status=status).set(count)
     oldest = hub.store.oldest_unfinished()
     hub.metrics.queue_lag.set(0.0 if oldest is None else max(0.0, hub.store.clock() - oldest))
+    if hub.workers is not None:
+        for state, count in worker_counts(hub.workers()).items():
+            hub.metrics.worker_children.labels(state=state).set(count)
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -3,7 +3,10 @@
 - ``database``: the hub database takes a write now (the lock storing an event needs, and room
   for it on disk);
 - ``queue``: how far behind processing is (when the oldest unfinished event arrived);
-- ``notion``: Notion answers ``users/me`` (through the shared budget, kept in the hub database).
+- ``notion``: Notion answers ``users/me`` (through the shared budget, kept in the hub database);
+- ``workers`` (``serve --workers`` only): how many worker children run, wait to start again or
+  were refused, and their restarts; failed when every child was refused (nothing would ever
+  process), not while one waits to start again.
 
 A check without an answer within ``HEALTH_CHECK_TIMEOUT_SECONDS`` is reported failed. Its thread
 is left to finish, and the next probe waits on that same run instead of starting another, so a
@@ -24,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 from notionhub.hubdb.engine import database_problem
 from notionhub.web.state import HubState
+from notionhub.worker_pool import worker_counts
 
 Check = dict[str, Any]
 # Notion is asked at most this often: probes must not spend the token's budget.
@@ -47,6 +51,9 @@ class Readiness:
             "queue": lambda: _queue(self.hub, deadline * LOCK_SHARE),
             "notion": lambda: _notion(self.hub),
         }
+        workers = self.hub.workers
+        if workers is not None:
+            checks["workers"] = lambda: _workers(workers())
         names = list(checks)
         answers = await asyncio.gather(
             *(self._bounded(name, checks[name], deadline) for name in names)
@@ -121,6 +128,15 @@ def _notion(hub: HubState) -> Check:
         result = {"ok": True}
     hub.notion_check = (time.monotonic(), result)
     return result
+
+
+def _workers(status: list[dict[str, Any]]) -> Check:
+    counts = worker_counts(status)
+    check: Check = {"ok": counts["refused"] < len(status), **counts}
+    check["restarts"] = sum(int(child["restarts"]) for child in status)
+    if not check["ok"]:
+        check["error"] = "every worker was refused at start (its reason is in serve's output)"
+    return check
 
 
 def _failed(error: BaseException) -> Check:

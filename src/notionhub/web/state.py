@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,8 @@ class HubState:
     # The providers deliveries are taken from: built-in ones and the enabled packs' ones.
     providers: ProviderRegistry = field(default_factory=ProviderRegistry)
     intake: Intake | None = None
+    # `serve --workers`: the state of each worker child (``WorkerPool.status``); None without.
+    workers: Callable[[], list[dict[str, Any]]] | None = None
     # When /health/ready last asked Notion, and what it found.
     notion_check: tuple[float, dict[str, Any]] | None = None
     # Bound once: structlog's lazy proxy rebuilds its logger on every call otherwise.
