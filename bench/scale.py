@@ -3,7 +3,8 @@ process on SQLite.
 
 Each configuration runs as users run it, on a fresh ``notionhub notion-server`` (no rate limit)
 and, for PostgreSQL, a fresh database: one ``notionhub serve`` takes the webhooks and processes
-too, and ``notionhub worker`` processes make up the rest. Signed Stripe events are posted over
+too, and ``notionhub worker`` processes make up the rest; or ``notionhub serve --workers N``,
+which processes nothing itself and runs N worker children. Signed Stripe events are posted over
 loopback (16 keep-alive connections) while processing runs; the figures are the 202s per
 second of that stream and the events processed per second from its first request until every
 event is processed (echo pack, Notion budget off: 1,000 requests/s), and the transactions
@@ -53,6 +54,7 @@ class Setup:
     name: str
     postgres: bool
     workers: int  # `notionhub worker` processes beside the one `serve`
+    children: int = 0  # `serve --workers N`: serve runs no workflow, its N children do
 
 
 SETUPS = (
@@ -60,6 +62,8 @@ SETUPS = (
     Setup("PostgreSQL, 1 process", postgres=True, workers=0),
     Setup("PostgreSQL, 2 processes", postgres=True, workers=1),
     Setup("PostgreSQL, 4 processes", postgres=True, workers=3),
+    Setup("PostgreSQL, serve --workers 1", postgres=True, workers=0, children=1),
+    Setup("PostgreSQL, serve --workers 3", postgres=True, workers=0, children=3),
 )
 
 
@@ -110,6 +114,18 @@ def worker(env: dict[str, str], cwd: Path, name: str) -> Iterator[None]:
         stop(process, grace=30)
 
 
+def children_running(url: str, count: int, log: Path) -> None:
+    """Wait until ``serve --workers``' ``count`` children run (its ``/health/ready``)."""
+    deadline = time.monotonic() + 90
+    while True:
+        answer = httpx.get(url + "/health/ready", timeout=30, trust_env=False).json()
+        if answer["checks"]["workers"]["running"] == count:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"serve's workers did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+
+
 def run_setup(setup: Setup, events: int, base_env: dict[str, str], root: Path) -> Figures:
     folder = root / setup.name.replace(" ", "-").replace(",", "")
     folder.mkdir()
@@ -128,11 +144,12 @@ def run_setup(setup: Setup, events: int, base_env: dict[str, str], root: Path) -
         }
         if setup.postgres:
             env["DATABASE_URL"] = stack.enter_context(fresh_database())
-        url = stack.enter_context(
-            running([*NOTIONHUB, "serve", "--port"], env, folder, folder / "serve.log")
-        )
+        serve = [*NOTIONHUB, "serve", "--workers", str(setup.children), "--port"]
+        url = stack.enter_context(running(serve, env, folder, folder / "serve.log"))
         for number in range(1, setup.workers + 1):
             stack.enter_context(worker(env, folder, f"worker-{number}"))
+        if setup.children:
+            children_running(url, setup.children, folder / "serve.log")
         database = env.get("DATABASE_URL")
         before, cpu_before = commits(url, database), serve_cpu_seconds(url)
         host = url.removeprefix("http://")
