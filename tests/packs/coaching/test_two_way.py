@@ -300,7 +300,11 @@ def test_a_hub_that_was_down_gets_what_people_did_meanwhile(
         tmp_path / "notion",
         person_tokens=(COACH_TOKEN,),
         webhook_aggregation_seconds=0.0,
-        webhook_retry_base_seconds=0.05,
+        # Notion's 8 attempts must outlast the hub's restart: with 0.05 s they were spent
+        # within 3-6 s, which a restart on a loaded machine can take (the edit then never
+        # arrived). 0.2 s: the last attempt comes 13-25 s after the first, and once the hub is
+        # back the next one comes within 13 s.
+        webhook_retry_base_seconds=0.2,
     )
     try:
         token = server.admin("POST", "/_admin/webhooks", {"url": hook}).json()
