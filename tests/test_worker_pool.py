@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from notionhub.errors import StartRefused
 from notionhub.settings import Settings
 from notionhub.worker_pool import (
     WorkerPool,
@@ -149,13 +150,23 @@ def test_each_child_has_its_own_worker_id_and_serves_environment() -> None:
         ("127.0.0.1", "http://127.0.0.1:8000/notion"),
         ("0.0.0.0", "http://127.0.0.1:8000/notion"),
         ("::", "http://[::1]:8000/notion"),
-        ("10.1.2.3", "http://10.1.2.3:8000/notion"),
+        ("localhost", "http://localhost:8000/notion"),
     ],
 )
 def test_children_of_a_serve_embedding_notion_call_its_notion(host: str, url: str) -> None:
     settings = Settings(_env_file=None, local_notion_token="their-token")  # type: ignore[call-arg]
     env = serve_notion_env(settings, host, 8000, "/notion")
     assert env == {"NOTION_BASE_URL": url, "LOCAL_NOTION_TOKEN": "their-token"}
+
+
+def test_children_calling_from_an_address_the_embedded_notion_refuses_are_refused() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    refusal = r"needs --host 127\.0\.0\.1 or 0\.0\.0\.0.* not 10\.1\.2\.3"
+    with pytest.raises(StartRefused, match=refusal):
+        serve_notion_env(settings, "10.1.2.3", 8000, "/notion")
+    opened = Settings(_env_file=None, local_notion_allow_remote=True)  # type: ignore[call-arg]
+    env = serve_notion_env(opened, "10.1.2.3", 8000, "/notion")
+    assert env["NOTION_BASE_URL"] == "http://10.1.2.3:8000/notion"
 
 
 def test_children_of_a_serve_on_real_notion_read_the_same_settings() -> None:

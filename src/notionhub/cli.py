@@ -242,14 +242,11 @@ def serve(
     if workers and settings.hub_database_url.startswith("sqlite"):
         refuse(console, SERVE_WORKERS_REFUSED)
     settings = settings_for_listening(settings, host)  # beyond loopback: never the default token
-    pool = WorkerPool(
-        worker_specs(
-            workers,
-            os.environ,
-            settings.worker_id,
-            extra_env=serve_notion_env(settings, host, port, LOCAL_NOTION_MOUNT),
-        )
-    )
+    try:
+        notion_env = serve_notion_env(settings, host, port, LOCAL_NOTION_MOUNT) if workers else {}
+    except StartRefused as error:
+        refuse(console, error)
+    pool = WorkerPool(worker_specs(workers, os.environ, settings.worker_id, extra_env=notion_env))
     public_url = f"http://{host}:{port}"
 
     shown_urls = reachable_urls(host, port, machine_names())

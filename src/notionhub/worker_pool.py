@@ -34,6 +34,7 @@ from typing import Any
 
 import structlog
 
+from notionhub.errors import StartRefused
 from notionhub.settings import Settings
 
 log = structlog.get_logger("notionhub.workers")
@@ -238,10 +239,24 @@ def worker_counts(status: list[dict[str, Any]]) -> dict[str, int]:
 def serve_notion_env(settings: Settings, host: str, port: int, mount: str) -> dict[str, str]:
     """What the children of a ``serve`` embedding the local Notion (at ``mount``) need to reach
     it: its URL (over loopback when ``serve`` listens on every address) and the token in force.
-    Nothing when Notion is elsewhere: the children read the same settings."""
+    Nothing when Notion is elsewhere: the children read the same settings.
+
+    ``StartRefused`` when ``serve`` listens on one address that is not loopback: the children
+    would call from it, and the embedded Notion answers loopback only unless
+    ``LOCAL_NOTION_ALLOW_REMOTE`` says otherwise.
+    """
+    from notionhub.localnotion.exposure import is_loopback  # the local Notion's package: heavy
+
     if not settings.embeds_local_notion:
         return {}
     address = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+    if not is_loopback(address) and not settings.local_notion_allow_remote:
+        raise StartRefused(
+            f"serve --workers with the embedded local Notion needs --host 127.0.0.1 or 0.0.0.0:"
+            f" its workers call its /notion, which answers this machine's loopback only, not"
+            f" {host} (or set LOCAL_NOTION_ALLOW_REMOTE=true, or run `notionhub notion-server`"
+            f" and set NOTION_BASE_URL)"
+        )
     if ":" in address:
         address = f"[{address}]"
     return {
