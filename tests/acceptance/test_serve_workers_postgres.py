@@ -43,6 +43,20 @@ def executors_of_event_workflows(database_url: str) -> dict[str, int]:
     return {str(row[0]): int(row[1]) for row in rows}
 
 
+def serve_with_workers(workers: int, folder: Path, database_url: str) -> Process:
+    """``serve --workers`` on ``database_url`` with the embedded Notion (not started), its
+    ``WORKER_ID`` ``hub``."""
+    env = base_env(
+        DATABASE_URL=database_url,
+        WORKER_ID="hub",
+        NOTIONHUB_HOME=str(folder / "home"),
+        STRIPE_WEBHOOK_SECRET=STRIPE_SECRET,
+        NOTIONHUB_PACKS="echo",
+        NOTIONHUB_POLL_SECONDS="0",
+    )
+    return Process(["serve", "--workers", str(workers)], folder, env)
+
+
 def send(hub: Process, numbers: range) -> None:
     sender = Sender(
         hub.url + "/hooks/stripe", [stripe_event(n, f"client{n % 10}@example.com") for n in numbers]
@@ -54,15 +68,7 @@ def send(hub: Process, numbers: range) -> None:
 def test_serve_with_two_workers_processes_only_in_them_and_restarts_a_killed_one(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    env = base_env(
-        DATABASE_URL=postgres_url,
-        WORKER_ID="hub",
-        NOTIONHUB_HOME=str(tmp_path / "home"),
-        STRIPE_WEBHOOK_SECRET=STRIPE_SECRET,
-        NOTIONHUB_PACKS="echo",
-        NOTIONHUB_POLL_SECONDS="0",
-    )
-    hub = Process(["serve", "--workers", "2"], tmp_path, env)
+    hub = serve_with_workers(2, tmp_path, postgres_url)
     try:
         hub.start("/health")
         for worker in ("hub-worker-1", "hub-worker-2"):
@@ -126,14 +132,7 @@ def test_serve_workers_on_sqlite_is_refused_in_one_line(tmp_path: Path) -> None:
 def test_a_serve_killed_with_kill_9_leaves_no_worker_behind(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    env = base_env(
-        DATABASE_URL=postgres_url,
-        WORKER_ID="hub",
-        NOTIONHUB_HOME=str(tmp_path / "home"),
-        NOTIONHUB_PACKS="echo",
-        NOTIONHUB_POLL_SECONDS="0",
-    )
-    hub = Process(["serve", "--workers", "1"], tmp_path, env)
+    hub = serve_with_workers(1, tmp_path, postgres_url)
     try:
         hub.start("/health")
         hub.wait_until("worker hub-worker-1: concurrency")
