@@ -53,30 +53,23 @@ class WorkerSpec:
     env: Mapping[str, str]
 
 
-def worker_command(concurrency: int | None = None) -> list[str]:
-    """``notionhub worker`` run by this interpreter (the ``notionhub`` script may not be on
-    ``PATH``: a virtualenv not activated)."""
-    command = [sys.executable, "-m", "notionhub", "worker"]
-    if concurrency is not None:
-        command += ["--concurrency", str(concurrency)]
-    return command
-
-
 def worker_specs(
     count: int,
     base_env: Mapping[str, str],
     serve_worker_id: str,
     *,
     extra_env: Mapping[str, str] | None = None,
-    concurrency: int | None = None,
 ) -> list[WorkerSpec]:
-    """The ``count`` children of the ``serve`` whose ``WORKER_ID`` is ``serve_worker_id``."""
+    """The ``count`` children of the ``serve`` whose ``WORKER_ID`` is ``serve_worker_id``: each
+    ``notionhub worker`` run by this interpreter (the ``notionhub`` script may not be on
+    ``PATH``: a virtualenv not activated)."""
     specs = []
     for n in range(1, count + 1):
         worker_id = f"{serve_worker_id}-worker-{n}"
         env = {**base_env, **(extra_env or {}), "WORKER_ID": worker_id}
         env[PARENT_PID_VARIABLE] = str(os.getpid())
-        specs.append(WorkerSpec(worker_id, worker_command(concurrency), env))
+        command = [sys.executable, "-m", "notionhub", "worker"]
+        specs.append(WorkerSpec(worker_id, command, env))
     return specs
 
 
@@ -196,10 +189,7 @@ class WorkerPool:
 
     def _spawn(self, child: Child, now: float) -> None:
         try:
-            process = subprocess.Popen(
-                child.spec.command,
-                env=dict(child.spec.env),
-            )
+            process = subprocess.Popen(child.spec.command, env=dict(child.spec.env))
         except OSError as error:
             child.delay = self.restart_delay(child.delay, 0.0)
             child.due = now + child.delay
@@ -212,16 +202,16 @@ class WorkerPool:
         log.info("worker_started", worker=child.spec.worker_id, pid=process.pid)
 
     def _terminate_all(self) -> None:
-        running = [c.process for c in self.children if c.process is not None]
-        for process in running:
+        running = [(c.spec.worker_id, c.process) for c in self.children if c.process is not None]
+        for _worker, process in running:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         deadline = self.clock() + self.stop_seconds
-        for process in running:
+        for worker, process in running:
             try:
                 process.wait(timeout=max(0.0, deadline - self.clock()))
             except subprocess.TimeoutExpired:
-                log.warning("worker_killed", pid=process.pid, after_seconds=self.stop_seconds)
+                log.warning("worker_killed", worker=worker, after_seconds=self.stop_seconds)
                 process.kill()
                 process.wait()
 
