@@ -93,6 +93,8 @@ def test_serve_with_two_workers_processes_only_in_them_and_restarts_a_killed_one
         assert workers == {"ok": True, "running": 2, "waiting": 0, "refused": 0, "restarts": 1}
         metrics = httpx.get(hub.url + "/metrics", timeout=30).text
         assert 'notionhub_worker_children{state="running"} 2.0' in metrics
+        console = httpx.get(hub.url + "/", timeout=30).text  # loopback, no key: open
+        assert "<strong>workers</strong>: ok (2 running, 1 restart)" in console
 
         send(hub, range(FIRST, FIRST + SECOND))
         total = FIRST + SECOND
