@@ -202,7 +202,7 @@ class Settings(BaseSettings):
 
         Read like ``NOTION_<NAME>_DB``: the names come from the packs, not from fields here.
         """
-        value = _environment().get(pack_variable("NOTION_TOKEN", pack), "").strip()
+        value = _pack_value("NOTION_TOKEN", pack)
         return SecretStr(value) if value else None
 
     @property
@@ -218,8 +218,7 @@ class Settings(BaseSettings):
 
     def pack_parent_page_id(self, pack: str) -> str | None:
         """``NOTION_PARENT_PAGE_ID_<PACK>``: where ``pack``'s databases are created, or None."""
-        value = _environment().get(pack_variable("NOTION_PARENT_PAGE_ID", pack), "").strip()
-        return value or None
+        return _pack_value("NOTION_PARENT_PAGE_ID", pack)
 
     def database_variables(self) -> dict[str, str]:
         """The ``NOTION_<NAME>_DB`` variables, from ``.env`` and the environment (which wins).
@@ -259,6 +258,12 @@ def pack_variable(prefix: str, pack: str) -> str:
     """A pack's own variable: ``NOTION_TOKEN`` and ``coaching`` → ``NOTION_TOKEN_COACHING``
     (anything but letters and digits in the pack's name becomes ``_``)."""
     return f"{prefix}_{re.sub(r'[^A-Z0-9]', '_', pack.upper())}"
+
+
+def _pack_value(prefix: str, pack: str) -> str | None:
+    """``pack``'s own ``<PREFIX>_<PACK>``, from ``.env`` and the environment; None when unset
+    or blank."""
+    return _environment().get(pack_variable(prefix, pack), "").strip() or None
 
 
 def dotenv_file() -> Path:
