@@ -38,7 +38,7 @@ def executors_of_event_workflows(database_url: str) -> dict[str, int]:
         rows = connection.execute(
             "SELECT executor_id, count(*) FROM dbos.workflow_status"
             " WHERE name LIKE %s GROUP BY executor_id",
-            ("%process_event%",),
+            ("process_event%",),
         ).fetchall()
     return {str(row[0]): int(row[1]) for row in rows}
 

@@ -56,3 +56,28 @@ def test_pressure_holds_dispatching_for_its_first_seconds_only(hub_engine: Engin
     moment.now = 51.0
     assert dispatcher.dispatch_once() == 1
     assert len(enqueued) == len(set(enqueued)) == 11
+
+
+def test_a_busy_window_is_topped_up_a_quarter_at_a_time(hub_engine: Engine) -> None:
+    store = EventStore(hub_engine)
+    enqueued: list[str] = []
+    dispatcher = Dispatcher(
+        store, lambda event: enqueued.append(event.id), lambda _id: None, window=8
+    )
+    store.insert_many([make_event() for _ in range(20)])
+    assert dispatcher.dispatch_once() == 8  # an empty window fills at once
+
+    def finish(count: int) -> None:
+        for event_id in enqueued[:count]:
+            store.finish(event_id, "processed", attempts=1, detail={})
+        del enqueued[:count]
+
+    finish(1)
+    assert dispatcher.dispatch_once() == 0  # seven still enqueued: wait for a quarter
+    finish(1)
+    assert dispatcher.dispatch_once() == 2
+    finish(8)  # the window empties: it fills again at once
+    assert dispatcher.dispatch_once() == 8
+    finish(8)
+    assert dispatcher.dispatch_once() == 2
+    assert store.counts()["pending"] == 0

@@ -6,15 +6,24 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 
+from dbos import DBOS, SetWorkflowID
+
 from notionhub.errors import NotionUnreachable
 from notionhub.ingest.event import Event
 from notionhub.notion.schema import from_page
 from notionhub.packs import Agent, FlowContext, Pack
 from notionhub.packs.echo import PACK as ECHO
 from notionhub.packs.echo.models import EventLogEntry
+from notionhub.queue.processor import EventProcessor
 from notionhub.queue.runtime import Runtime
 from notionhub.queue.store import EventStore
 from tests.queue.conftest import RuntimeFactory, make_event, wait_until_drained
+
+
+def steps_of(workflow_id: str) -> list[str]:
+    """The steps DBOS recorded for a workflow, in order (its durable sleeps left out)."""
+    names = [str(step["function_name"]) for step in DBOS.list_workflow_steps(workflow_id)]
+    return [name for name in names if name != "DBOS.sleep"]
 
 
 def store_of(runtime: Runtime) -> EventStore:
@@ -105,6 +114,59 @@ def test_transient_failures_are_retried_then_processed(start_runtime: RuntimeFac
     assert (stored.status, stored.attempts, stored.last_error) == ("processed", 3, None)
     kinds = [entry.kind for entry in store_of(runtime).history(event.idempotency_key)]
     assert kinds == ["received", "attempt_failed", "attempt_failed", "processed"]
+    # The first attempt, then the pack again as steps of their own, then the outcome.
+    assert steps_of(stored.workflow_id) == [
+        "first_attempt",
+        "record_attempt",
+        "apply",
+        "record_attempt",
+        "apply",
+        "finish",
+    ]
+
+
+def test_an_event_done_at_the_first_attempt_takes_one_step(
+    start_runtime: RuntimeFactory,
+) -> None:
+    recorder = Recorder()
+    runtime = start_runtime(packs=[recorder.pack(), ECHO])
+    done, broken = make_event(), make_event()
+    recorder.broken.add(broken.idempotency_key)
+    submit(runtime, [done, broken])
+    wait_until_drained(store_of(runtime), 2)
+    for event, status in ((done, "processed"), (broken, "failed")):
+        stored = store_of(runtime).get(event.idempotency_key)
+        assert (stored.status, stored.attempts) == (status, 1)
+        # Planned, both packs run, the outcome recorded: one step, nothing left to retry.
+        assert steps_of(stored.workflow_id) == ["first_attempt"]
+    [finished] = [
+        h for h in store_of(runtime).history(done.idempotency_key) if h.kind != "received"
+    ]
+    assert sorted(finished.detail["packs"]) == ["echo", "recorder"]
+    [failed] = [h for h in store_of(runtime).history(broken.idempotency_key) if h.kind == "failed"]
+    assert failed.detail["failed_packs"] == ["recorder"]
+    assert failed.detail["packs"]["echo"]["ok"] is True
+
+
+def test_a_run_begun_by_an_earlier_version_keeps_its_steps(
+    start_runtime: RuntimeFactory, processor: EventProcessor
+) -> None:
+    """``process_event``, as enqueued before ``process_event_v2``, still runs (so DBOS can
+    recover one left pending by an upgrade) with the steps it had: plan, apply, finish."""
+    recorder = Recorder()
+    runtime = start_runtime(packs=[recorder.pack()])
+    assert runtime.dispatcher is not None
+    runtime.dispatcher.stop()  # the run is enqueued by hand here, as the older hub did
+    store = store_of(runtime)
+    event = make_event()
+    store.insert_many([event])
+    [claimed] = store.claim_pending(1)
+    with SetWorkflowID(claimed.workflow_id):
+        handle = DBOS.start_workflow(processor.process_v1, claimed.id, claimed.provider)
+    assert handle.get_result() == "processed"
+    assert store.get(event.idempotency_key).status == "processed"
+    assert steps_of(claimed.workflow_id) == ["plan", "apply", "finish"]
+    assert recorder.calls[event.idempotency_key] == 1
 
 
 def test_out_of_attempts_fails_and_a_replay_applies_it(start_runtime: RuntimeFactory) -> None:
@@ -146,7 +208,9 @@ def test_unknown_event_types_are_stored_and_ignored(start_runtime: RuntimeFactor
     event = make_event(type="other.thing")
     submit(runtime, [event])
     wait_until_drained(store_of(runtime), 1)
-    assert store_of(runtime).get(event.idempotency_key).status == "ignored"
+    stored = store_of(runtime).get(event.idempotency_key)
+    assert stored.status == "ignored"
+    assert steps_of(stored.workflow_id) == ["first_attempt"]
     assert recorder.calls == {}
 
 

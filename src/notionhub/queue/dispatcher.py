@@ -1,8 +1,9 @@
 """Pending events → the DBOS queue, in arrival order, a window at a time.
 
 The event log, not DBOS, is the inbox: ingest only writes a row, and this thread keeps at most
-``window`` events enqueued in DBOS at once. So a burst of webhooks costs one insert each on the
-request path, however slow Notion is, and DBOS never holds more than the window.
+``window`` events enqueued in DBOS at once, topping the window up a quarter at a time. So a burst
+of webhooks costs one insert each on the request path, however slow Notion is, and DBOS never
+holds more than the window.
 
 Ingest comes first: while webhooks are arriving faster than ``PRESSURE_RATE`` a second, no new
 event is dispatched, and the CPU goes to acknowledging them; a burst is processed right behind
@@ -65,6 +66,9 @@ class Dispatcher:
         self.enqueue = enqueue
         self.workflow_status = workflow_status
         self.window = window
+        # A window with work in it is topped up once this much of it is free: every finished
+        # event wakes the dispatcher, which would otherwise claim one event per transaction.
+        self.refill = max(1, window // 4)
         self.poll_seconds = poll_seconds
         self.sweep_seconds = sweep_seconds
         self.hold = hold  # True while ingest is under pressure
@@ -127,7 +131,10 @@ class Dispatcher:
     def _dispatch_window(self) -> int:
         dispatched = 0
         while not self._stop.is_set():
-            free = self.window - self.store.count_queued()
+            queued = self.store.count_queued()
+            free = self.window - queued
+            if queued and free < self.refill:
+                return dispatched  # plenty enqueued still: claim in batches, not one by one
             claimed = self.store.claim_pending(free)
             for event in claimed:
                 self.enqueue(event)

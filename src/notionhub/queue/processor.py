@@ -1,10 +1,20 @@
 """One DBOS workflow per event run: load, apply the packs' flows, retry what is transient, record.
 
-The workflow is deterministic; every effect is a step: ``apply`` (the flows) and ``finish``.
+The workflow is deterministic; every effect is a step. Most events need one step: ``first_attempt``
+plans, runs every pack's flows once and records the outcome when nothing is worth another attempt
+(a DBOS step costs two transactions in DBOS's database, and was most of an event's CPU). When a
+pack fails transiently, the workflow goes on from there: a durable sleep, then that pack's flows
+again as ``apply`` steps, and the outcome recorded by ``finish``. A Notion event (two-way) reads its
+change first, in an ``observe`` step, then takes the same steps one by one.
+
 Steps are at-least-once (a step in flight at a crash runs again on recovery), which is why flows
-write only through upserts by key. Errors
-are caught inside the ``apply`` step and returned as data, so the workflow decides: retry after a
-durable sleep (transient), or record the event as failed (permanent, or out of attempts).
+write only through upserts by key. Errors are caught inside the flows' steps and returned as data,
+so the workflow decides: retry after a durable sleep (transient), or record the event as failed
+(permanent, or out of attempts).
+
+Runs left pending by an earlier notionhub (workflow ``process_event``: a step for the plan, one per
+pack, one for the outcome) are recovered with those steps, under that name: a workflow recovered
+after an upgrade must take the steps it took before. New runs are ``process_event_v2``.
 """
 
 from __future__ import annotations
@@ -211,10 +221,37 @@ class EventProcessor(DBOSConfiguredInstance):
 
     # -- the workflow ------------------------------------------------------------------
 
-    @DBOS.workflow(name="process_event")
+    @DBOS.workflow(name="process_event_v2")
     def process(self, event_id: str, source: str | None = None) -> str:
         with self._counted():
+            if source == NOTION_SOURCE:
+                return self._process(event_id, source)
+            first = self.first_attempt(event_id)
+            if first["status"] is not None:
+                return str(first["status"])
+            return self._retry_transient(event_id, first["packs"])
+
+    @DBOS.workflow(name="process_event")
+    def process_v1(self, event_id: str, source: str | None = None) -> str:
+        """A run an earlier notionhub left pending, recovered with the steps it began with."""
+        with self._counted():
             return self._process(event_id, source)
+
+    def _retry_transient(self, event_id: str, first: dict[str, dict[str, Any]]) -> str:
+        """After a first attempt with transient failures: each such pack again, then the end."""
+        results: dict[str, dict[str, Any]] = {}
+        for pack, outcome in first.items():
+            if outcome["ok"] or not outcome["transient"]:
+                results[pack] = outcome
+                continue
+            self.record_attempt(event_id, 1, outcome)
+            DBOS.sleep(self.context.schedule.delay(f"{event_id}:{pack}", 1))
+            results[pack] = self._run_step(
+                event_id, pack, partial(self.apply, event_id, pack), first=2
+            )
+        status, attempts, outcome_ = concluded(results)
+        self.finish(event_id, status, attempts, outcome_)
+        return status
 
     def _process(self, event_id: str, source: str | None) -> str:
         change: dict[str, Any] | None = None
@@ -241,33 +278,22 @@ class EventProcessor(DBOSConfiguredInstance):
             results[pack] = self._run_step(
                 event_id, pack, partial(self.apply, event_id, pack, change=change)
             )
-        failed = sorted(name for name, result in results.items() if not result["ok"])
-        outcome: dict[str, Any] = {
-            "packs": results,
-            "notes": notes
-            + [note for result in results.values() for note in result.get("notes", [])],
-            "notion_requests": requests
-            + [request for result in results.values() for request in result["notion_requests"]],
-        }
-        if change is not None:
-            outcome["change"] = change
-        attempts = max(result["attempts"] for result in results.values())
-        if failed:
-            errors = "; ".join(f"{name}: {results[name]['error']}" for name in failed)
-            outcome["error"] = errors
-            outcome["failed_packs"] = failed
-            self.finish(event_id, "failed", attempts, outcome)
-            return "failed"
-        self.finish(event_id, "processed", attempts, outcome)
-        return "processed"
+        status, attempts, outcome = concluded(results, notes, requests, change)
+        self.finish(event_id, status, attempts, outcome)
+        return status
 
     def _run_step(
-        self, event_id: str, part: str, attempt_once: Callable[[int], dict[str, Any]]
+        self,
+        event_id: str,
+        part: str,
+        attempt_once: Callable[[int], dict[str, Any]],
+        *,
+        first: int = 1,
     ) -> dict[str, Any]:
-        """One part (a pack's flows, or reading a change), attempted until it succeeds, fails
-        for good or runs out of attempts."""
+        """One part (a pack's flows, or reading a change), attempted from attempt ``first`` until
+        it succeeds, fails for good or runs out of attempts."""
         max_attempts = self.context.schedule.max_attempts
-        for attempt in range(1, max_attempts + 1):
+        for attempt in range(first, max_attempts + 1):
             outcome = attempt_once(attempt)
             outcome["attempts"] = attempt
             if outcome["ok"] or not outcome["transient"] or attempt == max_attempts:
@@ -302,8 +328,36 @@ class EventProcessor(DBOSConfiguredInstance):
             "notion_requests": requests,
         }
 
+    @DBOS.step(name="first_attempt", retries_allowed=True, max_attempts=STEP_DB_ATTEMPTS)
+    def first_attempt(self, event_id: str) -> dict[str, Any]:
+        """Plan, run every pack's flows once, and record the outcome unless a pack is worth
+        another attempt: ``{"status": <recorded>}``, or ``{"status": None, "packs": <each
+        pack's outcome>}`` for the workflow to go on with.
+
+        Only the database being away raises here (DBOS attempts the step again: the flows run
+        again, writing through upserts by key); a pack's error comes back as data.
+        """
+        packs = self._plan(event_id)
+        if not packs:
+            self._finish(event_id, "ignored", 0, _NOTHING_TO_DO)
+            return {"status": "ignored"}
+        last = self.context.schedule.max_attempts == 1
+        results: dict[str, dict[str, Any]] = {}
+        for pack in packs:
+            results[pack] = {**self._apply(event_id, pack, 1), "attempts": 1}
+        if not last and any(
+            not result["ok"] and result["transient"] for result in results.values()
+        ):
+            return {"status": None, "packs": results}
+        status, attempts, outcome = concluded(results)
+        self._finish(event_id, status, attempts, outcome)
+        return {"status": status}
+
     @DBOS.step(name="plan", retries_allowed=True, max_attempts=STEP_DB_ATTEMPTS)
     def plan(self, event_id: str, change: dict[str, Any] | None = None) -> list[str]:
+        return self._plan(event_id, change)
+
+    def _plan(self, event_id: str, change: dict[str, Any] | None = None) -> list[str]:
         """The packs to run: those enabled that handle the event or react to its change (a
         replay may name fewer)."""
         context = self.context
@@ -324,6 +378,15 @@ class EventProcessor(DBOSConfiguredInstance):
         event_id: str,
         pack_name: str,
         attempt: int,
+        change: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        return self._apply(event_id, pack_name, attempt, change)
+
+    def _apply(
+        self,
+        event_id: str,
+        pack_name: str,
+        _attempt: int,
         change: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Run one pack's matching flows and reactions; never raises: errors come back as data."""
@@ -373,6 +436,9 @@ class EventProcessor(DBOSConfiguredInstance):
 
     @DBOS.step(name="finish", retries_allowed=True, max_attempts=STEP_DB_ATTEMPTS)
     def finish(self, event_id: str, status: Any, attempts: int, outcome: dict[str, Any]) -> None:
+        self._finish(event_id, status, attempts, outcome)
+
+    def _finish(self, event_id: str, status: Any, attempts: int, outcome: dict[str, Any]) -> None:
         context = self.context
         requests = len(outcome.get("notion_requests", ()))
         context.store.finish(
@@ -386,6 +452,38 @@ class EventProcessor(DBOSConfiguredInstance):
         context.metrics.events_finished.labels(status=status).inc()
         log.info("event_finished", event_id=event_id, status=status, attempts=attempts)
         context.on_finished()
+
+
+_NOTHING_TO_DO: dict[str, Any] = {
+    "reason": "no enabled pack handles this type",
+    "notes": [],
+    "notion_requests": [],
+}
+
+
+def concluded(
+    results: Mapping[str, dict[str, Any]],
+    notes: list[str] | None = None,
+    requests: list[str] | None = None,
+    change: dict[str, Any] | None = None,
+) -> tuple[str, int, dict[str, Any]]:
+    """An event's end from its packs' last outcomes: its status, attempts and recorded detail."""
+    notes, requests = notes or [], requests or []
+    failed = sorted(name for name, result in results.items() if not result["ok"])
+    outcome: dict[str, Any] = {
+        "packs": dict(results),
+        "notes": notes + [note for result in results.values() for note in result.get("notes", [])],
+        "notion_requests": requests
+        + [request for result in results.values() for request in result["notion_requests"]],
+    }
+    if change is not None:
+        outcome["change"] = change
+    attempts = max(result["attempts"] for result in results.values())
+    if not failed:
+        return "processed", attempts, outcome
+    outcome["error"] = "; ".join(f"{name}: {results[name]['error']}" for name in failed)
+    outcome["failed_packs"] = failed
+    return "failed", attempts, outcome
 
 
 def _note_request(requests: list[str], operation: str, outcome: str, page_id: str | None) -> None:

@@ -262,16 +262,22 @@ class EventStore:
                     .limit(limit)
                 )
             ]
-            claimed = []
-            for row in rows:  # conditional: another worker may have claimed it meanwhile
-                result = connection.execute(
+            if not rows:
+                return []
+            # Conditional: another worker may have claimed some of them meanwhile.
+            taken = set(
+                connection.execute(
                     update(events)
-                    .where(and_(events.c.id == row.id, events.c.status == "pending"))
+                    .where(
+                        and_(
+                            events.c.id.in_([row.id for row in rows]), events.c.status == "pending"
+                        )
+                    )
                     .values(status="queued", updated_at=now)
-                )
-                if result.rowcount:
-                    claimed.append(row)
-        return claimed
+                    .returning(events.c.id)
+                ).scalars()
+            )
+        return [row for row in rows if row.id in taken]
 
     def queued_since(self, before: float) -> list[StoredEvent]:
         """Queued events not touched since ``before``: candidates for the sweep."""
