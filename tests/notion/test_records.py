@@ -230,6 +230,37 @@ def test_a_dead_writer_mid_create_leaves_the_key_uncertain(hub_engine: Engine) -
     assert (taken.page_id, taken.uncertain) == (None, True)  # so it looks in Notion first
 
 
+def test_a_new_key_left_without_a_create_is_not_uncertain(hub_engine: Engine) -> None:
+    index = KeyIndex(hub_engine)
+    with index.lease("ds", "k") as lease:  # inserted with the create mark presumed
+        assert (lease.page_id, lease.marked) == (None, True)
+    taken = index._try_acquire("ds", "k", owner="next")
+    assert taken is not None
+    assert (taken.page_id, taken.uncertain) == (None, False)  # released without a create
+
+
+def test_a_writer_dead_after_its_create_leaves_the_key_uncertain(hub_engine: Engine) -> None:
+    """The page a create made is written with the release; a writer that died before it left
+    the mark, so the next one looks in Notion (where the page is) instead of creating."""
+    clock = ManualClock()
+    index = KeyIndex(hub_engine, lease_seconds=3.0, clock=clock)
+    dead = index._try_acquire("ds", "k", owner="dead worker")
+    assert dead is not None
+    index.mark_create_started(dead)  # no write: the insert has the mark
+    index.set_page(dead, "page-1")  # the create answered; then the process died
+    assert index.page_id("ds", "k") is None
+    clock.now = 4.0
+    taken = index._try_acquire("ds", "k", owner="next")
+    assert taken is not None
+    assert (taken.page_id, taken.uncertain) == (None, True)
+    index.set_page(taken, "page-1")  # what the lookup in Notion found
+    index._update(taken, lease_owner=None, lease_until=None)  # its release
+    assert index.page_id("ds", "k") == "page-1"
+    again = index._try_acquire("ds", "k", owner="later")
+    assert again is not None
+    assert (again.page_id, again.uncertain) == ("page-1", False)
+
+
 def test_a_restarted_worker_frees_the_leases_its_dead_run_held(any_hub_engine: Engine) -> None:
     engine = any_hub_engine
     long_worker = "worker-" + "x" * 80 + "_%"  # longer than the column; LIKE wildcards in it

@@ -4,6 +4,13 @@ A row is also a lease: whoever holds it is the only writer of that key, on any w
 callers upserting the same key can never both create a page. A create is marked as started
 before it is sent; a lease taken over from a writer that died with such a mark knows the page
 may exist and looks it up in Notion before creating.
+
+A new key's row is inserted with the mark already set (most new keys are created at once), so
+its create needs no write of its own; a writer that ends without sending one clears the mark as
+it releases the key. What the writer learns of the page (``set_page``) is written with its next
+write of the row, its release at the latest, both of which it must make anyway: a writer that
+dies in between leaves the mark, and the next one looks in Notion, as after any unanswered
+create. Each upsert that creates a page thus writes the row twice (take, release), not four times.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +49,12 @@ class KeyLease:
     # A previous writer started a create and never recorded its answer.
     uncertain: bool
     owner: str
+    # The row's create mark is set (committed) by this writer: at its insert, or before a create.
+    marked: bool = False
+    # A create was sent under this lease (so the mark stays until the page is known).
+    create_sent: bool = False
+    # What set_page learned, written with this lease's next write of the row.
+    unwritten: dict[str, object] = field(default_factory=dict)
 
 
 class KeyIndex:
@@ -82,11 +95,14 @@ class KeyIndex:
         finally:
             stop.set()
             keeper.join()
-            self._update(held, lease_owner=None, lease_until=None)
+            released: dict[str, object] = {"lease_owner": None, "lease_until": None}
+            if held.marked and not held.create_sent:  # presumed at the insert, never sent
+                released["create_started"] = False
+            self._update(held, **released)
 
     def _keep(self, held: KeyLease, stop: threading.Event) -> None:
-        while not stop.wait(self.lease_seconds / 3):
-            self._update(held, lease_until=self.clock() + self.lease_seconds)
+        while not stop.wait(self.lease_seconds / 3):  # the renewal only: unwritten stays
+            self._write(held, {"lease_until": self.clock() + self.lease_seconds})
 
     def _acquire(self, data_source_id: str, key: str) -> KeyLease:
         owner = uuid.uuid4().hex
@@ -114,12 +130,12 @@ class KeyIndex:
                         data_source_id=data_source_id,
                         record_key=key,
                         page_id=None,
-                        create_started=False,
+                        create_started=True,  # presumed: see the module's docstring
                         lease_owner=owner,
                         lease_until=until,
                     )
                 )
-                return KeyLease(data_source_id, key, None, False, owner)
+                return KeyLease(data_source_id, key, None, False, owner, marked=True)
             if row.lease_owner is not None and (row.lease_until or 0) > now:
                 return None
             conn.execute(
@@ -148,16 +164,26 @@ class KeyIndex:
         return int(result.rowcount)
 
     def mark_create_started(self, lease: KeyLease) -> None:
-        """Recorded (committed) before a create is sent."""
-        self._update(lease, create_started=True)
+        """Recorded (committed) before a create is sent: at once, unless the row has it."""
+        if not lease.marked:
+            self._update(lease, create_started=True)
+            lease.marked = True
+        lease.create_sent = True
 
     def set_page(self, lease: KeyLease, page_id: str | None) -> None:
-        """The key's page is known (or known not to exist, with ``None``)."""
+        """The key's page is known (or known not to exist, with ``None``): written with the
+        lease's next write of the row (until then the row keeps its create mark)."""
         lease.page_id = page_id
         lease.uncertain = False
-        self._update(lease, page_id=page_id, create_started=False)
+        lease.marked = lease.create_sent = False
+        lease.unwritten = {"page_id": page_id, "create_started": False}
 
     def _update(self, lease: KeyLease, **values: object) -> None:
+        """Write ``values``, with what ``set_page`` left unwritten, to the lease's row."""
+        self._write(lease, {**lease.unwritten, **values})
+        lease.unwritten = {}
+
+    def _write(self, lease: KeyLease, values: dict[str, object]) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 update(key_index)
@@ -165,7 +191,7 @@ class KeyIndex:
                     self._where(lease.data_source_id, lease.key)
                     & (key_index.c.lease_owner == lease.owner)
                 )
-                .values(**values)
+                .values(values)
             )
 
     # -- without a lease: reindexing and reads ---------------------------------------------

@@ -337,14 +337,18 @@ class EventProcessor(DBOSConfiguredInstance):
         Only the database being away raises here (DBOS attempts the step again: the flows run
         again, writing through upserts by key); a pack's error comes back as data.
         """
-        packs = self._plan(event_id)
+        stored: StoredEvent | None = self.context.store.get(event_id)
+        packs = self._plan(event_id, stored=stored)
         if not packs:
             self._finish(event_id, "ignored", 0, _NOTHING_TO_DO)
             return {"status": "ignored"}
         last = self.context.schedule.max_attempts == 1
         results: dict[str, dict[str, Any]] = {}
         for pack in packs:
-            results[pack] = {**self._apply(event_id, pack, 1), "attempts": 1}
+            # The first pack's flows get the row the plan read; each other pack reads its own,
+            # so that no pack sees what another one's flows did to the event's data.
+            results[pack] = {**self._apply(event_id, pack, 1, stored=stored), "attempts": 1}
+            stored = None
         if not last and any(
             not result["ok"] and result["transient"] for result in results.values()
         ):
@@ -357,11 +361,17 @@ class EventProcessor(DBOSConfiguredInstance):
     def plan(self, event_id: str, change: dict[str, Any] | None = None) -> list[str]:
         return self._plan(event_id, change)
 
-    def _plan(self, event_id: str, change: dict[str, Any] | None = None) -> list[str]:
+    def _plan(
+        self,
+        event_id: str,
+        change: dict[str, Any] | None = None,
+        *,
+        stored: StoredEvent | None = None,
+    ) -> list[str]:
         """The packs to run: those enabled that handle the event or react to its change (a
-        replay may name fewer)."""
+        replay may name fewer). ``stored``: the event's row, when already read."""
         context = self.context
-        stored = context.store.get(event_id)
+        stored = stored or context.store.get(event_id)
         event = stored.event()
         page = None if change is None else PageChange.from_json(change)
         wanted = context.store.replay_packs(event_id) if stored.replays else None
@@ -388,8 +398,11 @@ class EventProcessor(DBOSConfiguredInstance):
         pack_name: str,
         _attempt: int,
         change: dict[str, Any] | None = None,
+        *,
+        stored: StoredEvent | None = None,
     ) -> dict[str, Any]:
-        """Run one pack's matching flows and reactions; never raises: errors come back as data."""
+        """Run one pack's matching flows and reactions; never raises: errors come back as data.
+        ``stored``: the event's row, when already read (and seen by no other pack's flows)."""
         context = self.context
         requests: list[str] = []
         gateway = context.gateway_of(pack_name).observed(partial(_note_request, requests))
@@ -397,7 +410,7 @@ class EventProcessor(DBOSConfiguredInstance):
         agent_name = pack_name
         try:
             pack = context.pack(pack_name)
-            event = context.store.get(event_id).event()
+            event = (stored or context.store.get(event_id)).event()
             flow_context = context.flow_context(pack, gateway)
             for agent, flow in pack.flows_for(event):
                 agent_name = agent.name
