@@ -12,6 +12,10 @@ committed per event (``commits``: on SQLite the hub process's, on PostgreSQL the
 and the CPU time ``serve`` spent per event (its ``process_cpu_seconds_total``: with one process,
 every event's processing; with workers, its share).
 
+Beside them, what DBOS alone costs per workflow with 0, 1 and 3 steps (``bench/dbos_floor.py``),
+the floor under one workflow per event; and the targets of processing ≥ 500 events/s on one
+process, SQLite and PostgreSQL (missed today: docs/benchmarks.md says by how much, and why).
+
 PostgreSQL is the machine's, at ``NOTIONHUB_BENCH_POSTGRES`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``, the tests' server); every process, PostgreSQL
 and the Notion server share this machine's cores, which is what the figures show.
@@ -35,6 +39,7 @@ import psycopg
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench import BenchOptions
+from bench.dbos_floor import measure_floors
 from bench.ingest import SECRET, running, signed_requests, wait_for_drain
 from bench.load import post_all
 from bench.localnotion import TOKEN, running_server
@@ -45,6 +50,7 @@ from notionhub.notion.budget import BudgetPolicy
 
 CONCURRENCY = 16
 BUDGET = 1000  # Notion requests/s: off, in effect
+PROCESSING_GOAL = 500.0  # events/s processed by one process (issue 17)
 ADMIN_URL = os.environ.get("NOTIONHUB_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 NOTIONHUB = [sys.executable, "-c", "from notionhub.cli import app; app()"]
 
@@ -262,8 +268,30 @@ def run(options: BenchOptions) -> Report:
         }
         for figure in figures
     }
+    full = not options.quick and options.pages is None
+    for name in ("SQLite, 1 process", "PostgreSQL, 1 process"):
+        rate = report.data[name]["processed_per_s"]
+        report.targets.append(
+            Target(f"processed/s, {name}", round(rate, 1), PROCESSING_GOAL, "ev/s", True, full)
+        )
+    add_dbos_floor(report, 200 if options.quick else 1_000)
     add_token_drain(report, 30 if options.quick else 90, quick=options.quick)
     return report
+
+
+def add_dbos_floor(report: Report, workflows: int) -> None:
+    """What DBOS alone costs per workflow (``bench/dbos_floor.py``): the floor under one
+    workflow per event, beside the events/s the hub reaches."""
+    floors = measure_floors((0, 1, 3), workflows)
+    table = Table(
+        f"DBOS alone: {workflows} no-op workflows through a queue on SQLite, as the runtime"
+        " configures it",
+        ["steps per workflow", "workflows/s", "CPU ms per workflow"],
+    )
+    for floor in floors:
+        table.add(floor.steps, round(floor.workflows_per_s, 1), round(floor.cpu_ms_per_workflow, 2))
+    report.tables.append(table)
+    report.data["dbos_floor"] = [floor.__dict__ for floor in floors]
 
 
 def add_token_drain(report: Report, events: int, *, quick: bool) -> None:
