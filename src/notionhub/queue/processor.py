@@ -55,6 +55,8 @@ log = structlog.get_logger("notionhub.processor")
 
 # The provider whose events are changes made in Notion (read through the ChangeObserver).
 NOTION_SOURCE = "notion"
+# Why an event no enabled pack handles ends ignored.
+NO_PACK = "no enabled pack handles this type"
 # DBOS's largest priority (2^31 - 1): arrival sequences past it share the last place.
 MAX_PRIORITY = 2**31 - 1
 
@@ -268,7 +270,7 @@ class EventProcessor(DBOSConfiguredInstance):
                 return "ignored"
         packs = self.plan(event_id, change)
         if not packs:
-            reason = notes[0] if notes else "no enabled pack handles this type"
+            reason = notes[0] if notes else NO_PACK
             outcome_: dict[str, Any] = {"reason": reason, "notes": notes}
             outcome_["notion_requests"] = requests
             self.finish(event_id, "ignored", 0, outcome_)
@@ -334,13 +336,15 @@ class EventProcessor(DBOSConfiguredInstance):
         another attempt: ``{"status": <recorded>}``, or ``{"status": None, "packs": <each
         pack's outcome>}`` for the workflow to go on with.
 
-        Only the database being away raises here (DBOS attempts the step again: the flows run
-        again, writing through upserts by key); a pack's error comes back as data.
+        A pack's error comes back as data. What raises (the database away, mostly) makes DBOS
+        attempt the whole step again, as it did ``plan`` and ``finish``: the flows then run
+        again, writing through upserts by key.
         """
         stored: StoredEvent | None = self.context.store.get(event_id)
         packs = self._plan(event_id, stored=stored)
         if not packs:
-            self._finish(event_id, "ignored", 0, _NOTHING_TO_DO)
+            nothing = {"reason": NO_PACK, "notes": [], "notion_requests": []}
+            self._finish(event_id, "ignored", 0, nothing)
             return {"status": "ignored"}
         last = self.context.schedule.max_attempts == 1
         results: dict[str, dict[str, Any]] = {}
@@ -465,13 +469,6 @@ class EventProcessor(DBOSConfiguredInstance):
         context.metrics.events_finished.labels(status=status).inc()
         log.info("event_finished", event_id=event_id, status=status, attempts=attempts)
         context.on_finished()
-
-
-_NOTHING_TO_DO: dict[str, Any] = {
-    "reason": "no enabled pack handles this type",
-    "notes": [],
-    "notion_requests": [],
-}
 
 
 def concluded(
