@@ -65,24 +65,35 @@ class GuardedLocalNotion:
 async def _audited(
     app: ASGIApp, caller: Caller, request: Request, receive: Receive, send: Send
 ) -> None:
-    """Serve an admin write (faults, webhook subscriptions), then record it in the audit log."""
+    """Serve an admin write (faults, webhook subscriptions) and record it in the audit log
+    before the answer's last part is sent: a caller that has the answer finds the entry."""
     statuses: list[int] = []
+    recorded: list[bool] = []
+
+    async def audit() -> None:
+        status = statuses[0] if statuses else 500
+        recorded.append(True)
+        await record(
+            request,
+            caller,
+            "notion.admin",
+            f"{request.method} {_route_path(request.scope)}",
+            success=status < 400,
+            details=str(status),
+        )
 
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
             statuses.append(int(message["status"]))
+        elif message["type"] == "http.response.body" and not message.get("more_body", False):
+            await audit()
         await send(message)
 
-    await app(dict(request.scope), receive, sending)  # a copy: the app sets its own "app"
-    status = statuses[0] if statuses else 500
-    await record(
-        request,
-        caller,
-        "notion.admin",
-        f"{request.method} {_route_path(request.scope)}",
-        success=status < 400,
-        details=str(status),
-    )
+    try:
+        await app(dict(request.scope), receive, sending)  # a copy: the app sets its own "app"
+    finally:
+        if not recorded:  # the app ended without a complete answer
+            await audit()
 
 
 async def _answer(error: NotionAPIError, scope: Scope, receive: Receive, send: Send) -> None:
