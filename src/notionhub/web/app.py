@@ -120,6 +120,9 @@ def create_hub_app(
         lifespan=lifespan,
         docs_url=None,  # served by add_offline_docs, with no CDN
         redoc_url=None,
+        # FastAPI's native OpenTelemetry is not what the hub reports through (Prometheus, logs),
+        # and checking for it cost 4 % of each webhook's event-loop time (docs/benchmarks.md).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     add_offline_docs(app)
     if embedded is not None:
