@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from notionhub.hubdb.engine import create_hub_engine
-from notionhub.notion.budget import BudgetPolicy, NotionBudget, bucket_name
+from notionhub.notion.budget import (
+    WINDOW_MARGIN,
+    BudgetPolicy,
+    NotionBudget,
+    bucket_name,
+    next_slot,
+    still_binding,
+)
 
 
 class FakeTime:
@@ -69,6 +76,31 @@ def test_no_window_ever_exceeds_the_cap(gaps: list[float]) -> None:
         budget.engine.dispose()
     assert most_in_any_window(sent, 10.0) <= 30
     assert most_in_any_window(sent, 1.0) <= 3 + 3  # the burst plus one second of rate
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    gaps=st.lists(st.floats(min_value=-0.5, max_value=1.5), min_size=1, max_size=150),
+    rate=st.sampled_from([3.0, 10.0, 50.0]),
+    burst=st.integers(min_value=1, max_value=4),
+)
+def test_forgetting_slots_past_the_window_changes_no_slot(
+    gaps: list[float], rate: float, burst: int
+) -> None:
+    """The stored slots are only those that can still hold a later one back; every slot is
+    the one the whole history (the last ``window_cap`` slots) gives, even when a caller's
+    clock goes back."""
+    policy = BudgetPolicy(rate=rate, burst=burst, window=2.0)
+    now, tat, history, kept = 1_000.0, 0.0, [], []
+    for gap in gaps:
+        now += gap
+        slot = next_slot(policy, now, tat, history[-policy.window_cap :], 0.0)
+        assert next_slot(policy, now, tat, kept, 0.0) == slot
+        history.append(slot)
+        kept = still_binding(policy, kept, slot)
+        assert kept[-1] == slot
+        assert all(earlier > slot - policy.window - WINDOW_MARGIN for earlier in kept)
+        tat = max(tat, slot) + policy.interval
 
 
 def test_a_429_blocks_every_caller_of_the_token(tmp_path: Path) -> None:
