@@ -8,11 +8,15 @@ past 3 requests/s (burst 3). Reported:
 - Notion requests per upsert, counted by the server, next to the physical minimum (one request
   per create or real change, none per no-op); goal ≤ 1.1 on average;
 - the time to drain the workload, as a ratio to ``requests ÷ 3`` (goal ≤ 1.05);
-- 429s received, and a check that every page ends with its last written values.
+- 429s received, and a check that every page ends with its last written values;
+- what one budget reservation costs in CPU once a window of requests has gone, at 3, 50 and
+  1,000 requests/s allowed, sent at just under that rate or at 50/s (on a clock that only the
+  calls move), and how many slots the budget's row then holds.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import tempfile
 import time
@@ -21,11 +25,13 @@ from pathlib import Path
 from typing import Annotated
 
 import httpx
+from sqlalchemy import Engine, select
 
 from bench import BenchOptions
 from bench.localnotion import TOKEN, running_server
 from bench.report import Report, Table, Target
 from notionhub.hubdb.engine import create_hub_engine
+from notionhub.hubdb.tables import notion_budget
 from notionhub.notion.budget import BudgetPolicy, NotionBudget
 from notionhub.notion.gateway import NotionGateway
 from notionhub.notion.key_index import KeyIndex
@@ -65,6 +71,12 @@ class Workload:
     changes: int
     noops: int
     final: dict[str, BenchCustomer]
+
+
+# (requests/s allowed, requests/s sent)
+BUDGET_RATES = ((3.0, 3.0), (50.0, 50.0), (1_000.0, 1_000.0), (1_000.0, 50.0))
+QUICK_BUDGET_RATES = ((3.0, 3.0), (50.0, 50.0), (1_000.0, 50.0))
+RESERVATIONS = 500
 
 
 def generate(upserts: int, keys: int, seed: int = 7) -> Workload:
@@ -120,7 +132,60 @@ def run(options: BenchOptions) -> Report:
                 report,
                 full=not options.quick and options.pages is None,
             )
+        rates = QUICK_BUDGET_RATES if options.quick or options.pages else BUDGET_RATES
+        report.tables.append(reservation_table(root, rates))
     return report
+
+
+@dataclass(frozen=True)
+class ReservationCost:
+    rate: float
+    sent: float
+    slots_stored: int
+    cpu_ms: float
+
+
+def reservation_table(root: Path, rates: tuple[tuple[float, float], ...]) -> Table:
+    engine = create_hub_engine(f"sqlite:///{root / 'budget.sqlite3'}")
+    try:
+        costs = [reservation_cost(engine, rate, sent) for rate, sent in rates]
+    finally:
+        engine.dispose()
+    table = Table(
+        f"One budget reservation, once a window of requests has gone ({RESERVATIONS} measured)",
+        ["allowed (req/s)", "sent (req/s)", "slots stored", "CPU ms per reservation"],
+    )
+    for cost in costs:
+        table.add(f"{cost.rate:g}", f"{cost.sent:g}", cost.slots_stored, round(cost.cpu_ms, 3))
+    return table
+
+
+def reservation_cost(engine: Engine, rate: float, sent: float) -> ReservationCost:
+    """``NotionBudget.reserve`` called at just under ``sent`` requests/s (at most ``rate``)."""
+    now = [1_000.0]
+
+    def clock() -> float:  # each call is the next request, 1 % later than ``sent`` has it
+        now[0] += 1.01 / sent
+        return now[0]
+
+    budget = NotionBudget(
+        engine,
+        f"bench-{rate:g}-{sent:g}",
+        BudgetPolicy(rate=rate),
+        clock=clock,
+        sleep=lambda _s: None,
+    )
+    for _ in range(budget.policy.window_cap + 10):
+        budget.reserve()
+    started = time.process_time()
+    for _ in range(RESERVATIONS):
+        budget.reserve()
+    spent = time.process_time() - started
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(notion_budget.c.recent_json).where(notion_budget.c.bucket == budget.bucket)
+        ).scalar_one()
+    return ReservationCost(rate, sent, len(json.loads(stored)), spent * 1000 / RESERVATIONS)
 
 
 def _measure(base_url: str, root: Path, workload: Workload, report: Report, *, full: bool) -> None:

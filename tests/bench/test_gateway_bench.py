@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from bench.gateway import generate, run
+from pathlib import Path
+
+from bench.gateway import generate, reservation_cost, run
 
 from bench import BenchOptions
+from notionhub.hubdb.engine import create_hub_engine
 
 
 def test_workload_counts_every_kind_of_upsert() -> None:
@@ -27,3 +30,16 @@ def test_tiny_run_reaches_the_physical_minimum() -> None:
     assert all(
         t.applies is False for t in report.targets if t.name != "pages with wrong final values"
     )
+
+
+def test_a_reservation_stores_only_the_slots_of_the_last_window(tmp_path: Path) -> None:
+    engine = create_hub_engine(f"sqlite:///{tmp_path / 'budget.sqlite3'}")
+    try:
+        at_the_rate = reservation_cost(engine, 3.0, 3.0)
+        under_it = reservation_cost(engine, 100.0, 5.0)
+    finally:
+        engine.dispose()
+    assert at_the_rate.slots_stored == 30  # a full window: 3/s × 10 s
+    # 5 requests/s for 10.1 s (window and margin), not the 1,000 that 100/s × 10 s allows.
+    assert 45 <= under_it.slots_stored <= 51
+    assert under_it.cpu_ms > 0
