@@ -31,6 +31,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from notionhub.errors import (
@@ -135,6 +136,17 @@ def _problem_of(error: BaseException) -> HubDatabaseUnavailable | None:
     if (isinstance(cause, sqlite3.OperationalError) and "full" in message) or sqlstate in _PG_FULL:
         return HubDatabaseFull("The hub database is full: no space is left for it on disk.")
     return None
+
+
+def upsert_statement(connection: Connection, table: Table) -> Any:
+    """``INSERT … ON CONFLICT`` of the connection's dialect (SQLite or PostgreSQL).
+
+    What a row that may not exist yet needs: on PostgreSQL, two transactions that both read "no
+    row" both insert (a ``SELECT … FOR UPDATE`` of a missing row locks nothing), and without
+    ``ON CONFLICT`` the second one fails.
+    """
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 def record_write_probe(connection: Connection, worker: str, at: float) -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from notionhub.hubdb.engine import read_connection
+from notionhub.hubdb.engine import read_connection, upsert_statement
 from notionhub.hubdb.marks import TimeMarks
 from notionhub.hubdb.tables import key_index, key_index_sync
 
@@ -204,19 +204,26 @@ class KeyIndex:
         return row.page_id if row else None
 
     def record(self, data_source_id: str, key: str, page_id: str) -> None:
-        """Learned from Notion (reindex, sync): the key's page, unless a writer holds the key."""
+        """Learned from Notion (reindex, sync): the key's page, unless a writer holds the key.
+
+        A row inserted meanwhile by another worker (its own lesson, or a writer's lease) is
+        left as it is: the lease holder's row is its own, and the other lesson came from Notion
+        too.
+        """
         with self.engine.begin() as conn:
             row = conn.execute(
                 select(key_index).where(self._where(data_source_id, key)).with_for_update()
             ).first()
             if row is None:
                 conn.execute(
-                    insert(key_index).values(
+                    upsert_statement(conn, key_index)
+                    .values(
                         data_source_id=data_source_id,
                         record_key=key,
                         page_id=page_id,
                         create_started=False,
                     )
+                    .on_conflict_do_nothing(index_elements=["data_source_id", "record_key"])
                 )
             elif row.lease_owner is None and row.page_id is None:
                 conn.execute(

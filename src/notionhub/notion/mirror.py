@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, select
 
-from notionhub.hubdb.engine import read_connection
+from notionhub.hubdb.engine import read_connection, upsert_statement
 from notionhub.hubdb.tables import page_mirror
 
 Values = dict[str, Any]
@@ -45,17 +45,14 @@ class PageMirror:
         """Replace what is known of the page."""
         encoded = orjson.dumps(values).decode()
         with self.engine.begin() as conn:
-            done = conn.execute(
-                update(page_mirror)
-                .where(page_mirror.c.page_id == page_id)
-                .values(values_json=encoded, data_source_id=data_source_id)
-            )
-            if done.rowcount == 0:
-                conn.execute(
-                    insert(page_mirror).values(
-                        page_id=page_id, data_source_id=data_source_id, values_json=encoded
-                    )
+            conn.execute(
+                upsert_statement(conn, page_mirror)
+                .values(page_id=page_id, data_source_id=data_source_id, values_json=encoded)
+                .on_conflict_do_update(
+                    index_elements=["page_id"],
+                    set_={"data_source_id": data_source_id, "values_json": encoded},
                 )
+            )
 
     def of_data_source(self, data_source_id: str) -> list[tuple[str, Values]]:
         """(page id, values) of every page known in a data source."""

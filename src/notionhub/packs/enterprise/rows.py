@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Connection, Table
-from sqlalchemy.dialects import postgresql, sqlite
+from notionhub.hubdb.engine import upsert_statement
 
-
-def upsert_statement(connection: Connection, table: Table) -> Any:
-    """``INSERT … ON CONFLICT`` of the connection's dialect (SQLite or PostgreSQL)."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+__all__ = ["iso", "moment", "upsert_statement"]
 
 
 def moment(at: float) -> datetime:
