@@ -114,6 +114,14 @@ def hub_engine(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture
+def postgres_hub_engine(postgres_url: str) -> Iterator[Engine]:
+    """The hub database on a fresh PostgreSQL database (its tables created)."""
+    engine = create_hub_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_hub_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """The hub database in both modes: a SQLite file, and a real PostgreSQL database."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
 from notionhub.errors import ConfigurationError
-from notionhub.hubdb.engine import create_hub_engine
+from notionhub.hubdb.engine import create_hub_engine, upsert_statement
+from notionhub.hubdb.tables import schedule_runs
 
 TABLES = {"notion_databases", "key_index", "key_index_sync", "page_mirror", "notion_budget"}
 
@@ -30,3 +31,25 @@ def test_postgresql_url_as_users_write_it(postgres_url: str) -> None:
 def test_unsupported_url_names_the_variable() -> None:
     with pytest.raises(ConfigurationError, match="DATABASE_URL"):
         create_hub_engine("mysql://root@localhost/test")
+
+
+def test_an_upsert_says_whether_it_wrote_the_row(any_hub_engine: Engine) -> None:
+    """``rowcount`` of ``upsert_statement``: 1 written, 0 there already (on PostgreSQL an
+    INSERT's count is otherwise -1, which callers read as "written")."""
+    with any_hub_engine.begin() as connection:
+        counts = [
+            connection.execute(
+                upsert_statement(connection, schedule_runs)
+                .values(
+                    name="pack.tick",
+                    runs=1,
+                    last_tick="t",
+                    last_run_at=1.0,
+                    last_outcome="ok",
+                    last_note="",
+                )
+                .on_conflict_do_nothing()
+            ).rowcount
+            for _ in range(2)
+        ]
+    assert counts == [1, 0]

@@ -1,113 +1,76 @@
-"""Two workers writing a key's first row at once, on PostgreSQL: neither fails.
-
-On PostgreSQL a transaction that reads "no row" and then inserts races another one doing the
-same: the second insert waits for the first transaction, then must neither fail (a failed write
-fails the event whose flow made it) nor undo what the first one wrote. SQLite runs one writer
-at a time, so the race is PostgreSQL's alone. Each test holds the first row in an open
-transaction, lets the hub's write start and wait on it, then commits the first.
-"""
+"""Two workers writing a key's or a page's first row at once, on PostgreSQL: neither fails
+(a failed write fails the event whose flow made it), and neither undoes what the other wrote.
+How the race is made to happen: ``tests/first_rows.py``."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from typing import Any, cast
 
-from sqlalchemy import Engine, Executable, insert, text
+from sqlalchemy import Engine, insert, select
 
-from notionhub.hubdb.engine import create_hub_engine
-from notionhub.hubdb.tables import key_index, page_mirror
+from notionhub.hubdb.tables import key_index, notion_databases, page_mirror
+from notionhub.notion.gateway import NotionGateway
 from notionhub.notion.key_index import KeyIndex
 from notionhub.notion.mirror import PageMirror
+from notionhub.notion.provision import DatabaseReport, Provisioner
+from tests.first_rows import write_behind_an_uncommitted_row
 
 DATA_SOURCE = "01a24ea7-30ab-757e-9cae-9b0366571109"
-BLOCKED_WITHIN_S = 30.0  # a guard against a hung test, not a measurement
-
-
-@contextmanager
-def postgres_engine(url: str) -> Iterator[Engine]:
-    engine = create_hub_engine(url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-def waiting_on_a_lock(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return int(
-            connection.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            ).scalar_one()
-        )
-
-
-def write_behind_an_uncommitted_row(
-    engine: Engine, first_row: Executable, write: Callable[[], None]
-) -> BaseException | None:
-    """Insert ``first_row`` without committing, start ``write`` in a thread, and commit once
-    that write waits on the row's lock; returns what the thread raised (None: nothing)."""
-    raised: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            write()
-        except BaseException as error:  # reported to the test, which fails on it
-            raised.append(error)
-
-    with engine.connect() as connection:
-        transaction = connection.begin()
-        connection.execute(first_row)
-        thread = threading.Thread(target=run)
-        thread.start()
-        deadline = time.monotonic() + BLOCKED_WITHIN_S
-        while not waiting_on_a_lock(engine):
-            assert thread.is_alive(), f"the write did not wait for the first row: {raised}"
-            assert time.monotonic() < deadline, "the write never waited for the first row"
-            time.sleep(0.01)
-        transaction.commit()
-    thread.join(BLOCKED_WITHIN_S)
-    assert not thread.is_alive()
-    return raised[0] if raised else None
 
 
 def test_a_key_learned_while_a_writer_inserts_it_leaves_the_writers_row(
-    postgres_url: str,
+    postgres_hub_engine: Engine,
 ) -> None:
-    with postgres_engine(postgres_url) as engine:
-        index = KeyIndex(engine)
-        writers_row = insert(key_index).values(
-            data_source_id=DATA_SOURCE,
-            record_key="Discovery call",
-            page_id="page-of-the-writer",
-            create_started=False,
-            lease_owner="the-writer",
-            lease_until=time.time() + 60,
-        )
-        raised = write_behind_an_uncommitted_row(
-            engine,
-            writers_row,
-            lambda: index.record(DATA_SOURCE, "Discovery call", "page-learned-from-notion"),
-        )
-        assert raised is None
-        assert index.page_id(DATA_SOURCE, "Discovery call") == "page-of-the-writer"
+    index = KeyIndex(postgres_hub_engine)
+    writers_row = insert(key_index).values(
+        data_source_id=DATA_SOURCE,
+        record_key="Discovery call",
+        page_id="page-of-the-writer",
+        create_started=False,
+        lease_owner="the-writer",
+        lease_until=time.time() + 60,
+    )
+    raised = write_behind_an_uncommitted_row(
+        postgres_hub_engine,
+        writers_row,
+        lambda: index.record(DATA_SOURCE, "Discovery call", "page-learned-from-notion"),
+    )
+    assert raised is None
+    assert index.page_id(DATA_SOURCE, "Discovery call") == "page-of-the-writer"
 
 
 def test_a_page_mirrored_by_two_workers_at_once_keeps_the_last_values(
-    postgres_url: str,
+    postgres_hub_engine: Engine,
 ) -> None:
-    with postgres_engine(postgres_url) as engine:
-        mirror = PageMirror(engine)
-        first = insert(page_mirror).values(
-            page_id="page-1", data_source_id=DATA_SOURCE, values_json='{"Price": {"number": 1}}'
-        )
-        raised = write_behind_an_uncommitted_row(
-            engine, first, lambda: mirror.put("page-1", DATA_SOURCE, {"Price": {"number": 2}})
-        )
-        assert raised is None
-        assert mirror.get("page-1") == {"Price": {"number": 2}}
-        assert mirror.data_source_of_page("page-1") == DATA_SOURCE
+    mirror = PageMirror(postgres_hub_engine)
+    first = insert(page_mirror).values(
+        page_id="page-1", data_source_id=DATA_SOURCE, values_json='{"Price": {"number": 1}}'
+    )
+    raised = write_behind_an_uncommitted_row(
+        postgres_hub_engine,
+        first,
+        lambda: mirror.put("page-1", DATA_SOURCE, {"Price": {"number": 2}}),
+    )
+    assert raised is None
+    assert mirror.get("page-1") == {"Price": {"number": 2}}
+    assert mirror.data_source_of_page("page-1") == DATA_SOURCE
+
+
+def test_two_processes_provisioning_at_once_both_remember_the_database(
+    postgres_hub_engine: Engine,
+) -> None:
+    """Two workers starting together on a new database both record what they provisioned."""
+    # Remembering a database asks nothing of Notion: no gateway is needed.
+    provisioner = Provisioner(cast(NotionGateway, None), postgres_hub_engine, {})
+    report = DatabaseReport("Clients", "database-2", DATA_SOURCE, "title")
+    first: Any = insert(notion_databases).values(
+        name="Clients", database_id="database-1", data_source_id=DATA_SOURCE, updated_at=1.0
+    )
+    raised = write_behind_an_uncommitted_row(
+        postgres_hub_engine, first, lambda: provisioner._remember(report)
+    )
+    assert raised is None
+    with postgres_hub_engine.connect() as connection:
+        row = connection.execute(select(notion_databases)).one()
+    assert (row.name, row.database_id) == ("Clients", "database-2")

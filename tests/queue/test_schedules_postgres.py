@@ -9,12 +9,16 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 import psycopg
 import pytest
+from sqlalchemy import Engine, insert, select
 
+from notionhub.hubdb.tables import schedule_runs
+from notionhub.queue.schedules import ScheduleHost, _record
 from tests.conftest import RunningServer
+from tests.first_rows import write_behind_an_uncommitted_row
 
 WORKER = Path(__file__).parent / "schedule_worker.py"
 TICKS_WANTED = 5
@@ -116,3 +120,33 @@ def test_two_processes_run_each_tick_once(
     assert all(tick.startswith("sched-ticker.every-second-") for tick in ticks)
     assert {workers for _, workers in ticks.values()} <= {"worker-a", "worker-b"}
     assert recorded_runs(ticks_database, "ticker.every-second") == len(ticks)
+
+
+def test_a_schedules_first_two_ticks_on_two_processes_both_count(
+    postgres_hub_engine: Engine,
+) -> None:
+    """Two overlapping first ticks (one process's tick outlasting its period) are both
+    recorded: the second one's record does not fail on the first one's row."""
+    # Recording a tick reads only the host's database and clock.
+    host = ScheduleHost(
+        packs=(),
+        flow_context=cast(Any, None),
+        agents=cast(Any, None),
+        engine=postgres_hub_engine,
+        clock=lambda: 100.0,
+    )
+    first = insert(schedule_runs).values(
+        name="enterprise.health",
+        runs=1,
+        last_tick="t1",
+        last_run_at=99.0,
+        last_outcome="ok",
+        last_note="",
+    )
+    raised = write_behind_an_uncommitted_row(
+        postgres_hub_engine, first, lambda: _record(host, "enterprise.health", "t2", "ok", "done")
+    )
+    assert raised is None
+    with postgres_hub_engine.connect() as connection:
+        row = connection.execute(select(schedule_runs)).one()
+    assert (row.runs, row.last_tick, row.last_note) == (2, "t2", "done")

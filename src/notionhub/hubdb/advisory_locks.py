@@ -37,6 +37,16 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def wait_for_turn_in_transaction(connection: Connection, name: str) -> None:
+    """Wait until no other transaction holds ``name``'s turn, and hold it until this one ends.
+
+    On PostgreSQL a transaction-level advisory lock; on SQLite nothing: its write lock, taken at
+    BEGIN, already makes every writing transaction wait for the others.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
+
+
 def executor_lock_name(executor_id: str) -> str:
     return f"executor:{executor_id}"
 

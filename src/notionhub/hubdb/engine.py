@@ -143,10 +143,12 @@ def upsert_statement(connection: Connection, table: Table) -> Any:
 
     What a row that may not exist yet needs: on PostgreSQL, two transactions that both read "no
     row" both insert (a ``SELECT … FOR UPDATE`` of a missing row locks nothing), and without
-    ``ON CONFLICT`` the second one fails.
+    ``ON CONFLICT`` the second one fails. The result's ``rowcount`` says whether the row was
+    written (0: it was there already): SQLAlchemy keeps an INSERT's count only when asked, and
+    on PostgreSQL it is otherwise -1, which reads as "written".
     """
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    return dialect.insert(table).execution_options(preserve_rowcount=True)
 
 
 def record_write_probe(connection: Connection, worker: str, at: float) -> None:

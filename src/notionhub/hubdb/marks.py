@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Engine, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from notionhub.hubdb.engine import read_connection
+from notionhub.hubdb.engine import read_connection, upsert_statement
 
 
 class TimeMarks:
@@ -26,22 +26,28 @@ class TimeMarks:
     def put(self, key: str, at: float) -> None:
         """Set the key's time, whatever it was."""
         with self.engine.begin() as conn:
-            done = conn.execute(update(self.table).where(self._key == key).values({self._time: at}))
-            if done.rowcount == 0:
-                conn.execute(insert(self.table).values({self._key: key, self._time: at}))
+            conn.execute(
+                upsert_statement(conn, self.table)
+                .values({self._key: key, self._time: at})
+                .on_conflict_do_update(index_elements=[self._key], set_={self._time.name: at})
+            )
 
     def advance(self, key: str, at: float) -> None:
-        """Set the key's time to ``at`` unless it is already later."""
+        """Set the key's time to ``at`` unless it is already later.
+
+        One statement (``INSERT … ON CONFLICT``): two callers meeting a key with no time yet
+        both succeed, on PostgreSQL too.
+        """
         with self.engine.begin() as conn:
-            done = conn.execute(
-                update(self.table)
-                .where((self._key == key) & (self._time < at))
-                .values({self._time: at})
+            conn.execute(
+                upsert_statement(conn, self.table)
+                .values({self._key: key, self._time: at})
+                .on_conflict_do_update(
+                    index_elements=[self._key],
+                    set_={self._time.name: at},
+                    where=self._time < at,
+                )
             )
-            if done.rowcount == 0:
-                found = conn.execute(select(self._time).where(self._key == key)).first()
-                if found is None:
-                    conn.execute(insert(self.table).values({self._key: key, self._time: at}))
 
     def claim(self, key: str, seen: float | None, at: float) -> bool:
         """Move the key's time from ``seen`` (None: no time yet) to ``at``; whether this caller

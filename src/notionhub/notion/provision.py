@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import structlog
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, select
 
 from notionhub.errors import AmbiguousWrite, ConfigurationError, ObjectNotFound
-from notionhub.hubdb.engine import read_connection
+from notionhub.hubdb.engine import read_connection, upsert_statement
 from notionhub.hubdb.tables import notion_databases
 from notionhub.notion.gateway import NotionGateway
 from notionhub.notion.key_index import KeyIndex
@@ -286,14 +286,12 @@ class Provisioner:
             "data_source_id": report.data_source_id,
             "updated_at": self.clock(),
         }
-        with self.engine.begin() as conn:
-            done = conn.execute(
-                update(notion_databases)
-                .where(notion_databases.c.name == report.name)
-                .values(**values)
+        with self.engine.begin() as conn:  # processes starting together remember it together
+            conn.execute(
+                upsert_statement(conn, notion_databases)
+                .values(name=report.name, **values)
+                .on_conflict_do_update(index_elements=["name"], set_=values)
             )
-            if done.rowcount == 0:
-                conn.execute(insert(notion_databases).values(name=report.name, **values))
 
 
 def _shared_properties(model: type[NotionModel], source: Mapping[str, Any]) -> int:

@@ -20,10 +20,10 @@ from typing import Any, ClassVar
 import structlog
 from croniter import croniter
 from dbos import DBOS
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, select
 
 from notionhub.errors import ConfigurationError
-from notionhub.hubdb.engine import read_connection
+from notionhub.hubdb.engine import read_connection, upsert_statement
 from notionhub.hubdb.tables import schedule_runs
 from notionhub.packs.agents import AgentLedger
 from notionhub.packs.pack import FlowContext, Pack, scheduled_at_text
@@ -111,14 +111,14 @@ def _record(host: ScheduleHost, name: str, tick: str, outcome: str, note: str) -
         "last_outcome": outcome,
         "last_note": note[:NOTE_CHARS],
     }
-    with host.engine.begin() as connection:
-        changed = connection.execute(
-            update(schedule_runs)
-            .where(schedule_runs.c.name == name)
-            .values(runs=schedule_runs.c.runs + 1, **values)
-        ).rowcount
-        if not changed:
-            connection.execute(insert(schedule_runs).values(name=name, runs=1, **values))
+    with host.engine.begin() as connection:  # two first ticks on two processes both count
+        connection.execute(
+            upsert_statement(connection, schedule_runs)
+            .values(name=name, runs=1, **values)
+            .on_conflict_do_update(
+                index_elements=["name"], set_={"runs": schedule_runs.c.runs + 1, **values}
+            )
+        )
 
 
 def register_schedules(packs: Sequence[Pack]) -> list[str]:

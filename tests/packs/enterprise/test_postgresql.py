@@ -8,9 +8,17 @@ from pathlib import Path
 
 import pytest
 from notion_client import Client
+from sqlalchemy import Connection, Engine, insert, select
 
+from notionhub.hubdb.engine import create_tables
+from notionhub.ingest.event import Event
+from notionhub.packs.enterprise.alerts import Check, settle
 from notionhub.packs.enterprise.audit_trail import copy_audit_log
+from notionhub.packs.enterprise.revenue import _keep, read_sale
+from notionhub.packs.enterprise.tables import enterprise_alerts, enterprise_revenue
+from notionhub.packs.enterprise.tables import metadata as enterprise_metadata
 from notionhub.queue.processor import EventProcessor
+from tests.first_rows import write_behind_an_uncommitted_row
 from tests.hub_server import serve_hub
 from tests.packs.coaching.test_hub_end_to_end import eventually, plain
 from tests.packs.enterprise.conftest import (
@@ -65,3 +73,61 @@ def test_the_pack_on_postgresql(on_postgresql: EnterpriseHub) -> None:
     assert any(
         plain(p, "Action") == "project.create" for p in hub.rows("Audit Trail", "Entry").values()
     )
+
+
+@pytest.fixture
+def enterprise_tables(postgres_hub_engine: Engine) -> Engine:
+    create_tables(postgres_hub_engine, enterprise_metadata)
+    return postgres_hub_engine
+
+
+def test_two_events_of_one_payment_at_once_move_it_forward(enterprise_tables: Engine) -> None:
+    """``payment_intent.created`` and ``.succeeded`` of one intent can run at once (one of them
+    without the customer's email is in another partition): the later one finds the row the
+    other inserted meanwhile and moves the sale on, instead of failing on its key."""
+    created = insert(enterprise_revenue).values(
+        transaction_id="pi_race",
+        service_type="Resume Generation",
+        amount=42.0,
+        currency="USD",
+        status="Pending",
+        created_at=1.0,
+        details="",
+    )
+    succeeded = read_sale(
+        Event(
+            provider="stripe",
+            type="payment_intent.succeeded",
+            idempotency_key="stripe:evt_race",
+            occurred_at=NOW,
+            data={"data": {"object": intent("pi_race", 4200, "Resume Generation")}},
+        )
+    )
+
+    def keep() -> None:
+        with enterprise_tables.begin() as connection:
+            _keep(connection, succeeded, 2.0)
+
+    assert write_behind_an_uncommitted_row(enterprise_tables, created, keep) is None
+    with enterprise_tables.connect() as connection:
+        row = connection.execute(select(enterprise_revenue)).one()
+    assert (row.status, row.client_email) == ("Processing", "ana@example.com")
+
+
+def test_a_check_failing_on_two_ticks_at_once_opens_one_alert(enterprise_tables: Engine) -> None:
+    """Two overlapping ticks of the health schedule (on two processes) settle one check in
+    turn: the second finds the alert the first opened."""
+    check = Check("queue_lag", ok=False, message="The queue is 40 minutes behind.")
+    outcomes: list[str | None] = []
+
+    def tick() -> None:
+        with enterprise_tables.begin() as connection:
+            outcomes.append(settle(connection, 2.0, check))
+
+    def first_tick(connection: Connection) -> None:
+        outcomes.append(settle(connection, 2.0, check))
+
+    assert write_behind_an_uncommitted_row(enterprise_tables, first_tick, tick) is None
+    assert outcomes == ["opened", None]
+    with enterprise_tables.connect() as connection:
+        assert len(connection.execute(select(enterprise_alerts)).all()) == 1

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, select
+from sqlalchemy import Engine, create_engine, select
 
 from notionhub.errors import PayloadRejected
+from notionhub.hubdb.engine import create_tables
 from notionhub.packs.network.agents import community
 from notionhub.packs.network.agents.community import (
     KIND_RULES,
@@ -411,3 +412,12 @@ def test_any_type_has_a_kind_and_only_counted_kinds_have_points(event_type: str)
     kind = kind_of(event_type)
     assert kind in {rule.kind for rule in KIND_RULES} | {"other"}
     assert (kind in POINTS) == (kind not in {"joined", "left", "ignored"})
+
+
+def test_an_activity_kept_twice_is_new_once_in_both_databases(any_hub_engine: Engine) -> None:
+    """``keep_activity`` says whether the row is new: on PostgreSQL an INSERT's row count is
+    -1 unless kept, which once read as "new" for every redelivery."""
+    create_tables(any_hub_engine, metadata)
+    activity = Activity("circle:post-1", "post", 5.0, 1_000.0)
+    assert keep_activity(any_hub_engine, "ana@example.com", activity) is True
+    assert keep_activity(any_hub_engine, "ana@example.com", activity) is False

@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection, Engine, and_, select, update
 
+from notionhub.hubdb.advisory_locks import wait_for_turn_in_transaction
 from notionhub.hubdb.engine import read_connection
 from notionhub.notion.schema import NotionDate
 from notionhub.packs.enterprise import live
@@ -46,7 +47,12 @@ class Check:
 
 def settle(connection: Connection, now: float, check: Check) -> str | None:
     """Open an alert for a failing check that has none open, resolve the open alert of a
-    passing one; ``"opened"``, ``"resolved"`` or None (nothing changed)."""
+    passing one; ``"opened"``, ``"resolved"`` or None (nothing changed).
+
+    One transaction at a time per check: two ticks overlapping on two processes would both
+    find no open alert and both open one.
+    """
+    wait_for_turn_in_transaction(connection, f"alert:{check.name}")
     table = enterprise_alerts
     open_row = connection.execute(
         select(table.c.alert_id).where(

@@ -136,14 +136,19 @@ def handle_payment(event: Event, context: FlowContext) -> str:
 
 
 def _keep(connection: Connection, sale: Sale, now: float) -> tuple[str, str | None]:
-    """Store the sale (its status never moves back); dispatch it when paid. In one transaction."""
+    """Store the sale (its status never moves back); dispatch it when paid. In one transaction.
+
+    Two events of one payment can run at once (on PostgreSQL, in different partitions when only
+    one of them names the customer): the row is read locked, and a first row another worker
+    inserted meanwhile is read again, locked, and moved on from.
+    """
     table = enterprise_revenue
-    row = connection.execute(
-        select(table).where(table.c.transaction_id == sale.transaction_id)
-    ).first()
+    where = table.c.transaction_id == sale.transaction_id
+    row = connection.execute(select(table).where(where).with_for_update()).first()
     if row is None:
-        connection.execute(
-            table.insert().values(
+        inserted = connection.execute(
+            upsert_statement(connection, table)
+            .values(
                 transaction_id=sale.transaction_id,
                 service_type=sale.service_type,
                 amount=sale.amount,
@@ -153,7 +158,11 @@ def _keep(connection: Connection, sale: Sale, now: float) -> tuple[str, str | No
                 created_at=now,
                 details=_details(sale, sale.status),
             )
+            .on_conflict_do_nothing(index_elements=["transaction_id"])
         )
+        if inserted.rowcount == 0:
+            row = connection.execute(select(table).where(where).with_for_update()).one()
+    if row is None:
         status, agent = sale.status, None
     else:
         status, agent = row.status, row.agent

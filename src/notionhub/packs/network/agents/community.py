@@ -41,9 +41,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from notionhub.hubdb.engine import read_connection
+from notionhub.hubdb.engine import read_connection, upsert_statement
 from notionhub.ingest.event import Event
 from notionhub.ingest.payload_fields import first_email, first_text
 from notionhub.notion.schema import NotionDate, NotionModel, to_properties
@@ -150,13 +149,12 @@ class Award:
 
 def keep_activity(engine: Engine, email: str, activity: Activity) -> bool:
     """Insert the row once; True when it is new."""
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     row = {"email": email, **asdict(activity)}
     with engine.begin() as connection:
         done = connection.execute(
-            dialect.insert(network_activities).on_conflict_do_nothing(), [row]
+            upsert_statement(connection, network_activities).on_conflict_do_nothing(), [row]
         )
-    return bool(done.rowcount)
+    return done.rowcount == 1
 
 
 def member_figures(
