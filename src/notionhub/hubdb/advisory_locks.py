@@ -11,13 +11,16 @@ questions need an answer that survives ``kill -9``:
 - **Whose turn is it to dispatch?** ``turn`` takes a lock without waiting and gives it back at
   once: one process at a time moves events into the queue, so they are enqueued in arrival
   order (``queue/dispatcher.py``).
+- **Who provisions?** ``one_at_a_time`` waits for the lock: processes starting together on a new
+  database provision Notion's databases one after the other, so the later ones adopt what the
+  first one created instead of creating each its own (``notion/connection.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, text
@@ -74,6 +77,36 @@ def turn(engine: Engine, name: str) -> Iterator[bool]:
         finally:
             if taken:
                 _unlock(connection, key)
+
+
+@contextmanager
+def one_at_a_time(
+    engine: Engine,
+    name: str,
+    *,
+    wait_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[None]:
+    """Run the block in one process at a time: on PostgreSQL, under the lock ``name``, waited
+    for at most ``wait_seconds`` (then ``StartRefused``); on SQLite, which one process serves
+    (a worker refuses it), at once."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    key = lock_key(name)
+    deadline = time.monotonic() + wait_seconds
+    with engine.connect() as connection:
+        while not _try_lock(connection, key):
+            if time.monotonic() >= deadline:
+                raise StartRefused(
+                    f"another process has held {name!r} for over {wait_seconds:g} s:"
+                    " is a process stuck while starting on this DATABASE_URL?"
+                )
+            sleep(0.2)
+        try:
+            yield
+        finally:
+            _unlock(connection, key)
 
 
 # Leases a stopped runtime left held because workflows of it were still running: released when

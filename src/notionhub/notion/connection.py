@@ -16,6 +16,7 @@ import httpx
 from sqlalchemy import Engine
 
 from notionhub.errors import ConfigurationError
+from notionhub.hubdb.advisory_locks import one_at_a_time
 from notionhub.hubdb.engine import create_hub_engine
 from notionhub.metrics import Metrics
 from notionhub.notion.budget import BudgetPolicy, NotionBudget
@@ -31,6 +32,10 @@ REAL_NOTION_RATE = 3.0
 LOCAL_NOTION_RATE = 50.0
 # What a local Notion server (ours, on a port) calls its workspace page.
 LOCAL_WORKSPACE_PAGE_TITLE = "notionhub"
+# Provisioning on PostgreSQL is one process at a time; a start waits this long for another's
+# (creating a few dozen databases at Notion's 3 requests/s takes a minute or two).
+PROVISION_LOCK = "provision"
+PROVISION_WAIT_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -146,9 +151,11 @@ class NotionConnection:
             groups.setdefault((id(gateway), place), (gateway, []))[1].extend(models)
         env = self.settings.database_variables()
         databases = []
-        for (_, place), (gateway, models) in groups.items():
-            report = Provisioner(gateway, self.engine, env, clock=clock).run(models, place, fix=fix)
-            databases.extend(report.databases)
+        # Processes starting together would each find a database missing and create it.
+        with one_at_a_time(self.engine, PROVISION_LOCK, wait_seconds=PROVISION_WAIT_SECONDS):
+            for (_, place), (gateway, models) in groups.items():
+                provisioner = Provisioner(gateway, self.engine, env, clock=clock)
+                databases.extend(provisioner.run(models, place, fix=fix).databases)
         return ProvisionReport(databases)
 
     def close(self) -> None:
