@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from sqlalchemy import Engine
 
 from notionhub.queue.dispatcher import Dispatcher
@@ -81,3 +83,26 @@ def test_a_busy_window_is_topped_up_a_quarter_at_a_time(hub_engine: Engine) -> N
     finish(8)
     assert dispatcher.dispatch_once() == 2
     assert store.counts()["pending"] == 0
+
+
+def test_a_process_without_the_turn_leaves_the_sweep_to_its_holder(hub_engine: Engine) -> None:
+    """Sweeping takes the dispatching turn: two processes sweeping one dead run at once would
+    each fail it and replay it."""
+    store = EventStore(hub_engine)
+    store.insert_many([make_event()])
+    enqueued: list[str] = []
+    sweeps = {
+        ours: Dispatcher(
+            store,
+            lambda event: enqueued.append(event.id),
+            lambda _workflow_id: None,  # the workflow is missing: the sweep enqueues it again
+            turn=lambda ours=ours: nullcontext(ours),
+        )
+        for ours in (False, True)
+    }
+    assert sweeps[True].dispatch_once() == 1
+    enqueued.clear()
+    assert sweeps[False].sweep(older_than=0.0) == 0
+    assert enqueued == []
+    assert sweeps[True].sweep(older_than=0.0) == 1
+    assert len(enqueued) == 1

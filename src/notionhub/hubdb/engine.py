@@ -27,9 +27,7 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
-    insert,
     text,
-    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
@@ -152,12 +150,16 @@ def upsert_statement(connection: Connection, table: Table) -> Any:
 
 
 def record_write_probe(connection: Connection, worker: str, at: float) -> None:
-    """Rewrite ``worker``'s probe row: the database took a write (and found room for it)."""
-    done = connection.execute(
-        update(write_probes).where(write_probes.c.worker == worker).values(at=at)
+    """Rewrite ``worker``'s probe row: the database took a write (and found room for it).
+
+    One statement, so that two first probes at once (a readiness check beside ``doctor``) do
+    not fail the second on PostgreSQL.
+    """
+    connection.execute(
+        upsert_statement(connection, write_probes)
+        .values(worker=worker, at=at)
+        .on_conflict_do_update(index_elements=["worker"], set_={"at": at})
     )
-    if done.rowcount == 0:
-        connection.execute(insert(write_probes).values(worker=worker, at=at))
 
 
 def create_hub_engine(url: str) -> Engine:

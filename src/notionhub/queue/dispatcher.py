@@ -144,7 +144,16 @@ class Dispatcher:
         return dispatched
 
     def sweep(self, *, older_than: float) -> int:
-        """Re-enqueue queued events whose workflow is missing; fail those whose run died."""
+        """Re-enqueue queued events whose workflow is missing; fail those whose run died.
+
+        One process at a time, under the dispatching turn: two processes sweeping at once from
+        lists read at the same moment would each fail and replay the same dead run (the event
+        run twice). A process that finds the turn taken leaves the sweep to its holder.
+        """
+        with self.turn() as ours:
+            return self._sweep(older_than) if ours else 0
+
+    def _sweep(self, older_than: float) -> int:
         repaired = 0
         for event in self.store.queued_since(self.store.clock() - older_than):
             status = self.workflow_status(event.workflow_id)

@@ -5,17 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from notion_client import Client
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from notionhub.hubdb.engine import create_tables
 from notionhub.ingest.event import Event
 from notionhub.packs.enterprise.alerts import Check, settle
 from notionhub.packs.enterprise.audit_trail import copy_audit_log
-from notionhub.packs.enterprise.revenue import _keep, read_sale
-from notionhub.packs.enterprise.tables import enterprise_alerts, enterprise_revenue
+from notionhub.packs.enterprise.fleet import _time_out
+from notionhub.packs.enterprise.revenue import _keep, dispatch, read_sale
+from notionhub.packs.enterprise.settings import EnterpriseSettings
+from notionhub.packs.enterprise.tables import (
+    enterprise_agents,
+    enterprise_alerts,
+    enterprise_assignments,
+    enterprise_revenue,
+)
 from notionhub.packs.enterprise.tables import metadata as enterprise_metadata
 from notionhub.queue.processor import EventProcessor
 from tests.first_rows import write_behind_an_uncommitted_row
@@ -131,3 +139,91 @@ def test_a_check_failing_on_two_ticks_at_once_opens_one_alert(enterprise_tables:
     assert outcomes == ["opened", None]
     with enterprise_tables.connect() as connection:
         assert len(connection.execute(select(enterprise_alerts)).all()) == 1
+
+
+def agent_row(name: str, *, last_heartbeat: float) -> Any:
+    return insert(enterprise_agents).values(
+        name=name,
+        agent_type="Resume Generator",
+        status="Active",
+        metrics="{}",
+        first_seen=0.0,
+        last_heartbeat=last_heartbeat,
+        heartbeats=1,
+        configuration="{}",
+    )
+
+
+def test_a_sale_dispatched_twice_at_once_keeps_the_first_agent(enterprise_tables: Engine) -> None:
+    """A collect tick and a payment event dispatching one sale take turns on its row: the
+    second finds the agent the first chose, and hands it to nobody else."""
+    with enterprise_tables.begin() as connection:
+        connection.execute(agent_row("resume-1", last_heartbeat=1.0))
+        connection.execute(agent_row("resume-2", last_heartbeat=1.0))
+        connection.execute(
+            insert(enterprise_revenue).values(
+                transaction_id="pi_twice",
+                service_type="Resume Generation",
+                amount=42.0,
+                currency="USD",
+                status="Processing",
+                created_at=1.0,
+                details="",
+            )
+        )
+    chosen: list[str | None] = []
+
+    def first(connection: Connection) -> None:
+        chosen.append(dispatch(connection, "pi_twice", 2.0))
+        # Committed meanwhile: more work for that agent, so that the other one is now the
+        # least busy for a second dispatch that does not wait for this one.
+        with enterprise_tables.begin() as other:
+            other.execute(
+                insert(enterprise_assignments).values(
+                    assignment_id="project:other",
+                    agent=chosen[0],
+                    kind="project",
+                    reference="other",
+                    detail="other work",
+                    created_at=1.0,
+                )
+            )
+
+    def second() -> None:
+        with enterprise_tables.begin() as connection:
+            chosen.append(dispatch(connection, "pi_twice", 2.0))
+
+    assert write_behind_an_uncommitted_row(enterprise_tables, first, second) is None
+    assert chosen[0] is not None and chosen == [chosen[0], chosen[0]]
+    with enterprise_tables.connect() as connection:
+        services = connection.execute(
+            select(enterprise_assignments.c.agent).where(enterprise_assignments.c.kind == "service")
+        ).all()
+        agent = connection.execute(select(enterprise_revenue.c.agent)).scalar_one()
+    assert [row.agent for row in services] == [chosen[0]] and agent == chosen[0]
+
+
+def test_a_heartbeat_arriving_as_the_timeout_runs_keeps_its_agent_active(
+    enterprise_tables: Engine,
+) -> None:
+    """The collector's timeout waits for a heartbeat being written to the agent's row, then
+    sees it: no Error status, no Agent Unresponsive alert."""
+    settings = EnterpriseSettings(_env_file=None)  # type: ignore[call-arg]
+    now = 10_000.0
+    with enterprise_tables.begin() as connection:
+        connection.execute(agent_row("resume-1", last_heartbeat=1.0))
+    beat = (
+        update(enterprise_agents)
+        .where(enterprise_agents.c.name == "resume-1")
+        .values(last_heartbeat=now, heartbeats=2)
+    )
+    opened: list[int] = []
+    raised = write_behind_an_uncommitted_row(
+        enterprise_tables, beat, lambda: opened.append(_time_out(enterprise_tables, settings, now))
+    )
+    assert raised is None
+    assert opened == [0]
+    with enterprise_tables.connect() as connection:
+        status = connection.execute(select(enterprise_agents.c.status)).scalar_one()
+        assert status == "Active"
+        assert connection.execute(select(enterprise_alerts)).all() == []

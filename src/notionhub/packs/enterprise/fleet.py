@@ -237,18 +237,25 @@ def _agents(engine: Engine) -> list[Any]:
 
 def _time_out(engine: Engine, settings: EnterpriseSettings, now: float) -> int:
     """Agents silent past the timeout are Error, with an alert (also those whose last report
-    was Error: silence is news of its own); the number of alerts newly opened."""
+    was Error: silence is news of its own); the number of alerts newly opened.
+
+    The silent agents' rows are read locked: a heartbeat committed while this waited takes its
+    agent out of the silent ones (PostgreSQL checks the condition again), instead of being
+    overwritten with Error and a Critical alert.
+    """
     deadline = now - settings.heartbeat_timeout_seconds
     table = enterprise_agents
     count = 0
     with engine.begin() as connection:
         silent = connection.execute(
-            select(table.c.name, table.c.status, table.c.last_heartbeat).where(
+            select(table.c.name, table.c.status, table.c.last_heartbeat)
+            .where(
                 and_(
                     table.c.last_heartbeat < deadline,
                     table.c.person_status.is_(None),  # an agent in maintenance may be silent
                 )
             )
+            .with_for_update()
         ).all()
         for row in silent:
             opened = settle(

@@ -201,9 +201,15 @@ def _details(sale: Sale, status: str) -> str:
 
 
 def dispatch(connection: Connection, transaction_id: str, now: float) -> str | None:
-    """Hand a paid sale to the least busy Active agent of its service's type."""
+    """Hand a paid sale to the least busy Active agent of its service's type.
+
+    The sale's row is read locked: a tick and a payment event dispatching it at once take
+    turns, and the second finds the agent the first chose.
+    """
     row = connection.execute(
-        select(enterprise_revenue).where(enterprise_revenue.c.transaction_id == transaction_id)
+        select(enterprise_revenue)
+        .where(enterprise_revenue.c.transaction_id == transaction_id)
+        .with_for_update()
     ).one()
     agent_type = SERVICE_AGENTS.get(row.service_type or "")
     if agent_type is None or row.agent is not None:
