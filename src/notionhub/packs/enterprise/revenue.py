@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, and_, select, update
+from sqlalchemy import Connection, Engine, and_, or_, select, update
 
 from notionhub.errors import PayloadRejected
 from notionhub.hubdb.engine import read_connection
+from notionhub.hubdb.tables import outbound_calls
 from notionhub.ingest.event import Event
 from notionhub.ingest.money import major_units
 from notionhub.ingest.payload_fields import dig, first_email, first_text
@@ -67,6 +68,10 @@ _EMAIL_PATHS = (
 )
 _SLUG = re.compile(r"[^a-z]+")
 SERVICE_PREFIX = "service:"
+# The outbound service clients are notified through (its calls are recorded under this name).
+NOTIFY_SERVICE = "enterprise-notify"
+# A notification claimed this long ago whose call never succeeded is sent by a later pass.
+CLAIM_STALE_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -322,34 +327,88 @@ def _notify(connection: Connection, sale: Sale, status: str, now: float) -> None
 
 
 def send_outbox(context: FlowContext, settings: EnterpriseSettings, *, limit: int = 50) -> int:
-    """POST waiting notifications to ENTERPRISE_NOTIFY_URL (each once, by its id)."""
+    """POST waiting notifications to ENTERPRISE_NOTIFY_URL (each once, by its id); how many
+    this pass sent.
+
+    Every payment event and every collect tick sends what waits, often at once: each
+    notification is claimed first (``claim_notification``), so that only one of them posts it.
+    A claim whose call never succeeded (its worker died, or the call failed) is taken up again
+    by a later pass once ``CLAIM_STALE_SECONDS`` have passed.
+    """
     if not settings.notify_url:
         return 0
-    table = enterprise_outbox
-    with read_connection(context.engine) as connection:
-        waiting = connection.execute(
-            select(table).where(table.c.sent_at.is_(None)).order_by(table.c.created_at).limit(limit)
-        ).all()
-    client = context.outbound("enterprise-notify", settings.notify_url)
-    for row in waiting:
-        client.post(
-            "",
-            idempotency_key=row.notification_id,
-            json={
-                "id": row.notification_id,
-                "to": row.recipient,
-                "template": row.template,
-                "subject": row.subject,
-                "body": row.body,
-            },
-        )
-        with context.engine.begin() as connection:
-            connection.execute(
-                update(table)
-                .where(table.c.notification_id == row.notification_id)
-                .values(sent_at=context.now().timestamp())
+    now = context.now().timestamp()
+    client = context.outbound(NOTIFY_SERVICE, settings.notify_url)
+    sent = 0
+    for row in _waiting_notifications(context.engine, now, limit):
+        if not claim_notification(context.engine, row.notification_id, row.sent_at, now):
+            continue  # another worker's, now
+        try:
+            client.post(
+                "",
+                idempotency_key=row.notification_id,
+                json={
+                    "id": row.notification_id,
+                    "to": row.recipient,
+                    "template": row.template,
+                    "subject": row.subject,
+                    "body": row.body,
+                },
             )
-    return len(waiting)
+        except BaseException:
+            _give_back(context.engine, row.notification_id, now)
+            raise
+        sent += 1
+    return sent
+
+
+def _waiting_notifications(engine: Engine, now: float, limit: int) -> list[Any]:
+    """Unsent notifications, and those claimed over ``CLAIM_STALE_SECONDS`` ago whose call
+    never succeeded."""
+    table = enterprise_outbox
+    succeeded = select(outbound_calls.c.idempotency_key).where(
+        and_(
+            outbound_calls.c.service == NOTIFY_SERVICE,
+            outbound_calls.c.idempotency_key == table.c.notification_id,
+            outbound_calls.c.status == "succeeded",
+        )
+    )
+    stale = and_(table.c.sent_at < now - CLAIM_STALE_SECONDS, ~succeeded.exists())
+    with read_connection(engine) as connection:
+        return list(
+            connection.execute(
+                select(table)
+                .where(or_(table.c.sent_at.is_(None), stale))
+                .order_by(table.c.created_at)
+                .limit(limit)
+            ).all()
+        )
+
+
+def claim_notification(engine: Engine, notification_id: str, seen: float | None, at: float) -> bool:
+    """Take a notification to send: its ``sent_at`` moves from ``seen`` to ``at``, for one
+    caller only (a conditional update: on PostgreSQL a second caller waits for the first and
+    then finds the time moved)."""
+    table = enterprise_outbox
+    unchanged = table.c.sent_at.is_(None) if seen is None else table.c.sent_at == seen
+    with engine.begin() as connection:
+        done = connection.execute(
+            update(table)
+            .where(and_(table.c.notification_id == notification_id, unchanged))
+            .values(sent_at=at)
+        )
+    return done.rowcount == 1
+
+
+def _give_back(engine: Engine, notification_id: str, claimed_at: float) -> None:
+    """The call failed: the notification waits again, for the next pass."""
+    table = enterprise_outbox
+    with engine.begin() as connection:
+        connection.execute(
+            update(table)
+            .where(and_(table.c.notification_id == notification_id, table.c.sent_at == claimed_at))
+            .values(sent_at=None)
+        )
 
 
 def outbox(engine: Engine, *, limit: int = 200) -> list[dict[str, Any]]:
