@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 
 from notionhub.errors import (
     AmbiguousWrite,
@@ -17,14 +19,16 @@ from notionhub.errors import (
     ServiceUnavailable,
 )
 from notionhub.hubdb.engine import create_hub_engine
+from notionhub.hubdb.tables import key_index
 from notionhub.notion.gateway import NotionGateway
-from notionhub.notion.key_index import KeyIndex
+from notionhub.notion.key_index import KeyIndex, KeyLease
 from notionhub.notion.mirror import PageMirror
 from notionhub.notion.provision import Provisioner
 from notionhub.notion.records import Records
 from tests.conftest import RunningServer, start_server
 from tests.notion.conftest import GatewayFactory
 from tests.notion.models import MODELS, Customer, Order
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -403,3 +407,52 @@ def test_a_claimed_sync_is_given_back_when_it_fails(
     assert records._index_is_fresh(Customer)
     synced = index.synced_at(data_source)
     assert synced is not None and synced > stale
+
+
+def test_a_page_gone_under_a_held_key_is_left_to_its_writer(
+    make_gateway: GatewayFactory, server: RunningServer, hub_engine: Engine
+) -> None:
+    """``find`` meets a key whose page Notion does not know (404): it forgets the key, but not
+    while a writer holds it (the writer mends it; a deleted row would let a second writer in
+    and make a second page)."""
+    gateway = make_gateway(server)
+    records = provisioned(gateway, hub_engine)
+    ds = records.data_source_of(Order)
+    ghost = str(uuid.uuid4())
+    records.index.record(ds, "gone", ghost)
+    with records.index.lease(ds, "gone"):
+        assert records.find(Order, "gone") is None
+        assert records.index.page_id(ds, "gone") == ghost  # still the writer's
+    assert records.find(Order, "gone") is None
+    assert records.index.page_id(ds, "gone") is None  # nobody holds it: forgotten
+
+
+def lease_until(engine: Engine, key: str) -> float:
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(key_index.c.lease_until).where(key_index.c.record_key == key)
+        ).scalar_one()
+    return float(found or 0.0)
+
+
+def test_a_failed_renewal_does_not_end_the_keeper(hub_engine: Engine) -> None:
+    """The database away for one renewal: the next renewal still comes."""
+    clock = ManualClock()
+    index = KeyIndex(hub_engine, lease_seconds=0.3, clock=clock)  # renewed every 0.1 s
+    failures = [1]
+    write = index._write
+
+    def flaky_write(held: KeyLease, values: dict[str, object]) -> None:
+        if failures and list(values) == ["lease_until"]:
+            failures.pop()
+            raise OperationalError("UPDATE key_index", {}, Exception("database is locked"))
+        write(held, values)
+
+    index._write = flaky_write  # type: ignore[method-assign]
+    with index.lease("ds", "k"):
+        clock.now = 10.0  # far past the first lease: only a renewal moves it past 10
+        wait_until(
+            lambda: not failures and lease_until(hub_engine, "k") > 10.0,
+            "a renewal after the failed one",
+            deadline=30.0,
+        )

@@ -23,12 +23,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import structlog
 from sqlalchemy import ColumnElement, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from notionhub.hubdb.engine import read_connection, upsert_statement
 from notionhub.hubdb.marks import TimeMarks
 from notionhub.hubdb.tables import key_index, key_index_sync
+
+log = structlog.get_logger("notionhub.key_index")
 
 LEASE_SECONDS = 120.0
 _POLL_SECONDS = 0.02
@@ -102,7 +105,10 @@ class KeyIndex:
 
     def _keep(self, held: KeyLease, stop: threading.Event) -> None:
         while not stop.wait(self.lease_seconds / 3):  # the renewal only: unwritten stays
-            self._write(held, {"lease_until": self.clock() + self.lease_seconds})
+            try:
+                self._write(held, {"lease_until": self.clock() + self.lease_seconds})
+            except Exception as error:  # the database away: try again at the next renewal
+                log.warning("key_lease_renewal_failed", key=held.key, error=str(error))
 
     def _acquire(self, data_source_id: str, key: str) -> KeyLease:
         owner = uuid.uuid4().hex

@@ -275,8 +275,8 @@ class Records:
         if page_id is not None:
             try:
                 return from_page(model, self.gateway.retrieve_page(page_id))
-            except ObjectNotFound:
-                self.index.forget(data_source_id, key)
+            except ObjectNotFound:  # forgotten unless a writer holds the key (it mends it)
+                self.index.forget_page(data_source_id, key, page_id)
         pages = self._pages_with_key(model, data_source_id, key)
         return (
             from_page(model, min(pages, key=lambda p: (p["created_time"], p["id"])))
