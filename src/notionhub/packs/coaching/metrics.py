@@ -70,28 +70,47 @@ def figures(
 
 
 def refresh_metrics(records: Records, *, now: Callable[[], datetime], zone: ZoneInfo) -> list[str]:
-    """Recompute every metric from the mirror; write those whose value or period changed."""
+    """Recompute every metric from the mirror; write those whose value or period changed.
+
+    Each changed metric is computed again inside its key's lease, from what is committed then:
+    two refreshes at once (a process's upkeep beside another's, or the hourly tick) write it in
+    turn, and the later write is never computed from an older mirror than the earlier one.
+    """
     moment = now().astimezone(zone)
-    computed = figures(
-        records.known(Client),
-        records.known(Session),
-        records.known(Invoice),
-        today=moment.date(),
-        zone=zone,
-    )
+
+    def current() -> dict[str, Figure]:
+        computed = figures(
+            records.known(Client),
+            records.known(Session),
+            records.known(Invoice),
+            today=moment.date(),
+            zone=zone,
+        )
+        return {figure.metric: figure for figure in computed}
+
     shown = {row.metric: row for row in records.known(DashboardMetric)}
     written: list[str] = []
-    for figure in computed:
-        row = shown.get(figure.metric)
+    for metric, figure in current().items():
+        row = shown.get(metric)
         if row is not None and row.value == figure.value and row.period == figure.period:
             continue
-        records.upsert(
-            DashboardMetric(
-                metric=figure.metric,
-                value=figure.value,
-                period=figure.period,
+
+        built: list[Figure] = []
+
+        def build(metric: str = metric, built: list[Figure] = built) -> DashboardMetric | None:
+            latest = current()[metric]
+            row = records.mirrored(DashboardMetric, metric)
+            if row is not None and (row.value, row.period) == (latest.value, latest.period):
+                return None  # another refresh wrote it meanwhile
+            built.append(latest)
+            return DashboardMetric(
+                metric=metric,
+                value=built[-1].value,
+                period=built[-1].period,
                 updated=NotionDate(moment.replace(microsecond=0)),
             )
-        )
-        written.append(f"{figure.metric} = {figure.value:g}")
+
+        result = records.upsert_computed(DashboardMetric, metric, build)
+        if result is not None and built:
+            written.append(f"{metric} = {built[-1].value:g}")
     return written

@@ -210,25 +210,33 @@ class Workflows:
     # -- the Notion row ------------------------------------------------------------------------
 
     def _write_row(self, instance_id: str) -> None:
-        instance = self.machines.get(instance_id)
-        assert instance is not None
-        steps = self.steps(instance_id)
-        definition = self.records.mirrored(WorkflowDefinition, instance.machine)
-        contact_page = instance.data.get("contact_page_id")
-        entity = instance.data.get("entity")
+        """The instance's row as the machine holds it. Its state and history are read inside
+        the row's lease: two transitions of one instance at once (a task's reaction beside a
+        booking's event) write in turn, and the later one never writes an older state."""
+        started = self.machines.get(instance_id)
+        assert started is not None
+        definition = self.records.mirrored(WorkflowDefinition, started.machine)
+        contact_page = started.data.get("contact_page_id")
+        entity = started.data.get("entity")
         entity_page = entity_page_id(self.context, entity) if isinstance(entity, str) else None
-        lines = [step.line() for step in steps][-HISTORY_LINES:]
-        self.records.upsert(
-            WorkflowInstance(
+
+        def build() -> WorkflowInstance:
+            instance = self.machines.get(instance_id)
+            assert instance is not None
+            steps = self.steps(instance_id)
+            lines = [step.line() for step in steps][-HISTORY_LINES:]
+            last = steps[-1].at if steps else None
+            return WorkflowInstance(
                 instance_id=instance_id,
                 workflow=[definition.page_id] if definition and definition.page_id else [],
                 state=instance.state,
                 contact=[contact_page] if isinstance(contact_page, str) else [],
                 business_entity=[entity_page] if entity_page else [],
                 history_log="\n".join(lines),
-                updated=NotionDate(datetime.fromtimestamp(steps[-1].at, UTC)) if steps else None,
+                updated=NotionDate(datetime.fromtimestamp(last, UTC)) if last is not None else None,
             )
-        )
+
+        self.records.upsert_computed(WorkflowInstance, instance_id, build)
 
     def _instance_page(self, instance_id: str) -> str | None:
         row = self.records.mirrored(WorkflowInstance, instance_id)
