@@ -356,9 +356,17 @@ def _write_closed_hours(context: FlowContext, now: float) -> int:
             )
         )
         with context.engine.begin() as connection:
+            # Only as read: a late heartbeat of that hour (added since) leaves the row unwritten,
+            # so the next pass writes the hour again with it.
             connection.execute(
                 update(table)
-                .where(and_(table.c.name == row.name, table.c.hour == row.hour))
+                .where(
+                    and_(
+                        table.c.name == row.name,
+                        table.c.hour == row.hour,
+                        table.c.beats == row.beats,
+                    )
+                )
                 .values(written=1)
             )
     return len(rows)
