@@ -89,19 +89,23 @@ def enterprise_tables(postgres_hub_engine: Engine) -> Engine:
     return postgres_hub_engine
 
 
+def sale_row(transaction_id: str, status: str) -> Any:
+    return insert(enterprise_revenue).values(
+        transaction_id=transaction_id,
+        service_type="Resume Generation",
+        amount=42.0,
+        currency="USD",
+        status=status,
+        created_at=1.0,
+        details="",
+    )
+
+
 def test_two_events_of_one_payment_at_once_move_it_forward(enterprise_tables: Engine) -> None:
     """``payment_intent.created`` and ``.succeeded`` of one intent can run at once (one of them
     without the customer's email is in another partition): the later one finds the row the
     other inserted meanwhile and moves the sale on, instead of failing on its key."""
-    created = insert(enterprise_revenue).values(
-        transaction_id="pi_race",
-        service_type="Resume Generation",
-        amount=42.0,
-        currency="USD",
-        status="Pending",
-        created_at=1.0,
-        details="",
-    )
+    created = sale_row("pi_race", "Pending")
     succeeded = read_sale(
         Event(
             provider="stripe",
@@ -160,17 +164,7 @@ def test_a_sale_dispatched_twice_at_once_keeps_the_first_agent(enterprise_tables
     with enterprise_tables.begin() as connection:
         connection.execute(agent_row("resume-1", last_heartbeat=1.0))
         connection.execute(agent_row("resume-2", last_heartbeat=1.0))
-        connection.execute(
-            insert(enterprise_revenue).values(
-                transaction_id="pi_twice",
-                service_type="Resume Generation",
-                amount=42.0,
-                currency="USD",
-                status="Processing",
-                created_at=1.0,
-                details="",
-            )
-        )
+        connection.execute(sale_row("pi_twice", "Processing"))
     chosen: list[str | None] = []
 
     def first(connection: Connection) -> None:
