@@ -11,10 +11,12 @@ import pytest
 from notion_client import Client
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from notionhub.hubdb.audit_log import AuditLog
 from notionhub.hubdb.engine import create_tables
+from notionhub.hubdb.tables import audit_log
 from notionhub.ingest.event import Event
 from notionhub.packs.enterprise.alerts import Check, settle
-from notionhub.packs.enterprise.audit_trail import copy_audit_log
+from notionhub.packs.enterprise.audit_trail import GAP_WAIT_SECONDS, copy_audit_log
 from notionhub.packs.enterprise.fleet import _time_out
 from notionhub.packs.enterprise.revenue import _keep, dispatch, read_sale
 from notionhub.packs.enterprise.settings import EnterpriseSettings
@@ -221,3 +223,58 @@ def test_a_heartbeat_arriving_as_the_timeout_runs_keeps_its_agent_active(
         status = connection.execute(select(enterprise_agents.c.status)).scalar_one()
         assert status == "Active"
         assert connection.execute(select(enterprise_alerts)).all() == []
+
+
+def test_an_audit_entry_committed_after_a_later_one_still_reaches_the_audit_trail(
+    on_postgresql: EnterpriseHub,
+) -> None:
+    """On PostgreSQL an entry's id is taken at its insert: an entry committed after a later id
+    was copied used to be skipped for good. The copy now waits at the gap; a gap left by an
+    insert undone is passed over once it is old."""
+    hub = on_postgresql
+    context = hub.context()
+    engine = context.engine
+    copy_audit_log(context)  # what the hub wrote while starting
+    log = AuditLog(engine, clock=lambda: hub.clock().timestamp())
+
+    def entry(resource: str) -> Any:
+        return insert(audit_log).values(
+            at=hub.clock().timestamp(),
+            key_name="pm",
+            role="manager",
+            action="project.create",
+            resource=resource,
+            success=True,
+            details="",
+        )
+
+    with engine.connect() as slow:
+        transaction = slow.begin()
+        slow.execute(entry("project Slow"))  # its id is taken; its commit comes later
+        log.record(
+            key_name="pm",
+            role="manager",
+            action="project.create",
+            resource="project Fast",
+            success=True,
+        )
+        assert copy_audit_log(context) == "0 audit entries copied to the Audit Trail"
+        transaction.commit()
+    assert copy_audit_log(context) == "2 audit entries copied to the Audit Trail"
+    with engine.connect() as undone:
+        transaction = undone.begin()
+        undone.execute(entry("project Undone"))
+        transaction.rollback()  # its id is never used
+    log.record(
+        key_name="pm",
+        role="manager",
+        action="project.create",
+        resource="project After",
+        success=True,
+    )
+    assert copy_audit_log(context) == "0 audit entries copied to the Audit Trail"
+    hub.clock.advance(GAP_WAIT_SECONDS + 1)
+    assert copy_audit_log(context) == "1 audit entries copied to the Audit Trail"
+    resources = {plain(p, "Resource") for p in hub.rows("Audit Trail", "Entry").values()}
+    assert {"project Slow", "project Fast", "project After"} <= resources
+    assert "project Undone" not in resources

@@ -1,12 +1,17 @@
 """The Audit Trail database: the hub's audit log (``GET /api/audit``) copied to Notion in
 batches. The copy follows a mark (the last id copied) kept in the pack's table and moved only
-after the rows are written, so an entry is never lost and, written by key, never doubled."""
+after the rows are written, so an entry is never lost and, written by key, never doubled.
+
+On PostgreSQL an entry's id is taken when it is inserted, not when it is committed: a gap in
+the ids may be an entry about to appear. The copy stops before such a gap and takes it up again
+at its next pass; a gap older than ``GAP_WAIT_SECONDS`` (an insert undone: that id never comes)
+is passed over."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from notionhub.hubdb.audit_log import AuditLog
+from notionhub.hubdb.audit_log import AuditEntry, AuditLog
 from notionhub.hubdb.engine import read_connection
 from notionhub.notion.schema import NotionDate
 from notionhub.packs.enterprise.models import AuditRecord
@@ -16,6 +21,8 @@ from notionhub.packs.pack import FlowContext
 
 MARK = "audit_copied"
 BATCH = 100
+# How long a gap in the audit log's ids may still be filled by an entry not yet committed.
+GAP_WAIT_SECONDS = 30.0
 
 
 def copied_up_to(context: FlowContext) -> int:
@@ -32,7 +39,8 @@ def copy_audit_log(context: FlowContext, *, batches: int = 5) -> str:
     copied = 0
     mark = copied_up_to(context)
     for _ in range(batches):
-        entries = log.since(None, after_id=mark, limit=BATCH)
+        read = log.since(None, after_id=mark, limit=BATCH)
+        entries = settled(read, mark, context.now().timestamp())
         if not entries:
             break
         for entry in entries:
@@ -58,4 +66,18 @@ def copy_audit_log(context: FlowContext, *, batches: int = 5) -> str:
                 )
             )
         copied += len(entries)
+        if len(entries) < len(read):  # stopped before a gap: the next pass goes on from it
+            break
     return f"{copied} audit entries copied to the Audit Trail"
+
+
+def settled(entries: list[AuditEntry], mark: int, now: float) -> list[AuditEntry]:
+    """The entries to copy now: those before the first gap in the ids (after ``mark``) that
+    an entry not yet committed may still fill, that is, while the entry after the gap is less
+    than ``GAP_WAIT_SECONDS`` old."""
+    expected = mark + 1
+    for index, entry in enumerate(entries):
+        if entry.id != expected and now - entry.at < GAP_WAIT_SECONDS:
+            return entries[:index]
+        expected = entry.id + 1
+    return entries
