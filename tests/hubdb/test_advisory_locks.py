@@ -4,6 +4,7 @@ it (or give up past their wait); on SQLite, which one process serves, the block 
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import Engine
@@ -22,7 +23,7 @@ def test_a_second_process_waits_for_the_first_to_finish(postgres_hub_engine: Eng
 
     def note_the_wait(seconds: float) -> None:
         waited.set()
-        threading.Event().wait(seconds)
+        time.sleep(seconds)
 
     def second() -> None:
         with one_at_a_time(engine, "provision", wait_seconds=DEADLINE_S, sleep=note_the_wait):

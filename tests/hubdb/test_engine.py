@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import Engine, inspect
 
 from notionhub.errors import ConfigurationError
-from notionhub.hubdb.engine import create_hub_engine, upsert_statement
-from notionhub.hubdb.tables import schedule_runs
+from notionhub.hubdb.engine import create_hub_engine, upsert_statement, write_probes
 
 TABLES = {"notion_databases", "key_index", "key_index_sync", "page_mirror", "notion_budget"}
 
@@ -39,15 +38,8 @@ def test_an_upsert_says_whether_it_wrote_the_row(any_hub_engine: Engine) -> None
     with any_hub_engine.begin() as connection:
         counts = [
             connection.execute(
-                upsert_statement(connection, schedule_runs)
-                .values(
-                    name="pack.tick",
-                    runs=1,
-                    last_tick="t",
-                    last_run_at=1.0,
-                    last_outcome="ok",
-                    last_note="",
-                )
+                upsert_statement(connection, write_probes)
+                .values(worker="w1", at=1.0)
                 .on_conflict_do_nothing()
             ).rowcount
             for _ in range(2)

@@ -4,7 +4,6 @@ How the race is made to happen: ``tests/first_rows.py``."""
 
 from __future__ import annotations
 
-import time
 from typing import Any, cast
 
 from sqlalchemy import Engine, insert, select
@@ -29,7 +28,7 @@ def test_a_key_learned_while_a_writer_inserts_it_leaves_the_writers_row(
         page_id="page-of-the-writer",
         create_started=False,
         lease_owner="the-writer",
-        lease_until=time.time() + 60,
+        lease_until=4_000_000_000.0,  # held: record() leaves a held key alone
     )
     raised = write_behind_an_uncommitted_row(
         postgres_hub_engine,

@@ -110,7 +110,7 @@ def refresh_metrics(records: Records, *, now: Callable[[], datetime], zone: Zone
                 updated=NotionDate(moment.replace(microsecond=0)),
             )
 
-        result = records.upsert_computed(DashboardMetric, metric, build)
-        if result is not None and built:
+        records.upsert_computed(DashboardMetric, metric, build)
+        if built:  # written (None from build writes nothing)
             written.append(f"{metric} = {built[-1].value:g}")
     return written
