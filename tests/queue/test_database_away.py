@@ -9,9 +9,13 @@ from __future__ import annotations
 import pickle
 import threading
 import time
+from collections import Counter
+from typing import Any
 
 import psycopg
 import pytest
+from dbos import DBOS
+from dbos._dbos import _get_dbos_instance
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -20,10 +24,11 @@ from notionhub.ingest.event import Event
 from notionhub.packs import Agent, FlowContext, Pack
 from notionhub.queue.dispatcher import Dispatcher
 from notionhub.queue.processor import died_of_database_away, is_database_away, is_transient
+from notionhub.queue.recovery import StrandedClaims, running_here
 from notionhub.queue.runtime import Runtime
 from notionhub.queue.store import EventStore, StoredEvent
 from tests.acceptance.tcp_proxy import TcpProxy
-from tests.queue.conftest import RuntimeFactory, make_event
+from tests.queue.conftest import RuntimeFactory, make_event, stop, wait_until_drained
 
 
 def wrapped(driver_error: Exception, *, invalidated: bool = False) -> DBAPIError:
@@ -119,11 +124,13 @@ class SlowFlows:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.applied: set[str] = set()
+        self.runs: Counter[str] = Counter()
 
     def flow(self, event: Event, _context: FlowContext) -> str:
         time.sleep(0.05)
         with self.lock:
             self.applied.add(event.idempotency_key)
+            self.runs[event.idempotency_key] += 1
         return "applied"
 
     def pack(self) -> Pack:
@@ -175,5 +182,53 @@ def test_postgresql_cut_mid_stream_every_event_ends_processed(
             (e.id, e.last_error) for e in runtime.store.recent(status="failed")
         ]
         assert counts["processed"] == len(events)
+        # Stopped while the database is still there: a workflow whose event is done may still
+        # be writing DBOS's own record of it, and DBOS retries that write for as long as the
+        # database is away, so a process whose database is gone for good cannot exit.
+        stop(runtime)
     finally:
         proxy.close()
+
+
+def test_a_claim_whose_answer_was_lost_is_given_back_and_run_once(
+    postgres_url: str, start_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection drops as DBOS claims workflows: the claim commits, its answer is lost.
+
+    The CI run of 2026-12-07 (the cut test above) left 26 events queued for a minute behind 6
+    such claims: ``PENDING`` under this process, run by no thread, each holding its entity's
+    partition. Here the claim's answer is lost on purpose, once.
+    """
+    flows = SlowFlows()
+    runtime = start_runtime(packs=[flows.pack()], database_url=postgres_url)
+    assert runtime.store is not None and runtime._recovery is not None
+    runtime._recovery.stop()  # this test does the recovery thread's work, on its own clock
+    system_db = _get_dbos_instance()._sys_db
+    claim = system_db.start_queued_partitioned_workflows
+    lost: list[str] = []
+
+    def claim_then_lose_the_answer(*args: Any, **kwargs: Any) -> list[str]:
+        claimed: list[str] = claim(*args, **kwargs)
+        if claimed and not lost:
+            lost.extend(claimed)
+            raise OperationalError("COMMIT", None, Exception("server closed the connection"))
+        return claimed
+
+    monkeypatch.setattr(system_db, "start_queued_partitioned_workflows", claim_then_lose_the_answer)
+    events = [make_event(f"email:c{i % 4}@example.com") for i in range(20)]
+    runtime.store.insert_many(events)
+    runtime.wake()
+    while not lost:
+        time.sleep(0.01)
+    assert all(DBOS.get_workflow_status(w).status == "PENDING" for w in lost)  # type: ignore[union-attr]
+    assert not set(lost) & running_here()
+    now = [0.0]
+    stranded = StrandedClaims(
+        runtime.store.engine, runtime.settings.worker_id, clock=lambda: now[0]
+    )
+    assert stranded.give_back() == []  # not yet: a claim may be about to start
+    now[0] = 10.0
+    assert sorted(stranded.give_back()) == sorted(lost)
+    counts = wait_until_drained(runtime.store, len(events))
+    assert counts["processed"] == len(events)
+    assert flows.runs == Counter({event.idempotency_key: 1 for event in events})
