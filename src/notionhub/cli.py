@@ -21,7 +21,13 @@ from notionhub.cli_keys import register_keys_command
 from notionhub.cli_migrate import register_migrate_command
 from notionhub.cli_notion_token import register_notion_token_command
 from notionhub.cli_packs import register_pack_commands
-from notionhub.cli_processing import claim_or_refuse, enabled_packs, processing_settings, refuse
+from notionhub.cli_processing import (
+    claim_or_refuse,
+    enabled_packs,
+    exit_now_if_work_left,
+    processing_settings,
+    refuse,
+)
 from notionhub.cli_report import register_report_command
 from notionhub.cli_reports import print_provision_report
 from notionhub.cli_send_test import register_send_test_command
@@ -291,6 +297,7 @@ def serve(
     finally:
         pool.stop()
         claim.release()
+    exit_now_if_work_left(runtime, "serve")
 
 
 def _two_way(runtime: Runtime, public_url: str) -> str:

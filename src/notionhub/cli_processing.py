@@ -4,6 +4,8 @@ the right to process claimed; each refusal one line on stderr and exit code 2
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from notionhub.data_folder_lock import ProcessOwner
     from notionhub.packs.pack import Pack
     from notionhub.processing_claim import ProcessingClaim
+    from notionhub.queue.runtime import Runtime
 
 
 def refuse(console: Console, error: NotionhubError | str) -> NoReturn:
@@ -61,3 +64,22 @@ def claim_or_refuse(
         return claim_processing(settings, owner, change_packs=change_packs)
     except NotionhubError as error:
         refuse(console, error)
+
+
+def exit_now_if_work_left(runtime: Runtime, name: str) -> None:
+    """End the process at once if workflows of it still run after its stop (PostgreSQL).
+
+    Such a workflow waits on the database: a long retry back-off, or a write DBOS retries for
+    as long as the database is away. Python's exit would wait for its thread, for ever if the
+    database is gone for good. Its work is durable: the other processes recover it once this
+    one has ended (its lease goes with it), or this ``WORKER_ID``'s next start does.
+    """
+    if not runtime.left_running:
+        return
+    typer.echo(
+        f"{name}: {runtime.left_running} workflow(s) still waiting on the database,"
+        " left to be recovered by the other processes or this WORKER_ID's next start"
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -18,7 +18,13 @@ import typer
 from rich.console import Console
 
 from notionhub import __version__
-from notionhub.cli_processing import claim_or_refuse, enabled_packs, processing_settings, refuse
+from notionhub.cli_processing import (
+    claim_or_refuse,
+    enabled_packs,
+    exit_now_if_work_left,
+    processing_settings,
+    refuse,
+)
 from notionhub.errors import NotionhubError
 from notionhub.settings import Settings
 from notionhub.worker_pool import PARENT_PID_VARIABLE
@@ -104,3 +110,4 @@ def register_worker_command(app: typer.Typer, console: Console) -> None:
             runtime.stop()
         finally:
             claim.release()
+        exit_now_if_work_left(runtime, f"worker {settings.worker_id}")

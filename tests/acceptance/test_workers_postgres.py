@@ -21,11 +21,13 @@ from typing import Any
 import httpx
 import psycopg
 from bench.token_drain import most_within
+from sqlalchemy import make_url
 
 from notionhub.notion.budget import BudgetPolicy
 from notionhub.packs.echo.models import EventLogEntry
 from tests.acceptance.hub_checks import event_summaries, keys_in, wait_for_drain
 from tests.acceptance.hub_process import Process, SharedHub
+from tests.acceptance.tcp_proxy import TcpProxy
 from tests.acceptance.test_crash_recovery import Sender
 from tests.signing import stripe_event
 
@@ -109,3 +111,50 @@ def test_workers_drain_exactly_once_recover_a_killed_one_and_keep_the_budget(
             assert worker.process is not None and worker.process.returncode == 0, worker.output()
     finally:
         deployment.stop()
+
+
+def test_a_worker_whose_database_is_gone_still_stops_and_its_work_is_recovered(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """SIGTERM to a worker whose PostgreSQL went away for good while it ran workflows.
+
+    DBOS retries its own writes for as long as the database is away, so a workflow thread of
+    the worker never ends; the stop must not wait for it (a process manager would kill -9 it
+    after its own timeout, or never). What it left is recovered by ``serve``.
+    """
+    count = 40
+    deployment = SharedHub(tmp_path, postgres_url, 1, {"NOTION_REQUESTS_PER_SECOND": "20"})
+    url = make_url(postgres_url)
+    proxy = TcpProxy(target_port=url.port or 5432).start()
+    through_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
+    worker = Process(["worker"], tmp_path, {**deployment.env("w1"), "DATABASE_URL": through_proxy})
+    deployment.worker_processes = [worker]
+    hub = deployment.hub
+    try:
+        deployment.start()
+        bodies = [stripe_event(n, f"client{n % 10}@example.com") for n in range(count)]
+        sender = Sender(hub.url + "/hooks/stripe", bodies)
+        sending = threading.Thread(target=sender.run)
+        sending.start()
+        while pending_of(postgres_url, "w1") == 0:
+            assert worker.process is not None and worker.process.poll() is None, worker.output()
+            time.sleep(0.02)  # polls for a state (a workflow running there)
+        proxy.close()  # the worker's database is gone, for good
+        sending.join()
+        assert len(sender.accepted) == count
+
+        assert worker.process is not None
+        worker.process.terminate()
+        worker.process.wait(timeout=90)  # a hang guard: it hung for ever before
+        assert worker.process.returncode == 0, worker.output()
+        assert "left to be recovered" in worker.output(), worker.output()
+
+        wait_for_drain(hub.url, count, timeout=180)
+        events = event_summaries(hub.url)
+        assert {e["status"] for e in events.values()} == {"processed"}
+        rows = keys_in(deployment.notion.url, EventLogEntry)
+        assert set(rows) == {f"stripe:evt_test_{n:06d}" for n in range(count)}
+        assert max(rows.values()) == 1
+    finally:
+        deployment.stop()
+        proxy.close()

@@ -173,6 +173,9 @@ class Runtime:
     _dbos_engine: Engine | None = None
     _lease: ExecutorLease | None = None
     _recovery: ExecutorRecovery | None = None
+    # Workflows of this process still running when ``stop`` returned (PostgreSQL): left to be
+    # recovered by the others, or by this WORKER_ID's next start (see ``exit_now_if_work_left``).
+    left_running: int = 0
 
     def load_packs(self) -> list[Pack]:
         """The enabled packs, with their settings read (a bad one refused, naming it)."""
@@ -302,6 +305,7 @@ class Runtime:
         while self.processor.running() and time.monotonic() < deadline:
             time.sleep(0.02)
         still_running = self._own_workflows_running(deadline)
+        self.left_running = still_running
         DBOS.destroy(workflow_completion_timeout_sec=0)
         ScheduleRunner.host = None
         if engine is not None:  # ours, so ours to close
