@@ -12,6 +12,11 @@ from notionhub.web.app import create_hub_app
 from tests.conftest import free_port
 from tests.servers import serving
 
+# A pooled connection is dropped after 2 s idle, before uvicorn closes it (5 s): otherwise a
+# request sent as the server closes it meets "connection reset by peer" (one CI run, on a busy
+# machine, between two tests of a module sharing one hub).
+CLIENT_LIMITS = httpx.Limits(keepalive_expiry=2.0)
+
 
 class Hub(httpx.Client):
     """An HTTP client of a hub served by uvicorn in a thread, with its runtime at hand."""
@@ -29,7 +34,7 @@ def serve_hub(
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     with (
         serving(create_hub_app(runtime, url), port=port, start_seconds=60),
-        Hub(base_url=url, timeout=30, headers=headers) as client,
+        Hub(base_url=url, timeout=30, headers=headers, limits=CLIENT_LIMITS) as client,
     ):
         client.runtime = runtime
         yield client

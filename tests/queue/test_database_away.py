@@ -218,7 +218,9 @@ def test_a_claim_whose_answer_was_lost_is_given_back_and_run_once(
     events = [make_event(f"email:c{i % 4}@example.com") for i in range(20)]
     runtime.store.insert_many(events)
     runtime.wake()
+    deadline = time.monotonic() + 60  # a guard against hanging, not a timing
     while not lost:
+        assert time.monotonic() < deadline, "DBOS claimed nothing through the patched call"
         time.sleep(0.01)
     assert all(DBOS.get_workflow_status(w).status == "PENDING" for w in lost)  # type: ignore[union-attr]
     assert not set(lost) & running_here()
