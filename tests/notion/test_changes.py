@@ -182,6 +182,25 @@ def test_a_persons_edit_of_a_hub_property_is_put_back(
     assert page["properties"]["Notes"]["rich_text"][0]["plain_text"] == "called facilities"
 
 
+def test_a_hub_write_not_yet_in_the_mirror_is_not_undone_when_no_author_is_named(
+    records: Records, observer: ChangeObserver, gateway: NotionGateway
+) -> None:
+    """A poll (no author named: the hub edited last) runs between the hub's write to Notion
+    and its mirror's update. One CI run's Dashboard Metrics page had its new values put back
+    to the old ones that way."""
+    written = records.upsert(Ticket(title="Lamp", ref="T-9", summary="old"))
+    gateway.update_page(written.page_id, {"properties": {"Summary": text("new")}})  # in flight
+
+    seen = observer.observe(page_event(written.page_id, "page.properties_updated"), 0.0)
+
+    assert seen.change is not None
+    assert seen.change.restored == () and seen.change.changed == ("Summary",)
+    page = gateway.retrieve_page(written.page_id)
+    assert page["properties"]["Summary"]["rich_text"][0]["plain_text"] == "new"
+    mirrored = records.mirrored(Ticket, "T-9")
+    assert mirrored is not None and mirrored.summary == "new"  # what Notion holds
+
+
 def test_the_hub_never_overwrites_a_persons_property_on_an_existing_page(
     records: Records, observer: ChangeObserver, person: Client, gateway: NotionGateway
 ) -> None:

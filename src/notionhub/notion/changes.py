@@ -327,7 +327,11 @@ class ChangeObserver:
         if not changed:
             mirror.put(page_id, data_source_id, {**before, **after})
             return "no property of the model changed"
-        restored = self._put_back(model, page_id, before, changed) if by_person else []
+        # Put back only what a known person changed. With no author named (a polled page the
+        # hub edited last), a hub property that differs may be the hub's own write, sent to
+        # Notion and not yet in the mirror: putting the mirror's value back would undo it.
+        known_person = any(author.startswith("person:") for author in authors)
+        restored = self._put_back(model, page_id, before, changed) if known_person else []
         mirror.put(page_id, data_source_id, {**before, **after, **{n: before[n] for n in restored}})
         return self._change(
             model,
