@@ -72,7 +72,8 @@ _GIVE_BACK = text(
 
 
 def running_here() -> set[str]:
-    """Ids of the workflows a thread of this process is executing (DBOS's own registry)."""
+    """Ids of the workflows a thread of this process is executing (DBOS's own registry; a
+    private attribute of DBOS 3.4, pinned in pyproject.toml, like ``_recover_pending_workflows``)."""
     return set(_get_dbos_instance()._active_workflows_set.activeList())
 
 
@@ -100,7 +101,9 @@ class StrandedClaims:
     def give_back(self) -> list[str]:
         """Put back every claim unrun for ``after`` seconds; their workflow ids."""
         now = self.clock()
-        running = self.running()  # read before the claims: a workflow started since is seen
+        # A claim that starts or ends between these two reads counts as unrun for this pass
+        # only: only a claim unrun at every pass for ``after`` seconds is given back.
+        running = self.running()
         with self.engine.connect() as connection:
             claims = connection.execute(_OWN_CLAIMS, {"executor": self.executor_id}).all()
         unrun = {(str(row[0]), str(row[1])) for row in claims if row[0] not in running}
