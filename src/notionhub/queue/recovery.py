@@ -72,8 +72,9 @@ _GIVE_BACK = text(
 
 
 def running_here() -> set[str]:
-    """Ids of the workflows a thread of this process is executing (DBOS's own registry; a
-    private attribute of DBOS 3.4, pinned in pyproject.toml, like ``_recover_pending_workflows``)."""
+    """Ids of the workflows a thread of this process is executing: DBOS's own registry, a
+    private attribute of DBOS 3.4 (pinned in pyproject.toml), as is
+    ``_recover_pending_workflows``."""
     return set(_get_dbos_instance()._active_workflows_set.activeList())
 
 
