@@ -50,6 +50,15 @@ def pending_of(database_url: str, executor: str) -> int:
     return int(row[0]) if row else 0
 
 
+def start_sending(hub_url: str, count: int, *, clients: int) -> tuple[Sender, threading.Thread]:
+    """Stripe's ``count`` signed events about ``clients`` customers, sent in the background."""
+    bodies = [stripe_event(n, f"client{n % clients}@example.com") for n in range(count)]
+    sender = Sender(hub_url + "/hooks/stripe", bodies)
+    sending = threading.Thread(target=sender.run)
+    sending.start()
+    return sender, sending
+
+
 def recovered_by_others(processes: list[Process], dead: str) -> int:
     """Workflows of ``dead`` the living said they recovered (their `dead_executor_recovered`)."""
     total = 0
@@ -71,10 +80,7 @@ def test_workers_drain_exactly_once_recover_a_killed_one_and_keep_the_budget(
     try:
         deployment.start()
 
-        bodies = [stripe_event(n, f"client{n % 50}@example.com") for n in range(EVENTS)]
-        sender = Sender(hub.url + "/hooks/stripe", bodies)
-        sending = threading.Thread(target=sender.run)
-        sending.start()
+        sender, sending = start_sending(hub.url, EVENTS, clients=50)
         victim = workers[0]
         while pending_of(postgres_url, "w1") == 0 and victim.process is not None:
             assert victim.process.poll() is None, victim.output()
@@ -132,10 +138,7 @@ def test_a_worker_whose_database_is_gone_still_stops_and_its_work_is_recovered(
     hub = deployment.hub
     try:
         deployment.start()
-        bodies = [stripe_event(n, f"client{n % 10}@example.com") for n in range(count)]
-        sender = Sender(hub.url + "/hooks/stripe", bodies)
-        sending = threading.Thread(target=sender.run)
-        sending.start()
+        sender, sending = start_sending(hub.url, count, clients=10)
         deadline = time.monotonic() + 120  # a guard against hanging, not a timing
         while pending_of(postgres_url, "w1") == 0:
             assert worker.process is not None and worker.process.poll() is None, worker.output()
