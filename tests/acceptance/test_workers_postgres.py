@@ -34,9 +34,16 @@ from tests.signing import stripe_event
 EVENTS = int(os.environ.get("NOTIONHUB_WORKERS_EVENTS", "400"))
 WORKERS = 3
 RATE = 20.0  # NOTION_REQUESTS_PER_SECOND: below what the processes do, so the budget paces
-# How much later than its budget slot a request may appear in the Notion server's log (it is
-# logged when answered): up to 0.14 s measured with seven processes busy on two cores.
-LOGGED_LATE = 0.25
+# How much later than its budget slot a request may be logged as arrived at the Notion server:
+# the sender woken from its sleep, then the server's loop taking the request, each in one of
+# seven processes sharing two cores with the rest of the suite. Measured in this test: none on
+# an idle machine (22 in any second, 200 in any ten: the bucket exactly); with a CPU and an
+# fsync-bound neighbour, 26 and 204; CI's run logged 28 in a second when the log still kept
+# answer times, which one group commit bunches up. Half a second lets through what a loaded
+# machine adds, and still fails a budget each process kept for itself (four times the rate),
+# or requests that skip it at one a second (twenty more over the run's twenty seconds or more,
+# against ten let through).
+ARRIVES_LATE = 0.5
 
 
 def pending_of(database_url: str, executor: str) -> int:
@@ -109,8 +116,8 @@ def test_workers_drain_exactly_once_recover_a_killed_one_and_keep_the_budget(
         policy = BudgetPolicy(rate=RATE)
         for seconds in (1.0, policy.window, times[-1] - times[0]):
             # The budget's bucket: the burst, then the rate, in any window; the request log
-            # says when each request was answered, up to LOGGED_LATE after its slot.
-            allowed = policy.burst + RATE * (seconds + LOGGED_LATE)
+            # says when each request arrived, up to ARRIVES_LATE after its slot.
+            allowed = policy.burst + RATE * (seconds + ARRIVES_LATE)
             assert most_within(times, seconds) <= allowed, (seconds, allowed)
         for worker in workers[1:]:  # SIGTERM: a clean stop
             worker.stop()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -222,6 +223,7 @@ def _endpoint(
     state: ServerState, route: str, handler: Callable[[Call], Any]
 ) -> Callable[[Request], Awaitable[Response]]:
     async def serve(request: Request) -> Response:
+        arrived = time.time()
         token = _bearer(request)
         status = 500
         try:
@@ -253,7 +255,7 @@ def _endpoint(
             log.exception("notion_request_failed", route=route)
             return _error_response(InternalServerError("Unexpected error occurred."))
         finally:
-            state.stats.record(route, status, (token or "")[-4:])
+            state.stats.record(route, status, (token or "")[-4:], arrived)
 
     return serve
 

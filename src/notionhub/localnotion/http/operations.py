@@ -27,11 +27,17 @@ class RequestStats:
     )
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, route: str, status: int, token_hint: str) -> None:
+    def record(self, route: str, status: int, token_hint: str, arrived: float) -> None:
+        """Count an answered request; the log keeps when it ``arrived``.
+
+        Arrival, not answer: that is when Notion's own limiter counts a request, and answers
+        bunch up (writes of one group commit are answered together), so answer times would show
+        bursts that no client sent.
+        """
         with self._lock:
             self.by_route[route] += 1
             self.by_status[status] += 1
-            self.log.append((time.time(), route, status, token_hint))
+            self.log.append((arrived, route, status, token_hint))
 
     def snapshot(self, include_log: bool) -> dict[str, Any]:
         with self._lock:
