@@ -21,8 +21,9 @@ from notionhub.notion.documents import (
     append_blocks,
     create_report_page,
 )
-from notionhub.notion.gateway import NotionGateway
+from notionhub.notion.gateway import KEEPALIVE_SECONDS, NotionGateway
 from notionhub.notion.retry import RetryPolicy
+from notionhub.web.server import ServerLimits
 from tests.conftest import RunningServer, start_server
 from tests.notion.conftest import GatewayFactory
 from tests.notion.test_budget import most_in_any_window
@@ -118,6 +119,17 @@ def test_timeouts_retry_reads_and_refuse_to_guess_on_creates(
             )
     finally:
         faulty_server.admin("POST", "/_admin/faults", {})
+
+
+def test_its_own_client_lets_an_idle_connection_go_before_our_server_closes_it(
+    gateway: NotionGateway,
+) -> None:
+    """Equal idle timeouts on both ends let a request go out on a connection being closed: no
+    answer, so an ambiguous create (a CI run's client met 'connection reset' that way)."""
+    pool = gateway.client.client._transport._pool  # type: ignore[attr-defined]  # httpx's limits
+    assert pool._keepalive_expiry == KEEPALIVE_SECONDS < ServerLimits().keep_alive_seconds
+    root = root_page(gateway)
+    assert gateway.retrieve_page(root)["id"] == root  # the client the gateway talks with
 
 
 def test_query_follows_cursors(gateway: NotionGateway, notion: Client, root_page_id: str) -> None:

@@ -37,6 +37,16 @@ log = structlog.get_logger("notionhub.notion")
 # the pages they read or wrote, are listed.
 RequestObserver = Callable[[str, str, str | None], None]
 
+# An idle connection is dropped after this, before a server closes it (ours after 5 s,
+# ``server_keep_alive_seconds``): a request sent just as the server closes its connection gets no
+# answer, and a create without an answer is ambiguous (applied or not), for nothing.
+KEEPALIVE_SECONDS = 2.0
+
+
+def notion_http_client() -> httpx.Client:
+    """The HTTP client of a gateway given none: connections kept alive up to KEEPALIVE_SECONDS."""
+    return httpx.Client(limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS))
+
 
 class NotionGateway:
     """Every Notion request of one integration token goes through here."""
@@ -58,7 +68,7 @@ class NotionGateway:
         options["retry"] = False
         options["log_level"] = logging.ERROR
         options["timeout_ms"] = int(timeout_seconds * 1000)
-        self.client = Client(client=http, **options) if http is not None else Client(**options)
+        self.client = Client(client=http if http is not None else notion_http_client(), **options)
         self.budget = budget
         self.metrics = metrics or Metrics()
         self.retry = retry or RetryPolicy()
