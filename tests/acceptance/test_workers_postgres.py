@@ -37,12 +37,11 @@ RATE = 20.0  # NOTION_REQUESTS_PER_SECOND: below what the processes do, so the b
 # How much later than its budget slot a request may be logged as arrived at the Notion server:
 # the sender woken from its sleep, then the server's loop taking the request, each in one of
 # seven processes sharing two cores with the rest of the suite. Measured in this test: none on
-# an idle machine (22 in any second, 200 in any ten: the bucket exactly); with a CPU and an
-# fsync-bound neighbour, 26 and 204; CI's run logged 28 in a second when the log still kept
-# answer times, which one group commit bunches up. Half a second lets through what a loaded
-# machine adds, and still fails a budget each process kept for itself (four times the rate),
-# or requests that skip it at one a second (twenty more over the run's twenty seconds or more,
-# against ten let through).
+# an idle machine (22 in any second, 200 in any ten: the bucket exactly); with a CPU-bound and
+# an fsync-bound neighbour, up to 26 and 204 (answer times alike); a CI run logged 28 in a
+# second (answer times). Half a second lets through what a loaded machine adds, and still fails
+# a budget each process kept for itself (four times the rate), or requests that skip it at one
+# a second (twenty more over the run's twenty seconds or more, against ten let through).
 ARRIVES_LATE = 0.5
 
 
